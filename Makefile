@@ -1,0 +1,63 @@
+# sapnhap: every target does its own set-up (system packages, .venv) and is safe to re-run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+SYS_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-eng fonts-dejavu-core
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export SAPNHAP_HOME ?= $(CURDIR)/var
+
+.PHONY: help sysdeps venv demo test lint format ui bench clean
+
+help:
+	@echo "make demo   run the whole pipeline on samples/inbox (SQLite, local folders)"
+	@echo "make test   lint, format check and the test suite"
+	@echo "make ui     Dagster UI on the same local instance as the demo"
+	@echo "make bench  OCR throughput and memory benchmarks (writes docs/benchmarks.md)"
+
+sysdeps:
+	@missing=""; for p in $(SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "Missing system packages:$$missing"; echo "Run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-*; touch $@
+
+venv: $(STAMP)
+
+demo: sysdeps venv
+	@mkdir -p $(DAGSTER_HOME)
+	$(PY) -m pipelines.demo
+
+test: sysdeps venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q -ra
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+ui: sysdeps venv
+	@mkdir -p $(DAGSTER_HOME)
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: sysdeps venv
+	$(PY) -m scripts.bench_ocr
+
+clean:
+	rm -rf var .dagster_home

@@ -1,0 +1,47 @@
+"""Documents: pages grouped into documents, each with its recognised type."""
+
+import pandas as pd
+from dagster import AssetExecutionContext, Output, asset
+
+from assets.metadata import markdown_table
+from assets.partitions import former_units
+from sapnhap.documents import group_pages
+
+DOCUMENT_COLUMNS = ["file_sha256", "first_page", "last_page", "doc_type", "type_rule", "title"]
+
+
+@asset(
+    partitions_def=former_units,
+    group_name="ocr",
+    kinds={"python"},
+    owners=["team:data-engineering"],
+    io_manager_key="warehouse",
+)
+def documents(context: AssetExecutionContext, ocr_pages: pd.DataFrame):
+    """The documents found in each file: a page with the national motto at its head starts a new
+    document; the type (birth, marriage or death registration, staff CV, procedure receipt,
+    official decision, official letter, unknown) is read from the title, with the rule that matched.
+    """
+    rows: list[dict] = []
+    for sha, pages in ocr_pages.groupby("file_sha256", sort=True):
+        spans = group_pages(
+            list(zip(pages["page_number"].astype(int), pages["text"].fillna(""), strict=True))
+        )
+        rows.extend({"file_sha256": sha, **span.__dict__} for span in spans)
+    table = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
+    by_type = table["doc_type"].value_counts().to_dict()
+    context.log.info(f"{len(table)} documents: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())))
+    yield Output(
+        table,
+        metadata={
+            "documents": len(table),
+            **{f"type_{k}": int(v) for k, v in sorted(by_type.items())},
+            "summary": markdown_table(
+                ["type", "pages", "title", "rule"],
+                [
+                    [r.doc_type, f"{r.first_page}-{r.last_page}", r.title, r.type_rule]
+                    for r in table.itertuples()
+                ],
+            ),
+        },
+    )

@@ -1,0 +1,96 @@
+"""Intake: every file a former unit hands over gets fixity, an archived original, and a state."""
+
+import pandas as pd
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, Output, asset
+
+from assets.metadata import markdown_table
+from assets.partitions import former_units
+from resources import DossierStore, UnifiedDatabase
+from sapnhap.db.load import first_sources, record_events
+from sapnhap.handover import intake_handover
+
+
+@asset(
+    partitions_def=former_units,
+    group_name="intake",
+    kinds={"python", "files"},
+    owners=["team:data-engineering"],
+    io_manager_key="warehouse",
+    check_specs=[AssetCheckSpec("no_quarantined_files", asset="dossier_files")],
+)
+def dossier_files(context: AssetExecutionContext, store: DossierStore, database: UnifiedDatabase):
+    """The files one former unit handed over, each with SHA-256 fixity, size, type read from its bytes,
+    page count and state: archived (original copied, read-only, into the content-addressed archive),
+    duplicate (same bytes already handed over, linked to the first) or quarantined (with the reason).
+    """
+    unit = context.partition_key
+    paths = store.files(unit)
+    files = [(p, store.relative_path(p)) for p in paths]
+    taken = intake_handover(unit, files, store.archive(), lambda shas: first_sources(database.engine, shas))
+    record_events(database.engine, [dict(e, run_id=context.run.run_id) for e in taken.events])
+    table = pd.DataFrame(taken.rows, columns=_COLUMNS)
+    counts = table["status"].value_counts().to_dict()
+    quarantined = table[table["status"] == "quarantined"]
+    duplicates = table[table["status"] == "duplicate"]
+    context.log.info(
+        f"former unit {unit}: {len(table)} files, " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+    yield Output(
+        table,
+        metadata={
+            "files": len(table),
+            "archived": int(counts.get("archived", 0)),
+            "duplicates": int(counts.get("duplicate", 0)),
+            "quarantined": int(counts.get("quarantined", 0)),
+            "pages_to_read": int(table.loc[table["status"] == "archived", "page_count"].sum()),
+            "archive": store.archive_dir,
+            "summary": _summary_md(unit, table, quarantined, duplicates),
+        },
+    )
+    yield AssetCheckResult(
+        check_name="no_quarantined_files",
+        passed=quarantined.empty,
+        severity=AssetCheckSeverity.WARN,
+        description="Files that could not be taken in and wait for an archivist.",
+        metadata={
+            "quarantined": len(quarantined),
+            "items": markdown_table(
+                ["file", "reason", "detail"],
+                quarantined[["original_path", "quarantine_reason", "detail"]].values.tolist(),
+            ),
+        },
+    )
+
+
+_COLUMNS = [
+    "former_unit_code",
+    "former_unit_vintage",
+    "original_path",
+    "sha256",
+    "size_bytes",
+    "kind",
+    "mime",
+    "page_count",
+    "encrypted",
+    "status",
+    "quarantine_reason",
+    "detail",
+    "archive_path",
+    "duplicate_of",
+]
+
+
+def _summary_md(unit: str, table: pd.DataFrame, quarantined: pd.DataFrame, duplicates: pd.DataFrame) -> str:
+    by_kind = table.groupby("kind").size().to_dict()
+    parts = [
+        f"### Former unit {unit}: {len(table)} files",
+        markdown_table(["type", "files"], sorted(by_kind.items())),
+        "#### Quarantined",
+        markdown_table(
+            ["file", "reason", "detail"],
+            quarantined[["original_path", "quarantine_reason", "detail"]].values.tolist(),
+        ),
+        "#### Exact duplicates",
+        markdown_table(["file", "note"], duplicates[["original_path", "detail"]].values.tolist()),
+    ]
+    return "\n\n".join(parts)

@@ -1,0 +1,73 @@
+"""Reconciliation: nothing handed over is lost between the inbox and the unified database."""
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    Output,
+    asset,
+)
+
+from assets.metadata import markdown_table
+from assets.partitions import former_units
+from resources import DossierStore, UnifiedDatabase
+from sapnhap.db.load import count_pages, count_sources
+
+
+@asset(
+    partitions_def=former_units,
+    group_name="unified_register",
+    kinds={"python"},
+    owners=["team:archivists"],
+    io_manager_key="warehouse",
+    deps=[AssetKey("unified_register")],
+    check_specs=[AssetCheckSpec("balanced", asset="reconciliation", blocking=True)],
+)
+def reconciliation(
+    context: AssetExecutionContext,
+    dossier_files: pd.DataFrame,
+    store: DossierStore,
+    database: UnifiedDatabase,
+):
+    """Per former unit, the balance an archivist signs off: files found in the inbox = archived +
+    duplicates + quarantined = file records in the database; pages expected (page counts of the
+    archived files) = pages stored. The `balanced` check fails (ERROR, blocking) when they differ.
+    """
+    unit = context.partition_key
+    found = len(store.files(unit))
+    statuses = dossier_files["status"].value_counts().to_dict()
+    archived = dossier_files[dossier_files["status"] == "archived"]
+    in_db = count_sources(database.engine, unit, "pre2025")
+    pages_expected = int(archived["page_count"].sum())
+    pages_stored = count_pages(database.engine, archived["sha256"].tolist())
+    lines = [
+        ("files found in the inbox", found),
+        ("archived", int(statuses.get("archived", 0))),
+        ("exact duplicates", int(statuses.get("duplicate", 0))),
+        ("quarantined", int(statuses.get("quarantined", 0))),
+        ("file records in the database", in_db),
+        ("pages expected", pages_expected),
+        ("pages stored", pages_stored),
+    ]
+    accounted = sum(v for k, v in lines[1:4])
+    problems = []
+    if found != accounted:
+        problems.append(f"{found} files found but {accounted} accounted for")
+    if in_db != found:
+        problems.append(f"{found} files found but {in_db} file records in the database")
+    if pages_expected != pages_stored:
+        problems.append(f"{pages_expected} pages expected but {pages_stored} stored")
+    table = pd.DataFrame(lines, columns=["line", "count"])
+    table.insert(0, "former_unit_code", unit)
+    summary = markdown_table(["", "count"], lines)
+    yield Output(table, metadata={"balanced": not problems, "summary": summary})
+    yield AssetCheckResult(
+        check_name="balanced",
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        description="Files in = archived + duplicates + quarantined = database records; pages expected = stored.",
+        metadata={"problems": "; ".join(problems) or "none", "balance": summary},
+    )

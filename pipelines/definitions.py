@@ -1,0 +1,43 @@
+"""The one Definitions of sapnhap: assets, checks, resources, jobs and sensors.
+
+Resources are configured from the environment (see `resources.settings`), with defaults that run
+the shipped sample on a fresh clone: SQLite in `var/`, inbox `samples/inbox`.
+"""
+
+from __future__ import annotations
+
+from dagster import Definitions, load_assets_from_modules
+
+from assets import documents, intake, ocr, reconciliation, register
+from pipelines.jobs import ingest_former_unit
+from pipelines.sensors import inbox_sensor
+from resources import DossierStore, OcrEngine, ParquetIOManager, ProjectSettings, UnifiedDatabase
+
+
+def build_resources(settings: ProjectSettings | None = None) -> dict[str, object]:
+    """The resources for a given configuration (default: from the environment)."""
+    s = settings or ProjectSettings.from_env()
+    return {
+        "store": DossierStore(inbox_dir=str(s.inbox), archive_dir=str(s.archive)),
+        "ocr": OcrEngine(
+            languages=s.ocr_languages,
+            dpi=s.ocr_dpi,
+            workers=s.ocr_workers,
+            cache_dir=str(s.home / "cache" / "ocr"),
+        ),
+        "database": UnifiedDatabase(url=s.database_url),
+        "warehouse": ParquetIOManager(base_dir=str(s.home / "warehouse")),
+    }
+
+
+def build_definitions(settings: ProjectSettings | None = None) -> Definitions:
+    """Definitions for a given configuration (tests pass their own temporary folders)."""
+    return Definitions(
+        assets=load_assets_from_modules([intake, ocr, documents, register, reconciliation]),
+        jobs=[ingest_former_unit],
+        sensors=[inbox_sensor],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions()

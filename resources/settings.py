@@ -1,0 +1,65 @@
+"""Where things live, read once from the environment with working defaults for a fresh clone.
+
+| variable | default | what |
+|---|---|---|
+| SAPNHAP_HOME | `<repo>/var` | working folder: archive, Parquet warehouse, OCR cache, SQLite database |
+| SAPNHAP_INBOX | `<repo>/samples/inbox` | inbox: one folder per former unit, named by its official code |
+| SAPNHAP_ARCHIVE | `$SAPNHAP_HOME/archive` | content-addressed archive of originals (never modified) |
+| SAPNHAP_DATABASE_URL | `sqlite:///$SAPNHAP_HOME/sapnhap.db` | unified database (SQLAlchemy URL; PostgreSQL in production) |
+| SAPNHAP_OCR_LANGUAGES | `vie` | Tesseract languages, e.g. `vie+eng` |
+| SAPNHAP_OCR_DPI | `300` | resolution at which PDF pages are rendered for OCR |
+| SAPNHAP_OCR_WORKERS | number of cores | Tesseract processes run at once |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """Resolved locations and OCR settings (paths absolute)."""
+
+    home: Path
+    inbox: Path
+    archive: Path
+    database_url: str
+    ocr_languages: str
+    ocr_dpi: int
+    ocr_workers: int
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> ProjectSettings:
+        """Read the SAPNHAP_* variables (see the module docstring), falling back to the defaults.
+
+        Raises:
+            ValueError: when SAPNHAP_OCR_DPI or SAPNHAP_OCR_WORKERS is not a positive integer.
+        """
+        env = os.environ if environ is None else environ
+        home = Path(env.get("SAPNHAP_HOME") or REPO_ROOT / "var").resolve()
+        return cls(
+            home=home,
+            inbox=Path(env.get("SAPNHAP_INBOX") or REPO_ROOT / "samples" / "inbox").resolve(),
+            archive=Path(env.get("SAPNHAP_ARCHIVE") or home / "archive").resolve(),
+            database_url=env.get("SAPNHAP_DATABASE_URL") or f"sqlite:///{home / 'sapnhap.db'}",
+            ocr_languages=env.get("SAPNHAP_OCR_LANGUAGES") or "vie",
+            ocr_dpi=_positive_int(env, "SAPNHAP_OCR_DPI", 300),
+            ocr_workers=_positive_int(env, "SAPNHAP_OCR_WORKERS", os.cpu_count() or 1),
+        )
+
+
+def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not an integer") from None
+    if value <= 0:
+        raise ValueError(f"{name}={raw!r} must be positive")
+    return value

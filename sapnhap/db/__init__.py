@@ -1,0 +1,71 @@
+"""The unified database: SQLAlchemy models, Alembic migrations, one engine factory, idempotent loads.
+
+Typical use::
+
+    engine = make_engine(url)            # sqlite:///... (default_database_url) or postgresql://...
+    migrate(engine)                      # Alembic upgrade head
+    upsert_former_units(engine, units)
+    load_files(engine, files_df)         # then load_pages, load_documents, record_events
+"""
+
+from sapnhap.db.load import (
+    LoadCounts,
+    count_files,
+    count_pages,
+    count_sources,
+    event_key,
+    first_sources,
+    load_documents,
+    load_files,
+    load_pages,
+    record_events,
+    summary,
+    upsert_former_units,
+)
+from sapnhap.db.models import (
+    Base,
+    Document,
+    File,
+    FileSource,
+    FormerUnit,
+    Page,
+    ProvenanceEvent,
+    Word,
+)
+from sapnhap.db.session import (
+    current_revision,
+    default_database_url,
+    make_engine,
+    migrate,
+    session_scope,
+    write_connection,
+)
+
+__all__ = [
+    "Base",
+    "Document",
+    "File",
+    "FileSource",
+    "FormerUnit",
+    "LoadCounts",
+    "Page",
+    "ProvenanceEvent",
+    "Word",
+    "count_files",
+    "count_pages",
+    "count_sources",
+    "current_revision",
+    "default_database_url",
+    "event_key",
+    "first_sources",
+    "load_documents",
+    "load_files",
+    "load_pages",
+    "make_engine",
+    "migrate",
+    "record_events",
+    "session_scope",
+    "summary",
+    "upsert_former_units",
+    "write_connection",
+]

@@ -1,0 +1,907 @@
+"""Idempotent loading into the unified database, and the query helpers reconciliation uses.
+
+Every load is keyed by content: files by SHA-256, file sources by (unit, path, SHA-256), pages by
+(file SHA-256, page number), words by (page, word index), documents by (file SHA-256, first page),
+provenance events by the SHA-256 of their identity. Loading the same input again adds no row and
+changes nothing; the returned counts say so (`LoadCounts.total_new == 0`, nothing updated).
+
+Upserts are `INSERT ... ON CONFLICT` (SQLite and PostgreSQL dialect inserts, chosen by
+`engine.dialect.name`), so two runs loading the same rows at the same time do not fail on a unique
+key. Each load function runs in one write transaction: it is all-or-nothing.
+
+Input: pandas DataFrames (or lists of dicts). Missing values may be None, NaN or pd.NA (as after a
+Parquet round trip). Every string is stored in Unicode NFC; human-language text (page text, words,
+names, titles) also goes through `sapnhap.text.nfc` (the look-alike `Ð`/`ð` become `Đ`/`đ`).
+Invalid input raises `ValueError` before anything is written; rows that reference a file or former
+unit the database does not hold raise `LookupError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from sapnhap.db.models import (
+    BOX_UNITS,
+    FILE_STATUSES,
+    PAGE_METHODS,
+    SUBJECT_TYPES,
+    Document,
+    File,
+    FileSource,
+    FormerUnit,
+    Page,
+    ProvenanceEvent,
+    Word,
+    utcnow,
+)
+from sapnhap.db.session import write_connection
+from sapnhap.text import nfc as nfc_text
+
+FORMER_UNITS: Table = FormerUnit.__table__  # type: ignore[assignment]
+FILES: Table = File.__table__  # type: ignore[assignment]
+FILE_SOURCES: Table = FileSource.__table__  # type: ignore[assignment]
+PAGES: Table = Page.__table__  # type: ignore[assignment]
+WORDS: Table = Word.__table__  # type: ignore[assignment]
+DOCUMENTS: Table = Document.__table__  # type: ignore[assignment]
+EVENTS: Table = ProvenanceEvent.__table__  # type: ignore[assignment]
+
+# Rows per statement; SQLAlchemy's "insertmanyvalues" further splits executemany inserts into
+# multi-row VALUES of 1000 rows, well below the bind-parameter limits (SQLite 32766, PostgreSQL 65535).
+BATCH_ROWS = 1000
+# Rows per statement of the PostgreSQL array insert (`_bulk_insert_new`): one parameter per column.
+BULK_ROWS = 20_000
+# Keys per `IN (...)` lookup.
+_IN_CHUNK = 500
+
+STATUS_RANK = {"quarantined": 0, "duplicate": 1, "archived": 2}
+"""A file's status only moves up this ranking when the same file is loaded again."""
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_UNIT_CODE = re.compile(r"^[0-9]{2,5}$")
+PAGE_KEY = ("file_sha256", "page_number")
+PAGE_VALUE_COLUMNS = (
+    "method",
+    "reason",
+    "text",
+    "mean_confidence",
+    "engine",
+    "engine_version",
+    "languages",
+    "dpi",
+    "width",
+    "height",
+    "box_unit",
+    "image_sha256",
+    "rotation",
+    "rotation_method",
+    "skew_degrees",
+    "error",
+)
+"""Columns of a page row compared on re-load (`cached` and `seconds` of `PageResult` are not stored)."""
+
+
+@dataclass
+class LoadCounts:
+    """Rows per table that a load inserted, updated, left unchanged or deleted.
+
+    Each field maps a table name ("files", "file_sources", "pages", "words", "documents") to a row
+    count. `deleted` only counts words of a changed page that were replaced.
+    """
+
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_new(self) -> int:
+        """Rows inserted, over all tables."""
+        return sum(self.inserted.values())
+
+    @property
+    def total_changed(self) -> int:
+        """Rows inserted, updated or deleted, over all tables (0 when a load was a no-op)."""
+        return sum(self.inserted.values()) + sum(self.updated.values()) + sum(self.deleted.values())
+
+    def add(self, kind: str, table: str, n: int) -> None:
+        """Add `n` rows of `table` to the counter `kind` ("inserted", "updated", "unchanged", "deleted")."""
+        counter: dict[str, int] = getattr(self, kind)
+        counter[table] = counter.get(table, 0) + n
+
+    def as_metadata(self) -> dict[str, int]:
+        """Flatten to `{"<table>_<kind>": n}`, e.g. for Dagster materialization metadata."""
+        out: dict[str, int] = {}
+        for kind in ("inserted", "updated", "unchanged", "deleted"):
+            for table, n in sorted(getattr(self, kind).items()):
+                out[f"{table}_{kind}"] = n
+        return out
+
+
+# --------------------------------------------------------------------------- value cleaning
+
+
+def _py(value: Any) -> Any:
+    """Turn NaN/NA/NaT into None and numpy/pandas scalars into Python ones; leave containers alone."""
+    if value is None or isinstance(value, (str, list, tuple, dict, np.ndarray)):
+        return value
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        value = value.item()
+        if isinstance(value, float) and math.isnan(value):
+            return None
+    return value
+
+
+def _records(data: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(data, pd.DataFrame):
+        rows = data.to_dict(orient="records")
+    else:
+        rows = [dict(r) for r in data]
+    return [{str(k): _py(v) for k, v in row.items()} for row in rows]
+
+
+def _where(row: int, name: str) -> str:
+    return f"row {row}, {name}"
+
+
+def _str(value: Any, where: str, *, default: str | None = None, text: bool = False) -> str:
+    value = _py(value)
+    if value is None:
+        if default is None:
+            raise ValueError(f"{where}: a value is required")
+        return default
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: expected a string, got {type(value).__name__} {value!r}")
+    return nfc_text(value) if text else unicodedata.normalize("NFC", value)
+
+
+def _opt_str(value: Any, where: str, *, text: bool = False) -> str | None:
+    return None if _py(value) is None else _str(value, where, text=text)
+
+
+def _int(value: Any, where: str, *, default: int | None = None) -> int:
+    value = _py(value)
+    if value is None:
+        if default is None:
+            raise ValueError(f"{where}: a value is required")
+        return default
+    if isinstance(value, bool):
+        raise ValueError(f"{where}: expected an integer, got a bool")
+    if isinstance(value, float) and value.is_integer():  # ints become floats next to NaN in pandas
+        return int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"{where}: expected an integer, got {value!r}")
+    return value
+
+
+def _opt_int(value: Any, where: str) -> int | None:
+    return None if _py(value) is None else _int(value, where)
+
+
+def _float(value: Any, where: str, *, default: float | None = None) -> float:
+    value = _py(value)
+    if value is None:
+        if default is None:
+            raise ValueError(f"{where}: a value is required")
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _opt_float(value: Any, where: str) -> float | None:
+    return None if _py(value) is None else _float(value, where)
+
+
+def _bool(value: Any, where: str) -> bool:
+    value = _py(value)
+    if value is None:
+        return False
+    if isinstance(value, (bool, int)) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{where}: expected a boolean, got {value!r}")
+
+
+def _sha256(value: Any, where: str) -> str:
+    sha = _str(value, where).strip().lower()
+    if not _SHA256.match(sha):
+        raise ValueError(f"{where}: not a SHA-256 hex digest: {value!r}")
+    return sha
+
+
+def _opt_sha256(value: Any, where: str) -> str | None:
+    return None if _py(value) is None else _sha256(value, where)
+
+
+def _unit_code(value: Any, where: str) -> str:
+    value = _py(value)
+    if not isinstance(value, str):
+        raise ValueError(
+            f"{where}: a unit code must be a string of digits with its leading zeros, got {value!r}"
+            " (read codes with dtype=str)"
+        )
+    code = value.strip()
+    if not _UNIT_CODE.match(code):
+        raise ValueError(f"{where}: not an official unit code (2-5 digits): {value!r}")
+    return code
+
+
+def _choice(value: Any, where: str, allowed: Sequence[str]) -> str:
+    text = _str(value, where)
+    if text not in allowed:
+        raise ValueError(f"{where}: {text!r} is not one of {', '.join(allowed)}")
+    return text
+
+
+def _detail(value: Any, where: str) -> str:
+    value = _py(value)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    try:
+        return unicodedata.normalize(
+            "NFC", json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        )
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: cannot store {value!r} as text") from exc
+
+
+def _check_lengths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Raise ValueError for a string longer than its `String(n)` column (PostgreSQL would refuse it)."""
+    limits = {c.name: c.type.length for c in table.columns if getattr(c.type, "length", None)}
+    for i, row in enumerate(rows):
+        for name, limit in limits.items():
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                raise ValueError(
+                    f"{table.name} row {i}, {name}: {len(value)} characters, at most {limit}: {value!r}"
+                )
+
+
+# --------------------------------------------------------------------------- SQL helpers
+
+
+def _insert(conn: Connection, table: Table) -> Insert:
+    name = conn.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"upserts are implemented for sqlite and postgresql, not {name}")
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing(
+    conn: Connection, columns: Sequence[Column[Any]], keys: Iterable[tuple[Any, ...]]
+) -> set[tuple[Any, ...]]:
+    """Return which of `keys` (tuples of `columns` values) are already in the table."""
+    found: set[tuple[Any, ...]] = set()
+    for chunk in _chunks(sorted(set(keys)), _IN_CHUNK):
+        if len(columns) == 1:
+            condition = columns[0].in_([k[0] for k in chunk])
+        else:
+            condition = tuple_(*columns).in_(list(chunk))
+        found.update(tuple(r) for r in conn.execute(select(*columns).where(condition)))
+    return found
+
+
+def _upsert(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str], values: Sequence[str]
+) -> tuple[int, int, int]:
+    """Insert `rows`, or update `values` columns of rows whose `keys` exist and differ.
+
+    `rows` must have unique keys. Returns (inserted, updated, unchanged).
+    """
+    if not rows:
+        return 0, 0, 0
+    key_cols = [table.c[k] for k in keys]
+    before = _existing(conn, key_cols, (tuple(r[k] for k in keys) for r in rows))
+    stmt = _insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in values},
+        where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in values]),
+    ).returning(*key_cols)
+    inserted = updated = 0
+    for chunk in _chunks(rows, BATCH_ROWS):
+        for key in conn.execute(stmt, list(chunk)):
+            if tuple(key) in before:
+                updated += 1
+            else:
+                inserted += 1
+    return inserted, updated, len(rows) - inserted - updated
+
+
+def _insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> int:
+    """Insert `rows`, skipping any whose `keys` already exist. Returns the number inserted."""
+    if not rows:
+        return 0
+    stmt = _insert(conn, table).on_conflict_do_nothing(index_elements=list(keys)).returning(table.c[keys[0]])
+    return sum(len(conn.execute(stmt, list(chunk)).all()) for chunk in _chunks(rows, BATCH_ROWS))
+
+
+def _bulk_insert_new(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> int:
+    """`_insert_new` for large inserts of plain (text, number) columns, e.g. 100k words.
+
+    On PostgreSQL the rows go as one array per column, `INSERT ... SELECT unnest(...), ...`
+    (about 5x faster than multi-row VALUES through psycopg); elsewhere as `_insert_new`.
+    """
+    if conn.dialect.name != "postgresql" or not rows:
+        return _insert_new(conn, table, rows, keys)
+    columns = list(table.c)
+    arrays = select(
+        *[func.unnest(bindparam(c.name, type_=postgresql.ARRAY(c.type))).label(c.name) for c in columns]
+    )
+    stmt = (
+        postgresql.insert(table)
+        .from_select([c.name for c in columns], arrays)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(table.c[keys[0]])
+    )
+    inserted = 0
+    for chunk in _chunks(rows, BULK_ROWS):
+        params = {c.name: [row[c.name] for row in chunk] for c in columns}
+        inserted += len(conn.execute(stmt, params).all())
+    return inserted
+
+
+def _missing(
+    conn: Connection, table: Table, keys: Sequence[str], wanted: set[tuple[Any, ...]]
+) -> set[tuple[Any, ...]]:
+    return wanted - _existing(conn, [table.c[k] for k in keys], wanted)
+
+
+# --------------------------------------------------------------------------- former units
+
+
+def upsert_former_units(engine: Engine, rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> int:
+    """Insert or update former units; return how many rows were inserted or changed.
+
+    Row keys: `code` (str of 2-5 digits, leading zeros kept; an int raises ValueError), `vintage`
+    (default "pre2025"), `name`, `district_name` and `province_name` (each optional: None for a code
+    the gazetteer does not know). A unit already
+    stored with the same values is left unchanged; a later row with the same (vintage, code) in the
+    input wins.
+    """
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    for i, r in enumerate(_records(rows)):
+        row = {
+            "vintage": _str(r.get("vintage"), _where(i, "vintage"), default="pre2025"),
+            "code": _unit_code(r.get("code"), _where(i, "code")),
+            "name": _opt_str(r.get("name"), _where(i, "name"), text=True),
+            "district_name": _opt_str(r.get("district_name"), _where(i, "district_name"), text=True),
+            "province_name": _opt_str(r.get("province_name"), _where(i, "province_name"), text=True),
+        }
+        by_key[(row["vintage"], row["code"])] = row
+    unique = list(by_key.values())
+    _check_lengths(FORMER_UNITS, unique)
+    with write_connection(engine) as conn:
+        inserted, updated, _ = _upsert(
+            conn, FORMER_UNITS, unique, ("vintage", "code"), ("name", "district_name", "province_name")
+        )
+    return inserted + updated
+
+
+# --------------------------------------------------------------------------- files
+
+
+def load_files(engine: Engine, files: pd.DataFrame | Iterable[Mapping[str, Any]]) -> LoadCounts:
+    """Load intake results: one `files` row per SHA-256 and one `file_sources` row per place found.
+
+    Columns: sha256, size_bytes, kind, mime, page_count, encrypted, status ("archived" |
+    "duplicate" | "quarantined"), quarantine_reason, detail, archive_path, duplicate_of,
+    former_unit_code (str), former_unit_vintage, original_path (relative to the inbox), and
+    optionally first_seen_at (aware datetime; default now).
+
+    The first writer of a files row wins; a later row for the same bytes only raises its status
+    (quarantined < duplicate < archived, e.g. a released quarantined file), taking that row's
+    quarantine_reason, detail, archive_path and duplicate_of. `duplicate_of` equal to the row's own
+    SHA-256 (the same bytes seen again) is stored as None: those are one files row with two sources.
+    Counts tables "files" and "file_sources".
+
+    Raises ValueError for invalid values, LookupError when a former unit is not in `former_units`
+    (load it with `upsert_former_units` first) or `duplicate_of` names a file that is neither in the
+    input nor in the database.
+    """
+    best: dict[str, dict[str, Any]] = {}
+    sources: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for i, r in enumerate(_records(files)):
+        sha = _sha256(r.get("sha256"), _where(i, "sha256"))
+        status = _choice(r.get("status"), _where(i, "status"), FILE_STATUSES)
+        duplicate_of = _opt_sha256(r.get("duplicate_of"), _where(i, "duplicate_of"))
+        first_seen = _py(r.get("first_seen_at")) or utcnow()
+        if not isinstance(first_seen, datetime) or first_seen.tzinfo is None:
+            raise ValueError(f"{_where(i, 'first_seen_at')}: expected an aware datetime, got {first_seen!r}")
+        row = {
+            "sha256": sha,
+            "size_bytes": _int(r.get("size_bytes"), _where(i, "size_bytes")),
+            "kind": _str(r.get("kind"), _where(i, "kind"), default=""),
+            "mime": _str(r.get("mime"), _where(i, "mime"), default=""),
+            "page_count": _opt_int(r.get("page_count"), _where(i, "page_count")),
+            "encrypted": _bool(r.get("encrypted"), _where(i, "encrypted")),
+            "status": status,
+            "quarantine_reason": _opt_str(r.get("quarantine_reason"), _where(i, "quarantine_reason")),
+            "detail": _detail(r.get("detail"), _where(i, "detail")),
+            "archive_path": _opt_str(r.get("archive_path"), _where(i, "archive_path")),
+            "duplicate_of": None if duplicate_of == sha else duplicate_of,
+            "first_seen_at": first_seen,
+        }
+        current = best.get(sha)
+        if current is None or STATUS_RANK[status] > STATUS_RANK[current["status"]]:
+            best[sha] = row
+        source = {
+            "former_unit_code": _unit_code(r.get("former_unit_code"), _where(i, "former_unit_code")),
+            "former_unit_vintage": _str(r.get("former_unit_vintage"), _where(i, "former_unit_vintage")),
+            "original_path": _str(r.get("original_path"), _where(i, "original_path")),
+            "file_sha256": sha,
+        }
+        key = tuple(source.values())
+        # The occurrence's own state: a second copy of archived bytes is a duplicate here.
+        source["status"] = status
+        note = _detail(r.get("detail"), _where(i, "detail")) or (row["quarantine_reason"] or "")
+        source["note"] = note if status != "archived" else ""
+        sources[key] = source  # type: ignore[index]
+    # Files that others duplicate go first, so a duplicate_of never points at a row not yet written.
+    file_rows = sorted(best.values(), key=lambda row: row["duplicate_of"] is not None)
+    source_rows = list(sources.values())
+    _check_lengths(FILES, file_rows)
+    _check_lengths(FILE_SOURCES, source_rows)
+
+    counts = LoadCounts()
+    with write_connection(engine) as conn:
+        units = {(s["former_unit_vintage"], s["former_unit_code"]) for s in source_rows}
+        missing_units = _missing(conn, FORMER_UNITS, ("vintage", "code"), units)
+        if missing_units:
+            raise LookupError(f"former units not in former_units (vintage, code): {sorted(missing_units)}")
+        targets = {(row["duplicate_of"],) for row in file_rows if row["duplicate_of"]} - {(s,) for s in best}
+        missing_targets = _missing(conn, FILES, ("sha256",), targets)
+        if missing_targets:
+            raise LookupError(f"duplicate_of names files not loaded: {sorted(t[0] for t in missing_targets)}")
+
+        before = _existing(conn, [FILES.c.sha256], ((sha,) for sha in best))
+        stmt = _insert(conn, FILES)
+        raise_status = case(STATUS_RANK, value=stmt.excluded.status, else_=-1) > case(
+            STATUS_RANK, value=FILES.c.status, else_=-1
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["sha256"],
+            set_={
+                "status": stmt.excluded.status,
+                "quarantine_reason": stmt.excluded.quarantine_reason,
+                "detail": stmt.excluded.detail,
+                "archive_path": func.coalesce(stmt.excluded.archive_path, FILES.c.archive_path),
+                "duplicate_of": stmt.excluded.duplicate_of,
+                "page_count": func.coalesce(FILES.c.page_count, stmt.excluded.page_count),
+            },
+            where=raise_status,
+        ).returning(FILES.c.sha256)
+        inserted = updated = 0
+        for chunk in _chunks(file_rows, BATCH_ROWS):
+            for (sha,) in conn.execute(stmt, list(chunk)):
+                if (sha,) in before:
+                    updated += 1
+                else:
+                    inserted += 1
+        counts.add("inserted", "files", inserted)
+        counts.add("updated", "files", updated)
+        counts.add("unchanged", "files", len(file_rows) - inserted - updated)
+
+        new_sources = _insert_new(
+            conn,
+            FILE_SOURCES,
+            source_rows,
+            ("former_unit_code", "former_unit_vintage", "original_path", "file_sha256"),
+        )
+        counts.add("inserted", "file_sources", new_sources)
+        counts.add("unchanged", "file_sources", len(source_rows) - new_sources)
+    return counts
+
+
+# --------------------------------------------------------------------------- pages and words
+
+
+def _word(word: Any, where: str) -> dict[str, Any]:
+    if dataclasses.is_dataclass(word) and not isinstance(word, type):
+        word = dataclasses.asdict(word)
+    if not isinstance(word, Mapping):
+        raise ValueError(f"{where}: a word must be a dict, got {type(word).__name__}")
+    return {
+        "text": _str(word.get("text"), f"{where}.text", default="", text=True),
+        "confidence": _opt_float(word.get("confidence"), f"{where}.confidence"),
+        "left": _float(word.get("left"), f"{where}.left"),
+        "top": _float(word.get("top"), f"{where}.top"),
+        "width": _float(word.get("width"), f"{where}.width"),
+        "height": _float(word.get("height"), f"{where}.height"),
+        "block": _int(word.get("block"), f"{where}.block", default=0),
+        "line": _int(word.get("line"), f"{where}.line", default=0),
+    }
+
+
+def _words(value: Any, where: str) -> list[dict[str, Any]] | None:
+    """Words of a page: a list (or, after Parquet, a numpy array) of dicts; None = not given."""
+    value = _py(value)
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple, np.ndarray)):
+        raise ValueError(f"{where}: expected a list of word dicts, got {type(value).__name__}")
+    return [_word(w, f"{where}[{j}]") for j, w in enumerate(value)]
+
+
+def _page_row(r: Mapping[str, Any], i: int) -> dict[str, Any]:
+    return {
+        "file_sha256": _sha256(r.get("file_sha256"), _where(i, "file_sha256")),
+        "page_number": _int(r.get("page_number"), _where(i, "page_number")),
+        "method": _choice(r.get("method"), _where(i, "method"), PAGE_METHODS),
+        "reason": _str(r.get("reason"), _where(i, "reason"), default=""),
+        "text": _str(r.get("text"), _where(i, "text"), default="", text=True),
+        "mean_confidence": _opt_float(r.get("mean_confidence"), _where(i, "mean_confidence")),
+        "engine": _str(r.get("engine"), _where(i, "engine"), default=""),
+        "engine_version": _str(r.get("engine_version"), _where(i, "engine_version"), default=""),
+        "languages": _str(r.get("languages"), _where(i, "languages"), default=""),
+        "dpi": _opt_int(r.get("dpi"), _where(i, "dpi")),
+        "width": _opt_float(r.get("width"), _where(i, "width")),
+        "height": _opt_float(r.get("height"), _where(i, "height")),
+        "box_unit": _choice(r.get("box_unit") or "px", _where(i, "box_unit"), BOX_UNITS),
+        "image_sha256": _opt_sha256(r.get("image_sha256"), _where(i, "image_sha256")),
+        "rotation": _int(r.get("rotation"), _where(i, "rotation"), default=0),
+        "rotation_method": _str(r.get("rotation_method"), _where(i, "rotation_method"), default=""),
+        "skew_degrees": _float(r.get("skew_degrees"), _where(i, "skew_degrees"), default=0.0),
+        "error": _opt_str(r.get("error"), _where(i, "error")),
+    }
+
+
+def _select_pages(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    columns = [
+        PAGES.c.id,
+        PAGES.c.file_sha256,
+        PAGES.c.page_number,
+        *[PAGES.c[c] for c in PAGE_VALUE_COLUMNS],
+    ]
+    for chunk in _chunks(sorted(set(keys)), _IN_CHUNK):
+        query = select(*columns).where(tuple_(PAGES.c.file_sha256, PAGES.c.page_number).in_(list(chunk)))
+        for row in conn.execute(query).mappings():
+            found[(row["file_sha256"], row["page_number"])] = dict(row)
+    return found
+
+
+def _word_counts(conn: Connection, page_ids: Sequence[int]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for chunk in _chunks(sorted(page_ids), _IN_CHUNK):
+        query = (
+            select(WORDS.c.page_id, func.count()).where(WORDS.c.page_id.in_(chunk)).group_by(WORDS.c.page_id)
+        )
+        counts.update({page_id: n for page_id, n in conn.execute(query)})
+    return counts
+
+
+def load_pages(engine: Engine, pages: pd.DataFrame | Iterable[Mapping[str, Any]]) -> LoadCounts:
+    """Load page results (rows of `PageResult.to_row()`) and their words.
+
+    Columns: file_sha256, page_number (1-based), method, reason, text, mean_confidence, engine,
+    engine_version, languages, dpi, width, height, box_unit, image_sha256, rotation, rotation_method,
+    skew_degrees, error, words; `cached` and `seconds` are ignored. `words` is a list of dicts (keys
+    text, left, top, width, height, confidence, block, line), a numpy array of such dicts (after a
+    Parquet round trip), or None/absent to leave the page's stored words alone.
+
+    A page is keyed by (file_sha256, page_number). A new page is inserted with its words; a stored
+    page whose values differ is updated and its words replaced; an unchanged page keeps its words,
+    unless their number differs from the input's, in which case they are replaced. A later row with
+    the same key in the input wins. Counts tables "pages" and "words".
+
+    Raises ValueError for invalid values and LookupError when a file is not in `files` (load files
+    first).
+    """
+    by_key: dict[tuple[str, int], tuple[dict[str, Any], list[dict[str, Any]] | None]] = {}
+    for i, r in enumerate(_records(pages)):
+        row = _page_row(r, i)
+        if row["page_number"] < 1:
+            raise ValueError(
+                f"{_where(i, 'page_number')}: pages are numbered from 1, got {row['page_number']}"
+            )
+        by_key[(row["file_sha256"], row["page_number"])] = (row, _words(r.get("words"), _where(i, "words")))
+    _check_lengths(PAGES, (row for row, _ in by_key.values()))
+
+    counts = LoadCounts()
+    with write_connection(engine) as conn:
+        missing = _missing(conn, FILES, ("sha256",), {(k[0],) for k in by_key})
+        if missing:
+            raise LookupError(f"pages of files not in files: {sorted(m[0] for m in missing)}")
+        insert_page = (
+            _insert(conn, PAGES)
+            .on_conflict_do_nothing(index_elements=list(PAGE_KEY))
+            .returning(PAGES.c.id, PAGES.c.file_sha256, PAGES.c.page_number)
+        )
+        update_page = update(PAGES).where(PAGES.c.id == bindparam("page_id"))
+        items = list(by_key.items())
+        for chunk in _chunks(items, BATCH_ROWS):
+            stored = _select_pages(conn, (key for key, _ in chunk))
+            new_rows = [row for key, (row, _) in chunk if key not in stored]
+            new_ids: dict[tuple[str, int], int] = {}
+            if new_rows:
+                for page_id, sha, number in conn.execute(insert_page, new_rows):
+                    new_ids[(sha, number)] = page_id
+                lost = [(r["file_sha256"], r["page_number"]) for r in new_rows]
+                lost = [key for key in lost if key not in new_ids]  # written meanwhile by a parallel run
+                stored.update(_select_pages(conn, lost))
+
+            changed: list[dict[str, Any]] = []
+            replace: dict[int, list[dict[str, Any]]] = {}
+            check: dict[int, list[dict[str, Any]]] = {}
+            for key, (row, words) in chunk:
+                if key in new_ids:
+                    counts.add("inserted", "pages", 1)
+                    if words:
+                        replace[new_ids[key]] = words
+                    continue
+                old = stored[key]
+                if any(old[c] != row[c] for c in PAGE_VALUE_COLUMNS):
+                    counts.add("updated", "pages", 1)
+                    changed.append({"page_id": old["id"], **{c: row[c] for c in PAGE_VALUE_COLUMNS}})
+                    if words is not None:
+                        replace[old["id"]] = words
+                else:
+                    counts.add("unchanged", "pages", 1)
+                    if words is not None:
+                        check[old["id"]] = words
+            if changed:
+                conn.execute(update_page, changed)
+            stored_counts = _word_counts(conn, list(check))
+            for page_id, words in check.items():
+                if stored_counts.get(page_id, 0) == len(words):
+                    counts.add("unchanged", "words", len(words))
+                else:
+                    replace[page_id] = words
+            _replace_words(conn, replace, counts)
+    return counts
+
+
+def _replace_words(
+    conn: Connection, words_by_page: Mapping[int, list[dict[str, Any]]], counts: LoadCounts
+) -> None:
+    if not words_by_page:
+        return
+    deleted = 0
+    for chunk in _chunks(sorted(words_by_page), _IN_CHUNK):
+        deleted += conn.execute(delete(WORDS).where(WORDS.c.page_id.in_(chunk))).rowcount or 0
+    counts.add("deleted", "words", deleted)
+    rows = [
+        {"page_id": page_id, "word_index": index, **word}
+        for page_id, words in words_by_page.items()
+        for index, word in enumerate(words)
+    ]
+    _check_lengths(WORDS, rows)
+    counts.add("inserted", "words", _bulk_insert_new(conn, WORDS, rows, ("page_id", "word_index")))
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def load_documents(engine: Engine, documents: pd.DataFrame | Iterable[Mapping[str, Any]]) -> LoadCounts:
+    """Insert or update documents keyed by (file_sha256, first_page).
+
+    Columns: file_sha256, first_page, last_page (1-based, inclusive), doc_type, type_rule, title
+    (optional). A stored document whose last_page, doc_type, type_rule or title differ is updated.
+    Documents stored earlier for the same file but absent from the input are kept (not deleted).
+    Counts table "documents". Raises ValueError for invalid values (including last_page < first_page)
+    and LookupError when a file is not in `files`.
+    """
+    by_key: dict[tuple[str, int], dict[str, Any]] = {}
+    for i, r in enumerate(_records(documents)):
+        row = {
+            "file_sha256": _sha256(r.get("file_sha256"), _where(i, "file_sha256")),
+            "first_page": _int(r.get("first_page"), _where(i, "first_page")),
+            "last_page": _int(r.get("last_page"), _where(i, "last_page")),
+            "doc_type": _str(r.get("doc_type"), _where(i, "doc_type")),
+            "type_rule": _str(r.get("type_rule"), _where(i, "type_rule"), default=""),
+            "title": _opt_str(r.get("title"), _where(i, "title"), text=True),
+        }
+        if not 1 <= row["first_page"] <= row["last_page"]:
+            raise ValueError(f"row {i}: page range {row['first_page']}..{row['last_page']} is not valid")
+        by_key[(row["file_sha256"], row["first_page"])] = row
+    rows = list(by_key.values())
+    _check_lengths(DOCUMENTS, rows)
+    counts = LoadCounts()
+    with write_connection(engine) as conn:
+        missing = _missing(conn, FILES, ("sha256",), {(k[0],) for k in by_key})
+        if missing:
+            raise LookupError(f"documents of files not in files: {sorted(m[0] for m in missing)}")
+        inserted, updated, unchanged = _upsert(
+            conn,
+            DOCUMENTS,
+            rows,
+            ("file_sha256", "first_page"),
+            ("last_page", "doc_type", "type_rule", "title"),
+        )
+    counts.add("inserted", "documents", inserted)
+    counts.add("updated", "documents", updated)
+    counts.add("unchanged", "documents", unchanged)
+    return counts
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def event_key(
+    subject_type: str, subject_id: str, action: str, tool: str, tool_version: str, outcome: str
+) -> str:
+    """Return the SHA-256 hex identity of a provenance event (NFC strings, JSON-encoded list)."""
+    parts = [
+        unicodedata.normalize("NFC", p)
+        for p in (subject_type, subject_id, action, tool, tool_version, outcome)
+    ]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def record_events(engine: Engine, events: pd.DataFrame | Iterable[Mapping[str, Any]]) -> int:
+    """Record provenance events; return how many were new.
+
+    Keys: subject_type ("file" | "page" | "document"), subject_id, action, tool, tool_version,
+    outcome, detail (str, or a JSON-serialisable value stored as JSON), occurred_at (aware datetime;
+    default now; a naive datetime raises ValueError), run_id (optional). An event with the same
+    (subject_type, subject_id, action, tool, tool_version, outcome) as a stored one is not recorded
+    again (the stored occurred_at, detail and run_id are kept).
+    """
+    by_key: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(_records(events)):
+        identity = {
+            "subject_type": _choice(r.get("subject_type"), _where(i, "subject_type"), SUBJECT_TYPES),
+            "subject_id": _str(r.get("subject_id"), _where(i, "subject_id")),
+            "action": _str(r.get("action"), _where(i, "action")),
+            "tool": _str(r.get("tool"), _where(i, "tool")),
+            "tool_version": _str(r.get("tool_version"), _where(i, "tool_version"), default=""),
+            "outcome": _str(r.get("outcome"), _where(i, "outcome")),
+        }
+        occurred_at = _py(r.get("occurred_at")) or utcnow()
+        if not isinstance(occurred_at, datetime) or occurred_at.tzinfo is None:
+            raise ValueError(f"{_where(i, 'occurred_at')}: expected an aware datetime, got {occurred_at!r}")
+        key = event_key(**identity)
+        by_key.setdefault(
+            key,
+            {
+                "event_key": key,
+                **identity,
+                "detail": _detail(r.get("detail"), _where(i, "detail")),
+                "occurred_at": occurred_at,
+                "run_id": _opt_str(r.get("run_id"), _where(i, "run_id")),
+            },
+        )
+    rows = list(by_key.values())
+    _check_lengths(EVENTS, rows)
+    with write_connection(engine) as conn:
+        return _insert_new(conn, EVENTS, rows, ("event_key",))
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def count_files(engine: Engine, former_unit_code: str, vintage: str = "pre2025") -> dict[str, int]:
+    """Count the files found in one former unit's inbox, by status.
+
+    Counts `file_sources` rows (a file found at two paths of the unit counts twice), each with the
+    status of that occurrence (an exact copy of bytes first found elsewhere is "duplicate" here). Every status is a key (0 when none). Raises ValueError for a code that
+    is not a string of digits.
+    """
+    code = _unit_code(former_unit_code, "former_unit_code")
+    query = (
+        select(FILE_SOURCES.c.status, func.count())
+        .where(FILE_SOURCES.c.former_unit_code == code, FILE_SOURCES.c.former_unit_vintage == vintage)
+        .group_by(FILE_SOURCES.c.status)
+    )
+    with engine.connect() as conn:
+        found = {status: n for status, n in conn.execute(query)}
+    return {status: found.get(status, 0) for status in FILE_STATUSES}
+
+
+def count_sources(engine: Engine, former_unit_code: str, vintage: str = "pre2025") -> int:
+    """Return the number of files recorded as found in one former unit's inbox (`file_sources` rows).
+
+    Raises ValueError for a code that is not a string of digits.
+    """
+    return sum(count_files(engine, former_unit_code, vintage).values())
+
+
+def first_sources(engine: Engine, file_sha256s: Iterable[str]) -> dict[str, str]:
+    """For files already recorded, map SHA-256 → the inbox-relative path where it was first recorded.
+
+    "First" is the earliest `file_sources` row of that file (lowest id, i.e. loaded first). Files
+    not in the database are absent from the result. Raises ValueError for a malformed SHA-256.
+    """
+    shas = sorted({_sha256(s, "file_sha256s") for s in file_sha256s})
+    found: dict[str, str] = {}
+    with engine.connect() as conn:
+        for chunk in _chunks(shas, _IN_CHUNK):
+            first_id = (
+                select(func.min(FILE_SOURCES.c.id))
+                .where(FILE_SOURCES.c.file_sha256.in_(chunk))
+                .group_by(FILE_SOURCES.c.file_sha256)
+            )
+            query = select(FILE_SOURCES.c.file_sha256, FILE_SOURCES.c.original_path).where(
+                FILE_SOURCES.c.id.in_(first_id)
+            )
+            found.update({sha: path for sha, path in conn.execute(query)})
+    return found
+
+
+def count_pages(engine: Engine, file_sha256s: Iterable[str]) -> int:
+    """Return the number of stored pages of the given files (duplicates in the input count once)."""
+    shas = sorted({_sha256(s, "file_sha256s") for s in file_sha256s})
+    total = 0
+    with engine.connect() as conn:
+        for chunk in _chunks(shas, _IN_CHUNK):
+            total += conn.execute(select(func.count()).where(PAGES.c.file_sha256.in_(chunk))).scalar_one()
+    return total
+
+
+def summary(engine: Engine) -> dict[str, Any]:
+    """Summarise the database.
+
+    Returns `{"former_units": n, "files": {status: n}, "file_sources": n, "pages": {method: n},
+    "words": n, "mean_ocr_confidence": float | None, "documents": {doc_type: n},
+    "provenance_events": n}`. Every file status and page method is a key (0 when none);
+    `mean_ocr_confidence` (0..100) is the mean of the OCR pages' mean confidences (pages without one
+    are left out), None when there is none.
+    """
+    with engine.connect() as conn:
+
+        def count(table: Table) -> int:
+            return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+        def by(column: Column[Any]) -> dict[str, int]:
+            return {key: n for key, n in conn.execute(select(column, func.count()).group_by(column))}
+
+        files = by(FILES.c.status)
+        pages = by(PAGES.c.method)
+        mean = conn.execute(
+            select(func.avg(PAGES.c.mean_confidence)).where(PAGES.c.method == "ocr")
+        ).scalar_one()
+        return {
+            "former_units": count(FORMER_UNITS),
+            "files": {status: files.get(status, 0) for status in FILE_STATUSES},
+            "file_sources": count(FILE_SOURCES),
+            "pages": {method: pages.get(method, 0) for method in PAGE_METHODS},
+            "words": count(WORDS),
+            "mean_ocr_confidence": None if mean is None else float(mean),
+            "documents": dict(sorted(by(DOCUMENTS.c.doc_type).items())),
+            "provenance_events": count(EVENTS),
+        }

@@ -1,0 +1,331 @@
+"""SQLAlchemy 2 models of the unified database.
+
+Every row is traceable to the SHA-256 of the file it comes from, the page in that file and the former
+unit the file was found in. Former administrative units are keyed by (vintage, code): official unit
+codes are reused by new units after 2025-07-01 with a different meaning, so a code is never stored
+without its vintage (`"pre2025"` for the units that existed before the merger).
+
+Column sizes: hashes, unit codes and short enumerations are `String(n)` (PostgreSQL enforces `n`,
+and `sapnhap.db.load` checks lengths before writing so SQLite rejects the same rows); names, paths,
+free text and messages are `Text`. Enumerations are strings with CHECK constraints, not database
+enums, so that adding a value is a one-line migration on both backends.
+
+The schema is created by the Alembic migrations in `sapnhap/db/migrations/` (never by
+`metadata.create_all` in production); `tests/test_db.py` checks that the migrations and these models
+agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+FILE_STATUSES = ("archived", "duplicate", "quarantined")
+PAGE_METHODS = ("text_layer", "ocr", "failed")
+BOX_UNITS = ("px", "pt")
+SUBJECT_TYPES = ("file", "page", "document")
+PRE2025 = "pre2025"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    PostgreSQL stores `timestamp with time zone`; SQLite has no time zone support, so the value is
+    stored as UTC text and returned with `tzinfo=UTC`. Binding a naive datetime raises `ValueError`
+    (a naive time is ambiguous: local time of which machine?).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: timestamps must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; `Base.metadata` is the target of the Alembic migrations."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class FormerUnit(Base):
+    """A former administrative unit (commune, ward, township or district) before the 2025 merger.
+
+    `code` is the official code as a string of digits with its leading zeros ("00004"), never an
+    int. `vintage` says which code list the code belongs to ("pre2025"). The names are None for a
+    code the gazetteer does not know (its files are still recorded).
+    """
+
+    __tablename__ = "former_units"
+
+    vintage: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    district_name: Mapped[str | None] = mapped_column(Text)
+    province_name: Mapped[str | None] = mapped_column(Text)
+
+    sources: Mapped[list[FileSource]] = relationship(back_populates="former_unit")
+
+
+class File(Base):
+    """One file, identified by the SHA-256 of its bytes (lowercase hex).
+
+    The same bytes found twice (in two former units, or at two paths) are one `files` row and two
+    `file_sources` rows. `status` is "archived" (copied into the content-addressed archive at
+    `archive_path`), "duplicate" (the bytes duplicate the file `duplicate_of`) or "quarantined"
+    (not archived; `quarantine_reason` says why). `size_bytes` is in bytes; `page_count` is None
+    when it could not be read.
+    """
+
+    __tablename__ = "files"
+    __table_args__ = (CheckConstraint(_in("status", FILE_STATUSES), name="status"),)
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(64))
+    mime: Mapped[str] = mapped_column(String(255))
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    quarantine_reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    archive_path: Mapped[str | None] = mapped_column(Text)
+    duplicate_of: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("files.sha256", name="fk_files_duplicate_of_files"), index=True
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    sources: Mapped[list[FileSource]] = relationship(back_populates="file")
+    pages: Mapped[list[Page]] = relationship(back_populates="file", order_by="Page.page_number")
+    documents: Mapped[list[Document]] = relationship(back_populates="file", order_by="Document.first_page")
+
+
+class FileSource(Base):
+    """Where a file was found: a former unit's inbox and the path relative to it (NFC, `/`-separated).
+
+    The unique constraint leads with (former_unit_code, former_unit_vintage), so it also serves as
+    the index of the foreign key to `former_units`.
+    """
+
+    __tablename__ = "file_sources"
+    __table_args__ = (
+        CheckConstraint(_in("status", FILE_STATUSES), name="status"),
+        ForeignKeyConstraint(
+            ["former_unit_vintage", "former_unit_code"],
+            ["former_units.vintage", "former_units.code"],
+            name="fk_file_sources_former_unit",
+        ),
+        UniqueConstraint(
+            "former_unit_code",
+            "former_unit_vintage",
+            "original_path",
+            "file_sha256",
+            name="uq_file_sources_source",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    former_unit_vintage: Mapped[str] = mapped_column(String(16))
+    former_unit_code: Mapped[str] = mapped_column(String(5))
+    original_path: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(
+        String(64), ForeignKey("files.sha256", name="fk_file_sources_file_sha256_files"), index=True
+    )
+    # This occurrence's state: "archived", "duplicate" (the same bytes were first found elsewhere:
+    # `note` says where) or "quarantined" (`note` says why).
+    status: Mapped[str] = mapped_column(String(16), default="archived")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    file: Mapped[File] = relationship(back_populates="sources")
+    former_unit: Mapped[FormerUnit] = relationship(back_populates="sources")
+
+
+class Page(Base):
+    """One page of a file (see `sapnhap.page.PageResult` for the meaning of each field).
+
+    `page_number` is 1-based. `width`/`height` and word boxes are in `box_unit` ("px" of the OCR'd
+    image, or "pt" = 1/72 inch for text-layer pages). `mean_confidence` is 0..100 for OCR pages,
+    None otherwise. The unique (file_sha256, page_number) also indexes the foreign key.
+    """
+
+    __tablename__ = "pages"
+    __table_args__ = (
+        UniqueConstraint("file_sha256", "page_number", name="uq_pages_file_sha256_page_number"),
+        CheckConstraint(_in("method", PAGE_METHODS), name="method"),
+        CheckConstraint("page_number >= 1", name="page_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_sha256: Mapped[str] = mapped_column(
+        String(64), ForeignKey("files.sha256", name="fk_pages_file_sha256_files")
+    )
+    page_number: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    mean_confidence: Mapped[float | None] = mapped_column(Float)
+    engine: Mapped[str] = mapped_column(String(64), default="")
+    engine_version: Mapped[str] = mapped_column(String(64), default="")
+    languages: Mapped[str] = mapped_column(String(64), default="")
+    dpi: Mapped[int | None] = mapped_column(Integer)
+    width: Mapped[float | None] = mapped_column(Float)
+    height: Mapped[float | None] = mapped_column(Float)
+    box_unit: Mapped[str] = mapped_column(String(8), default="px")
+    image_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    rotation: Mapped[int] = mapped_column(Integer, default=0)
+    rotation_method: Mapped[str] = mapped_column(String(64), default="")
+    skew_degrees: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    file: Mapped[File] = relationship(back_populates="pages")
+    words: Mapped[list[Word]] = relationship(
+        back_populates="page", order_by="Word.word_index", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Word(Base):
+    """One word on a page, in reading order (`word_index` 0-based), with its box in the page's unit.
+
+    `confidence` is 0..100 (Tesseract) or None (text layer). Deleting a page deletes its words.
+    """
+
+    __tablename__ = "words"
+
+    page_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("pages.id", name="fk_words_page_id_pages", ondelete="CASCADE"), primary_key=True
+    )
+    word_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    left: Mapped[float] = mapped_column(Float)
+    top: Mapped[float] = mapped_column(Float)
+    width: Mapped[float] = mapped_column(Float)
+    height: Mapped[float] = mapped_column(Float)
+    block: Mapped[int] = mapped_column(Integer, default=0)
+    line: Mapped[int] = mapped_column(Integer, default=0)
+
+    page: Mapped[Page] = relationship(back_populates="words")
+
+
+class Document(Base):
+    """A run of pages `first_page..last_page` (1-based, inclusive) of one file that forms a document.
+
+    `doc_type` is the recognised type, `type_rule` the rule that matched. The unique
+    (file_sha256, first_page) also indexes the foreign key.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("file_sha256", "first_page", name="uq_documents_file_sha256_first_page"),
+        CheckConstraint("first_page >= 1 AND last_page >= first_page", name="page_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_sha256: Mapped[str] = mapped_column(
+        String(64), ForeignKey("files.sha256", name="fk_documents_file_sha256_files")
+    )
+    first_page: Mapped[int] = mapped_column(Integer)
+    last_page: Mapped[int] = mapped_column(Integer)
+    doc_type: Mapped[str] = mapped_column(String(64))
+    type_rule: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str | None] = mapped_column(Text)
+
+    file: Mapped[File] = relationship(back_populates="documents")
+
+
+class ProvenanceEvent(Base):
+    """Something a tool did to a file, page or document (PREMIS-style event).
+
+    `event_key` is the SHA-256 (hex) of the event's identity (subject_type, subject_id, action, tool,
+    tool_version, outcome), so recording the same event again adds no row. `subject_id` is the file
+    SHA-256, `"<sha256>:<page_number>"` for a page or `"<sha256>:<first_page>"` for a document.
+    `occurred_at` is timezone-aware UTC.
+    """
+
+    __tablename__ = "provenance_events"
+    __table_args__ = (
+        CheckConstraint(_in("subject_type", SUBJECT_TYPES), name="subject_type"),
+        Index("ix_provenance_events_subject", "subject_type", "subject_id"),
+    )
+
+    event_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    tool: Mapped[str] = mapped_column(String(128))
+    tool_version: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    run_id: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+def table_names() -> list[str]:
+    """Return the names of the tables the models define, sorted by dependency."""
+    return [t.name for t in Base.metadata.sorted_tables]
+
+
+__all__ = [
+    "BOX_UNITS",
+    "FILE_STATUSES",
+    "PAGE_METHODS",
+    "PRE2025",
+    "SUBJECT_TYPES",
+    "Base",
+    "Document",
+    "File",
+    "FileSource",
+    "FormerUnit",
+    "Page",
+    "ProvenanceEvent",
+    "UTCDateTime",
+    "Word",
+    "table_names",
+]

@@ -1,0 +1,176 @@
+"""The one engine/session factory of the unified database, and its Alembic migration entry point.
+
+The database is chosen by one URL: `sqlite:///<path>` (the default, see `default_database_url`) or
+`postgresql://...` in production (run through the psycopg 3 driver).
+
+SQLite settings, applied on every new connection: `busy_timeout=30000` (ms; a writer waits up to
+30 s for another writer instead of failing), `journal_mode=WAL` (readers do not block the writer),
+`foreign_keys=ON`. SQLAlchemy emits `BEGIN` itself (the sqlite3 module's own transaction handling
+is switched off) so DDL is transactional; write transactions (`write_connection`, `session_scope`,
+`migrate`) start with `BEGIN IMMEDIATE` so that two processes never both read and then fail to
+upgrade to the write lock ("database is locked" without waiting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_BEGIN_OPTION = "sapnhap_sqlite_begin"
+# An arbitrary constant: the PostgreSQL advisory lock taken while migrating, so that parallel runs
+# that all call `migrate` at start-up apply the migrations once.
+_MIGRATION_LOCK_ID = 0x5A9_0DB
+
+
+def default_database_url(home: Path) -> str:
+    """Return the default database URL, `sqlite:///<home>/sapnhap.db` (absolute path).
+
+    `home` is the project's data folder (e.g. `$SAPNHAP_HOME`); it is created by `make_engine`.
+    """
+    return f"sqlite:///{(Path(home).expanduser().resolve() / 'sapnhap.db').as_posix()}"
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Return `url` as a SQLAlchemy URL with the psycopg 3 driver for PostgreSQL.
+
+    `postgresql://` and `postgres://` become `postgresql+psycopg://`; an explicit driver is kept.
+    Raises `sqlalchemy.exc.ArgumentError` for a string that is not a database URL.
+    """
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if (
+        not database
+        or database == ":memory:"
+        or database.startswith("file:")
+        or url.query.get("mode") == "memory"
+    ):
+        return None
+    return Path(database)
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """Create the engine for `url` (SQLite or PostgreSQL), configured as described in the module doc.
+
+    For a SQLite file the parent folder is created. Extra keyword arguments go to
+    `sqlalchemy.create_engine`. Raises `sqlalchemy.exc.ArgumentError` for a malformed URL and
+    `sqlalchemy.exc.NoSuchModuleError` for an unknown dialect/driver. No connection is made here.
+    """
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_file(parsed)
+        if path is not None:
+            path.expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN (see the `begin` listener): the sqlite3 module's legacy
+        # transaction control would autocommit DDL and never BEGIN before a SELECT.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def writer(engine: Engine) -> Engine:
+    """Return `engine` set up for write transactions (`BEGIN IMMEDIATE` on SQLite; same pool)."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+    return engine
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """Yield a connection inside one write transaction; commit on success, roll back on error."""
+    with writer(engine).begin() as connection:
+        yield connection
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """Yield an ORM session in one transaction: commit when the block ends, roll back on an exception.
+
+    Objects stay usable after the commit (`expire_on_commit=False`). With `write=False` on SQLite the
+    transaction starts as a plain (deferred) read transaction and does not wait for writers.
+    The exception that caused a rollback is re-raised.
+    """
+    factory = sessionmaker(bind=writer(engine) if write else engine, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Return an `alembic.config.Config` for the packaged migrations (works from any cwd).
+
+    When `connection` is given the migration environment runs on it (`config.attributes`).
+    """
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR.as_posix())
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine_or_url: Engine | str | URL, revision: str = "head") -> None:
+    """Upgrade the database to `revision` (default: the newest) with Alembic, in one transaction.
+
+    Accepts an engine (used as is) or a URL (an engine is made with `make_engine` and disposed).
+    Safe to call from parallel runs: SQLite serialises them with `BEGIN IMMEDIATE`, PostgreSQL with an
+    advisory lock; a database already at `revision` is left unchanged. Raises
+    `alembic.util.CommandError` for an unknown revision and SQLAlchemy errors if the database refuses.
+    """
+    own = not isinstance(engine_or_url, Engine)
+    engine = make_engine(engine_or_url) if own else engine_or_url
+    try:
+        with write_connection(engine) as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_ID})
+            command.upgrade(alembic_config(connection), revision)
+    finally:
+        if own:
+            engine.dispose()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the Alembic revision the database is at, or None for an empty database."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,129 @@
+"""Pages grouped into documents, and each document's type recognised from its title.
+
+A Vietnamese administrative document opens with the national motto
+("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM / Độc lập - Tự do - Hạnh phúc") and a title in capitals
+(Decree 30/2020/NĐ-CP on administrative documents, Appendix I, sets this layout; the civil-status
+extracts follow the templates of Circular 04/2024/TT-BTP). So a page that carries the motto near its
+top starts a new document, and the title lines decide the type. Matching is done on diacritic-folded
+capitals with a fuzzy ratio, so OCR errors in a title (`QUYÉT ĐỊNH`, `CONG HOA XA HOI`) still match.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from sapnhap.text import fold_diacritics
+
+UNKNOWN = "unknown"
+
+# (document type, title phrases as printed on the templates). Order matters: specific before generic.
+TITLE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("birth_registration", ("TRÍCH LỤC KHAI SINH", "GIẤY KHAI SINH", "TỜ KHAI ĐĂNG KÝ KHAI SINH")),
+    ("marriage_registration", ("TRÍCH LỤC KẾT HÔN", "GIẤY CHỨNG NHẬN KẾT HÔN", "TỜ KHAI ĐĂNG KÝ KẾT HÔN")),
+    ("death_registration", ("TRÍCH LỤC KHAI TỬ", "GIẤY CHỨNG TỬ", "TỜ KHAI ĐĂNG KÝ KHAI TỬ")),
+    ("staff_cv", ("SƠ YẾU LÝ LỊCH", "SƠ YẾU LÝ LỊCH CÁN BỘ, CÔNG CHỨC")),
+    (
+        "procedure_receipt",
+        ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "PHIẾU TIẾP NHẬN HỒ SƠ", "BIÊN NHẬN HỒ SƠ"),
+    ),
+    ("official_decision", ("QUYẾT ĐỊNH",)),
+    (
+        "official_letter",
+        ("CHỈ THỊ", "THÔNG BÁO", "CÔNG VĂN", "BÁO CÁO", "KẾ HOẠCH", "TỜ TRÌNH", "NGHỊ QUYẾT"),
+    ),
+)
+NATIONAL_MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+
+_TITLE_THRESHOLD = 88.0
+_MOTTO_THRESHOLD = 80.0
+_HEAD_LINES = 30
+
+
+@dataclass(frozen=True)
+class DocumentType:
+    """A recognised type, the rule that matched (human-readable) and the title line it matched on."""
+
+    doc_type: str
+    rule: str
+    title: str | None
+
+
+@dataclass(frozen=True)
+class DocumentSpan:
+    """A document inside a file: 1-based inclusive page range and its type."""
+
+    first_page: int
+    last_page: int
+    doc_type: str
+    type_rule: str
+    title: str | None
+
+
+def classify(text: str) -> DocumentType:
+    """Recognise a document's type from the title lines at the head of its first page.
+
+    A title line matches a phrase when, on folded capitals, the whole line is that phrase with a
+    few OCR errors (ratio ≥ 88) or the line begins with it (e.g. "QUYẾT ĐỊNH Về việc ..."). Returns
+    type "unknown" with the rule "no title matched" when nothing matches.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:_HEAD_LINES]
+    for doc_type, phrases in TITLE_RULES:
+        for phrase in phrases:
+            key = _key(phrase)
+            for line in lines:
+                candidate = _key(line)
+                if len(candidate) < 4:
+                    continue
+                head = candidate[: len(key) + 2]
+                score = max(
+                    fuzz.ratio(candidate, key), fuzz.ratio(head, key) if len(candidate) > len(key) else 0
+                )
+                if score >= _TITLE_THRESHOLD and not _is_reference(line, phrase):
+                    return DocumentType(doc_type, f"title '{phrase}' matched (similarity {score:.0f})", line)
+    return DocumentType(UNKNOWN, "no title matched", None)
+
+
+def starts_document(text: str) -> bool:
+    """True when a page carries the national motto in its first lines (the head of a new document)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:12]
+    key = _key(NATIONAL_MOTTO)
+    return any(fuzz.partial_ratio(key, _key(line)) >= _MOTTO_THRESHOLD for line in lines if len(line) >= 10)
+
+
+def group_pages(pages: list[tuple[int, str]]) -> list[DocumentSpan]:
+    """Split a file's pages into documents and type each one.
+
+    Args:
+        pages: (page_number, text) for every page of one file, any order; page numbers 1-based.
+
+    Returns:
+        Document spans covering every page exactly once, in page order. A new document starts at
+        the first page and at every later page that carries the national motto near its top.
+    """
+    ordered = sorted(pages)
+    if not ordered:
+        return []
+    starts = [ordered[0][0]] + [number for number, text in ordered[1:] if starts_document(text)]
+    spans: list[DocumentSpan] = []
+    texts = dict(ordered)
+    last_page = ordered[-1][0]
+    for i, first in enumerate(starts):
+        last = starts[i + 1] - 1 if i + 1 < len(starts) else last_page
+        kind = classify(texts[first])
+        spans.append(DocumentSpan(first, last, kind.doc_type, kind.rule, kind.title))
+    return spans
+
+
+def _key(text: str) -> str:
+    folded = fold_diacritics(text).upper()
+    return " ".join(re.sub(r"[^A-Z0-9 ]+", " ", folded).split())
+
+
+def _is_reference(line: str, phrase: str) -> bool:
+    """A line that cites a document ("Căn cứ Quyết định số ...") is not a title."""
+    folded = _key(line)
+    after = folded[len(_key(phrase)) :].lstrip()
+    return folded.startswith(("CAN CU", "THEO", "THUC HIEN", "KEM THEO")) or after.startswith("SO ")

@@ -1,0 +1,329 @@
+"""Per-page text: the PDF's own text layer when it is real text, otherwise Tesseract OCR.
+
+Each page is a pure task, `PageTask -> PageResult` (`process_page`), run one Tesseract process per
+core (`run_pages`) and merged as results arrive. A page whose processing fails is returned as a
+`failed` PageResult with the error, never dropped and never fatal for the other pages.
+
+OCR steps for a page image: small skew corrected (projection profiles), recognised; when the
+result is weak (low mean confidence or few words) the page may be turned: Tesseract OSD decides,
+and when OSD cannot (little text) the three other right angles are tried on a thumbnail and the
+most confident wins. Results are cached by the page image's hash, engine version and settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from PIL import Image
+
+from sapnhap.ocr.engine import Recognition, detect_orientation, recognise, tesseract_version
+from sapnhap.ocr.geometry import estimate_skew, rotate_page
+from sapnhap.page import PageResult, Word
+
+# Bumped whenever the OCR steps change in a way that changes results (invalidates the cache).
+OCR_PIPELINE_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class OcrSettings:
+    """OCR settings; part of the cache key.
+
+    languages: Tesseract language string ("vie", "vie+eng").
+    dpi: resolution (dots per inch) at which PDF pages are rendered for OCR.
+    psm: Tesseract page segmentation mode.
+    deskew: correct small skew (up to `max_skew_degrees`) before OCR.
+    orientation_check_below: mean word confidence (0..100) under which the page orientation is
+        checked with OSD (upright, clean pages score 85-96; a page turned 90° or 180° about 40).
+    min_image_dpi: image files whose effective resolution is lower are enlarged to about 300 dpi
+        before OCR (Tesseract's models are trained near 300 dpi; 70-100 dpi pages lose diacritics).
+    """
+
+    languages: str = "vie"
+    dpi: int = 300
+    psm: int = 3
+    deskew: bool = True
+    max_skew_degrees: float = 5.0
+    orientation_check_below: float = 75.0
+    min_image_dpi: int = 200
+
+    def cache_token(self) -> str:
+        """A stable string of every setting that changes OCR output."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class PageTask:
+    """One page to read: `path` is the archived file, `page_index` 0-based, `kind` "pdf"/"tiff"/"jpeg"/"png"."""
+
+    file_sha256: str
+    path: str
+    kind: str
+    page_index: int
+
+
+def process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None = None) -> PageResult:
+    """Read one page: text layer if real, else OCR. Never raises; failures give method "failed"."""
+    started = time.perf_counter()
+    try:
+        result = _process_page(task, settings, cache_dir)
+    except Exception as exc:  # one bad page must not stop the others
+        result = PageResult(
+            file_sha256=task.file_sha256,
+            page_number=task.page_index + 1,
+            method="failed",
+            reason="page_error",
+            error=f"{type(exc).__name__}: {exc}",
+        )
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def run_pages(
+    tasks: Iterable[PageTask],
+    settings: OcrSettings,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    on_result: Callable[[PageResult], None] | None = None,
+) -> Iterator[PageResult]:
+    """Process pages in parallel, one worker process (one Tesseract) per core, yielding as they finish.
+
+    Workers run with OMP_THREAD_LIMIT=1. At most `2 * workers` pages are in flight, so a 200-page
+    PDF is never held in memory as images: each worker renders only the page it works on.
+    Results come in completion order; sort by (file_sha256, page_number) if order matters.
+    """
+    workers = workers or os.cpu_count() or 1
+    task_iter = iter(tasks)
+    if workers == 1:
+        os.environ["OMP_THREAD_LIMIT"] = "1"
+        for task in task_iter:
+            result = process_page(task, settings, cache_dir)
+            if on_result:
+                on_result(result)
+            yield result
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker) as pool:
+        pending: dict[Future[PageResult], PageTask] = {}
+
+        def refill() -> None:
+            while len(pending) < 2 * workers:
+                task = next(task_iter, None)
+                if task is None:
+                    return
+                pending[pool.submit(process_page, task, settings, cache_dir)] = task
+
+        refill()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                try:
+                    result = future.result()
+                except Exception as exc:  # a worker died (e.g. killed for memory)
+                    result = PageResult(
+                        file_sha256=task.file_sha256,
+                        page_number=task.page_index + 1,
+                        method="failed",
+                        reason="worker_error",
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                if on_result:
+                    on_result(result)
+                yield result
+            refill()
+
+
+def _init_worker() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None) -> PageResult:
+    page_number = task.page_index + 1
+    if task.kind == "pdf":
+        from sapnhap.pdf import read_text_layer, render_page
+
+        layer = read_text_layer(Path(task.path), task.page_index)
+        if layer.usable:
+            import pdfplumber
+
+            return PageResult(
+                file_sha256=task.file_sha256,
+                page_number=page_number,
+                method="text_layer",
+                reason=layer.reason,
+                text=layer.text,
+                engine="pdfplumber",
+                engine_version=str(pdfplumber.__version__),
+                width=layer.width,
+                height=layer.height,
+                box_unit="pt",
+                words=list(layer.words),
+            )
+        reason = layer.reason
+        image = render_page(Path(task.path), task.page_index, settings.dpi)
+        dpi = settings.dpi
+    else:
+        from sapnhap.images import frame_dpi, load_frame
+
+        reason = "image_file"
+        image = load_frame(Path(task.path), task.page_index)
+        dpi = frame_dpi(image) or _implied_dpi(image)
+    image = image.convert("L")
+    image_sha = _image_hash(image)
+    key = _cache_key(image_sha, settings)
+    cached = _cache_get(cache_dir, key)
+    if cached is not None:
+        return replace(
+            cached, file_sha256=task.file_sha256, page_number=page_number, reason=reason, cached=True
+        )
+    result = _ocr_image(image, dpi, settings)
+    result = replace(
+        result, file_sha256=task.file_sha256, page_number=page_number, reason=reason, image_sha256=image_sha
+    )
+    _cache_put(cache_dir, key, result)
+    return result
+
+
+def _ocr_image(image: Image.Image, dpi: int, settings: OcrSettings) -> PageResult:
+    """Enlarge if low resolution, deskew, recognise, and set upright when the result is weak."""
+    if dpi < settings.min_image_dpi:
+        factor = min(4.0, 300 / max(dpi, 1))
+        image = image.resize(
+            (int(image.width * factor), int(image.height * factor)), Image.Resampling.LANCZOS
+        )
+        dpi = int(dpi * factor)
+    with tempfile.TemporaryDirectory(prefix="sapnhap-ocr-") as tmp:
+        workdir = Path(tmp)
+        upright, skew, recognition = _deskew_and_recognise(image, dpi, settings, workdir)
+        rotation, rotation_method = 0, "none"
+        if _weak(recognition, settings):
+            rotation, rotation_method = _find_rotation(upright, recognition, dpi, settings, workdir)
+            if rotation:
+                turned = rotate_page(image, -rotation)
+                t_upright, t_skew, t_recognition = _deskew_and_recognise(turned, dpi, settings, workdir)
+                if _score(t_recognition) > _score(recognition):
+                    upright, skew, recognition = t_upright, t_skew, t_recognition
+                else:
+                    rotation, rotation_method = 0, rotation_method + "_rejected"
+    return PageResult(
+        file_sha256="",
+        page_number=0,
+        method="ocr",
+        reason="",
+        text=recognition.text,
+        mean_confidence=None
+        if recognition.mean_confidence is None
+        else round(recognition.mean_confidence, 2),
+        engine="tesseract",
+        engine_version=tesseract_version(),
+        languages=settings.languages,
+        dpi=dpi,
+        width=float(upright.width),
+        height=float(upright.height),
+        box_unit="px",
+        rotation=rotation,
+        rotation_method=rotation_method,
+        skew_degrees=skew,
+        words=recognition.words,
+    )
+
+
+def _deskew_and_recognise(
+    image: Image.Image, dpi: int, settings: OcrSettings, workdir: Path
+) -> tuple[Image.Image, float, Recognition]:
+    skew = estimate_skew(image, settings.max_skew_degrees) if settings.deskew else 0.0
+    if abs(skew) < 0.3:
+        skew = 0.0
+    upright = rotate_page(image, skew) if skew else image
+    path = workdir / "page.pgm"
+    upright.save(path)
+    return upright, skew, recognise(path, settings.languages, settings.psm, dpi)
+
+
+def _find_rotation(
+    image: Image.Image, current: Recognition, dpi: int, settings: OcrSettings, workdir: Path
+) -> tuple[int, str]:
+    """Clockwise degrees (0/90/180/270) that set the page upright, and how that was decided."""
+    path = workdir / "osd.pgm"
+    image.save(path)
+    verdict = detect_orientation(path)
+    if verdict is not None and verdict.confidence >= 2.0:
+        return verdict.rotate, "osd"
+    # OSD could not decide (little text): compare recognition confidence at each right angle on a
+    # half-size thumbnail, and keep a turn only when it is clearly more confident.
+    thumb = image.resize((max(1, image.width // 2), max(1, image.height // 2)))
+    scores: dict[int, float] = {}
+    for rotate in (0, 90, 180, 270):
+        trial = workdir / f"trial{rotate}.pgm"
+        rotate_page(thumb, -rotate).save(trial)
+        scores[rotate] = _score(recognise(trial, settings.languages, settings.psm, dpi // 2))
+    best = max(scores, key=lambda r: scores[r])
+    if best != 0 and scores[best] > scores[0] * 1.2:
+        return best, "confidence_trials"
+    return 0, "confidence_trials"
+
+
+def _weak(recognition: Recognition, settings: OcrSettings) -> bool:
+    return recognition.mean_confidence is None or (
+        recognition.mean_confidence < settings.orientation_check_below or len(recognition.words) < 3
+    )
+
+
+def _score(recognition: Recognition) -> float:
+    """Confidence weighted by how much was read: mean confidence × log(1 + words)."""
+    if not recognition.words:
+        return 0.0
+    return (recognition.mean_confidence or 0.0) * math.log1p(len(recognition.words))
+
+
+def _implied_dpi(image: Image.Image) -> int:
+    """Resolution of an untagged page image, assuming an A4 page (8.27 × 11.69 in)."""
+    short_side_px = min(image.size)
+    return max(1, int(round(short_side_px / 8.27)))
+
+
+def _image_hash(image: Image.Image) -> str:
+    digest = hashlib.sha256(f"{image.mode}:{image.width}x{image.height}:".encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
+
+
+def _cache_key(image_sha: str, settings: OcrSettings) -> str:
+    material = "|".join([image_sha, tesseract_version(), OCR_PIPELINE_VERSION, settings.cache_token()])
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _cache_get(cache_dir: Path | None, key: str) -> PageResult | None:
+    if cache_dir is None:
+        return None
+    path = cache_dir / key[:2] / f"{key}.json"
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["words"] = [Word(**w) for w in data["words"]]
+        return PageResult(**data)
+    except (ValueError, TypeError, KeyError):
+        return None  # a damaged cache entry is recomputed
+
+
+def _cache_put(cache_dir: Path | None, key: str, result: PageResult) -> None:
+    if cache_dir is None:
+        return
+    folder = cache_dir / key[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    row = result.to_row()
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(row, handle, ensure_ascii=False)
+    os.replace(tmp, folder / f"{key}.json")

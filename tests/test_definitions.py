@@ -1,0 +1,75 @@
+"""The Definitions load, and the asset graph is the one the pipeline promises."""
+
+from dagster import AssetKey, DagsterInstance, build_sensor_context
+
+from pipelines.definitions import build_definitions
+from pipelines.partitions import former_units, partition_requests
+from pipelines.sensors import inbox_sensor
+from resources import DossierStore, ProjectSettings
+
+
+def _settings(tmp_path, inbox):
+    return ProjectSettings.from_env({"SAPNHAP_HOME": str(tmp_path / "home"), "SAPNHAP_INBOX": str(inbox)})
+
+
+def test_asset_graph_keys_dependencies_and_checks(tmp_path):
+    defs = build_definitions(_settings(tmp_path, tmp_path / "inbox"))
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {"dossier_files", "ocr_pages", "documents", "unified_register", "reconciliation"}
+    parents = {k: {p.to_user_string() for p in graph.get(AssetKey(k)).parent_keys} for k in keys}
+    assert parents == {
+        "dossier_files": set(),
+        "ocr_pages": {"dossier_files"},
+        "documents": {"ocr_pages"},
+        "unified_register": {"dossier_files", "ocr_pages", "documents"},
+        "reconciliation": {"dossier_files", "unified_register"},
+    }
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    assert checks == {
+        ("dossier_files", "no_quarantined_files"),
+        ("ocr_pages", "pages_readable"),
+        ("reconciliation", "balanced"),
+    }
+    balanced = graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == "balanced"))
+    assert balanced.blocking
+    for key in keys:
+        node = graph.get(AssetKey(key))
+        assert node.partitions_def == former_units
+        assert node.group_name in {"intake", "ocr", "unified_register"}
+        assert node.owners
+        assert node.description
+    job = defs.resolve_job_def("ingest_former_unit")
+    assert job.partitions_def == former_units
+
+
+def test_partitions_added_in_batches():
+    requests = list(partition_requests([f"{i:05d}" for i in range(1201)], batch=500))
+    assert [len(r.partition_keys) for r in requests] == [500, 500, 201]
+    assert all(r.partitions_def_name == "former_units" for r in requests)
+
+
+def test_sensor_adds_new_units_and_runs_only_changed_folders(tmp_path):
+    inbox = tmp_path / "inbox"
+    for unit in ("21058", "21064"):
+        (inbox / unit).mkdir(parents=True)
+        (inbox / unit / "a.pdf").write_bytes(b"%PDF-1.4 " + unit.encode())
+    (inbox / "21085").mkdir()  # empty folder: a partition, but nothing to run yet
+    (inbox / "not-a-unit").mkdir()
+    store = DossierStore(inbox_dir=str(inbox), archive_dir=str(tmp_path / "archive"))
+    with DagsterInstance.ephemeral() as instance:
+        ctx = build_sensor_context(instance=instance, resources={"store": store})
+        first = inbox_sensor(ctx)
+        added = [k for r in first.dynamic_partitions_requests for k in r.partition_keys]
+        assert added == ["21058", "21064", "21085"]
+        assert sorted(r.partition_key for r in first.run_requests) == ["21058", "21064"]
+        instance.add_dynamic_partitions("former_units", added)
+
+        ctx = build_sensor_context(instance=instance, resources={"store": store}, cursor=first.cursor)
+        second = inbox_sensor(ctx)
+        assert second.run_requests == [] and second.dynamic_partitions_requests == []
+
+        (inbox / "21064" / "b.jpg").write_bytes(b"\xff\xd8\xff new file")
+        ctx = build_sensor_context(instance=instance, resources={"store": store}, cursor=second.cursor)
+        third = inbox_sensor(ctx)
+        assert [r.partition_key for r in third.run_requests] == ["21064"]
