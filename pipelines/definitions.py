@@ -6,6 +6,8 @@ the shipped sample on a fresh clone: SQLite in `var/`, inbox `samples/inbox`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dagster import Definitions, load_assets_from_modules
 
 from assets import documents, intake, ocr, reconciliation, register
@@ -14,8 +16,13 @@ from pipelines.sensors import inbox_sensor
 from resources import DossierStore, OcrEngine, ParquetIOManager, ProjectSettings, UnifiedDatabase
 
 
-def build_resources(settings: ProjectSettings | None = None) -> dict[str, object]:
-    """The resources for a given configuration (default: from the environment)."""
+def build_resources(
+    settings: ProjectSettings | None = None, ocr_cache_dir: Path | None = None
+) -> dict[str, object]:
+    """The resources for a given configuration (default: from the environment).
+
+    `ocr_cache_dir` overrides the OCR cache folder (default `$SAPNHAP_HOME/cache/ocr`).
+    """
     s = settings or ProjectSettings.from_env()
     return {
         "store": DossierStore(inbox_dir=str(s.inbox), archive_dir=str(s.archive)),
@@ -23,20 +30,22 @@ def build_resources(settings: ProjectSettings | None = None) -> dict[str, object
             languages=s.ocr_languages,
             dpi=s.ocr_dpi,
             workers=s.ocr_workers,
-            cache_dir=str(s.home / "cache" / "ocr"),
+            cache_dir=str(ocr_cache_dir or s.home / "cache" / "ocr"),
         ),
         "database": UnifiedDatabase(url=s.database_url),
         "warehouse": ParquetIOManager(base_dir=str(s.home / "warehouse")),
     }
 
 
-def build_definitions(settings: ProjectSettings | None = None) -> Definitions:
+def build_definitions(
+    settings: ProjectSettings | None = None, ocr_cache_dir: Path | None = None
+) -> Definitions:
     """Definitions for a given configuration (tests pass their own temporary folders)."""
     return Definitions(
         assets=load_assets_from_modules([intake, ocr, documents, register, reconciliation]),
         jobs=[ingest_former_unit],
         sensors=[inbox_sensor],
-        resources=build_resources(settings),
+        resources=build_resources(settings, ocr_cache_dir),
     )
 
 

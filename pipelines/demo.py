@@ -25,7 +25,10 @@ from sapnhap.units import find_unit
 def main() -> int:
     """Run the demo; returns the process exit code (1 when a run failed or a check did not pass)."""
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    dagster_home = Path(os.environ["DAGSTER_HOME"])
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    if not (dagster_home / "dagster.yaml").exists():
+        (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     settings = ProjectSettings.from_env()
     defs = build_definitions(settings)
     job = defs.resolve_job_def("ingest_former_unit")

@@ -137,13 +137,15 @@ def _inspect_pdf(path: Path) -> tuple[int, bool, QuarantineReason | None, str]:
             "unencrypted copy",
         )
     except PdfDamaged as exc:
-        return 0, False, QuarantineReason.PDF_DAMAGED, f"the PDF is damaged: {exc}; {_ASK_FOR_COPY}"
+        # The detail is shown in the UI: keep file names (which may hold personal names) out of it.
+        problem = str(exc).removeprefix(f"{path.name}: ")
+        return 0, False, QuarantineReason.PDF_DAMAGED, f"the PDF is damaged: {problem}; {_ASK_FOR_COPY}"
     except Exception as exc:  # any other failure inside PDFium's bindings is damage too, never fatal
         return (
             0,
             False,
             QuarantineReason.PDF_DAMAGED,
-            (f"the PDF is damaged ({type(exc).__name__}: {exc}); {_ASK_FOR_COPY}"),
+            f"the PDF is damaged ({type(exc).__name__}: {exc}); {_ASK_FOR_COPY}",
         )
     if summary.page_count == 0:
         return (
@@ -181,7 +183,7 @@ def _inspect_image(path: Path, kind: FileKind) -> tuple[int, QuarantineReason | 
         return (
             0,
             QuarantineReason.IMAGE_UNREADABLE,
-            (f"the {name} image is larger than the safety limit for decoding ({exc}); rescan at 300 dpi"),
+            f"the {name} image is larger than the safety limit for decoding ({exc}); rescan at 300 dpi",
         )
     except Exception as exc:
         # Pillow reports bad image data as UnidentifiedImageError, OSError ("image file is
@@ -190,7 +192,7 @@ def _inspect_image(path: Path, kind: FileKind) -> tuple[int, QuarantineReason | 
         return (
             0,
             QuarantineReason.IMAGE_UNREADABLE,
-            (f"the {name} image cannot be decoded ({type(exc).__name__}: {exc}); {_ASK_FOR_COPY}"),
+            f"the {name} image cannot be decoded ({type(exc).__name__}: {exc}); {_ASK_FOR_COPY}",
         )
     return frames, None, ""
 

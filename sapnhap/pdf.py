@@ -134,12 +134,15 @@ class _PageFacts:
         return self.crop[3] - self.crop[1]
 
 
-def _describe(exc: BaseException) -> str:
-    """`Class: message`, unwrapping pdfplumber's PdfminerException to show the real cause."""
+def _describe(exc: BaseException, path: Path) -> str:
+    """`Class: message` for a `detail` field, unwrapping pdfplumber's PdfminerException to show the
+    real cause. The file name is left out (details are shown in the UI; names may be personal)."""
     inner = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], BaseException) else None
     if inner is None:
-        return f"{type(exc).__name__}: {exc}".rstrip(": ")
-    return f"{type(exc).__name__} wrapping {type(inner).__name__}: {inner}".rstrip(": ")
+        text = f"{type(exc).__name__}: {exc}"
+    else:
+        text = f"{type(exc).__name__} wrapping {type(inner).__name__}: {inner}"
+    return text.replace(f"{path.name}: ", "").rstrip(": ")
 
 
 def _open_document(path: Path) -> pdfium.PdfDocument:
@@ -527,11 +530,11 @@ def read_text_layer(path: Path, page_index: int) -> TextLayer:
             else:
                 source, page_number = path, page_index + 1
     except PdfPasswordRequired as exc:
-        return TextLayer("", [], usable=False, reason="password_required", detail=str(exc))
+        return TextLayer("", [], usable=False, reason="password_required", detail=_describe(exc, path))
     except (FileNotFoundError, IndexError):
         raise
     except Exception as exc:  # damaged file or PDFium failure on this page
-        return TextLayer("", [], usable=False, reason="text_layer_error", detail=_describe(exc))
+        return TextLayer("", [], usable=False, reason="text_layer_error", detail=_describe(exc, path))
 
     try:
         with pdfplumber.open(source, pages=[page_number]) as pdf:
@@ -540,8 +543,6 @@ def read_text_layer(path: Path, page_index: int) -> TextLayer:
             text, words = _extract(page, facts, origin)
             coverage = _image_coverage(page, facts, origin)
     except Exception as exc:  # pdfminer/pdfplumber failure on this page: never fatal
-        return TextLayer(
-            "", [], facts.width, facts.height, usable=False, reason="text_layer_error", detail=_describe(exc)
-        )
+        return TextLayer("", [], facts.width, facts.height, False, "text_layer_error", _describe(exc, path))
     reason, detail = _judge(text, coverage, facts)
     return TextLayer(text, words, facts.width, facts.height, reason == "text_layer_ok", reason, detail)

@@ -220,6 +220,7 @@ def test_password_required_and_damaged_do_not_raise(tmp_path):
     damaged = read_text_layer(truncated_pdf(tmp_path), 0)
     assert (damaged.usable, damaged.reason) == (False, "text_layer_error")
     assert "PdfDamaged" in damaged.detail
+    assert "truncated.pdf" not in damaged.detail and "encrypted_password" not in layer.detail
 
 
 def test_page_index_out_of_range(tmp_path):

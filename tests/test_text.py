@@ -30,7 +30,9 @@ def test_legacy_encodings_detected_and_unicode_is_not():
     assert legacy_encoding(tcvn3) == "tcvn3"
     assert legacy_encoding(vni) == "vni"
     assert legacy_encoding(MOTTO * 2) is None
-    assert legacy_encoding("The LinnSequencer is a 32 track MIDI sequence recorder with many features") is None
+    assert (
+        legacy_encoding("The LinnSequencer is a 32 track MIDI sequence recorder with many features") is None
+    )
     assert legacy_encoding("Portez ce vieux whisky au juge blond qui fume sur son île intérieure") is None
 
 

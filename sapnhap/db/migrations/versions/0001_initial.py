@@ -63,7 +63,9 @@ def upgrade() -> None:
         sa.Column("file_sha256", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.CheckConstraint("status IN ('archived', 'duplicate', 'quarantined')", name="ck_file_sources_status"),
+        sa.CheckConstraint(
+            "status IN ('archived', 'duplicate', 'quarantined')", name="ck_file_sources_status"
+        ),
         sa.ForeignKeyConstraint(
             ["former_unit_vintage", "former_unit_code"],
             ["former_units.vintage", "former_units.code"],
