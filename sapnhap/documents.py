@@ -65,23 +65,30 @@ class DocumentSpan:
 def classify(text: str) -> DocumentType:
     """Recognise a document's type from the title lines at the head of its first page.
 
-    A title line matches a phrase when, on folded capitals, the whole line is that phrase with a
-    few OCR errors (ratio ≥ 88) or the line begins with it (e.g. "QUYẾT ĐỊNH Về việc ..."). Returns
-    type "unknown" with the rule "no title matched" when nothing matches.
+    Lines are read top down; the first line that is a title decides. A title is printed in capitals
+    (at least 70% of its letters), and matches a phrase when, on folded capitals, the whole line is
+    that phrase with a few OCR errors (ratio ≥ 88) or the line begins with it ("QUYẾT ĐỊNH Về
+    việc ..."). An official letter (công văn) has no title but a subject line starting "V/v" under
+    its number (Decree 30/2020/NĐ-CP, Appendix I). Returns type "unknown" with the rule
+    "no title matched" when nothing matches.
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()][:_HEAD_LINES]
-    for doc_type, phrases in TITLE_RULES:
-        for phrase in phrases:
-            key = _key(phrase)
-            for line in lines:
-                candidate = _key(line)
-                if len(candidate) < 4:
-                    continue
+    for line in lines:
+        candidate = _key(line)
+        if len(candidate) < 4:
+            continue
+        if _is_subject_line(line):
+            return DocumentType("official_letter", "subject line 'V/v' (công văn)", line)
+        if not _mostly_capitals(line) or _is_reference(line):
+            continue
+        for doc_type, phrases in TITLE_RULES:
+            for phrase in phrases:
+                key = _key(phrase)
                 head = candidate[: len(key) + 2]
                 score = max(
                     fuzz.ratio(candidate, key), fuzz.ratio(head, key) if len(candidate) > len(key) else 0
                 )
-                if score >= _TITLE_THRESHOLD and not _is_reference(line, phrase):
+                if score >= _TITLE_THRESHOLD:
                     return DocumentType(doc_type, f"title '{phrase}' matched (similarity {score:.0f})", line)
     return DocumentType(UNKNOWN, "no title matched", None)
 
@@ -122,8 +129,16 @@ def _key(text: str) -> str:
     return " ".join(re.sub(r"[^A-Z0-9 ]+", " ", folded).split())
 
 
-def _is_reference(line: str, phrase: str) -> bool:
+def _is_reference(line: str) -> bool:
     """A line that cites a document ("Căn cứ Quyết định số ...") is not a title."""
-    folded = _key(line)
-    after = folded[len(_key(phrase)) :].lstrip()
-    return folded.startswith(("CAN CU", "THEO", "THUC HIEN", "KEM THEO")) or after.startswith("SO ")
+    return _key(line).startswith(("CAN CU", "THEO", "THUC HIEN", "KEM THEO"))
+
+
+def _is_subject_line(line: str) -> bool:
+    return re.match(r"^\s*V\s*/\s*v\b", line) is not None
+
+
+def _mostly_capitals(line: str) -> bool:
+    # The title is the first words of the line; OCR may glue the next column's words after it.
+    letters = [ch for ch in line.split("  ")[0] if ch.isalpha()][:30]
+    return bool(letters) and sum(ch.isupper() for ch in letters) / len(letters) >= 0.7

@@ -34,3 +34,19 @@ def test_pages_grouped_at_each_national_motto():
     assert starts_document("CỘNG HOÀ XÃ HỌI CHỦ NGHĨA VIỆT NAM")
     assert not starts_document("Điều 1. Phê duyệt kế hoạch")
     assert group_pages([]) == []
+
+
+def test_first_title_line_wins_and_body_text_is_not_a_title():
+    page = (
+        HEAD
+        + "CHỈ THỊ\nVề việc tăng cường công tác thi hành án\nnhững bản án, quyết định của Tòa án về vụ án"
+    )
+    result = classify(page)
+    assert (result.doc_type, result.title) == ("official_letter", "CHỈ THỊ")
+
+
+def test_official_letter_recognised_by_its_subject_line():
+    page = "UBND THÀNH PHỐ ĐÀ NẴNG\nSố: 1906 /SGDĐT-CTrTT\nV/v khẩn trương thực hiện các biện pháp\nKính gửi:"
+    result = classify(page)
+    assert result.doc_type == "official_letter"
+    assert result.rule == "subject line 'V/v' (công văn)"

@@ -5,7 +5,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 from sqlalchemy import func, select
 
 from pipelines.definitions import build_definitions
@@ -193,6 +193,11 @@ def test_whole_job_on_real_scans_and_bad_files(inbox, ocr_cache, db_url, tmp_pat
             ("21085", "pre2025", "Xã Bình Minh"),
         ]
         assert first["words"] > 1000
+        doc_types = {(d.file_sha256, d.first_page): (d.doc_type, d.title) for d in docs}
+        born_digital = sources["21085/qngai_11-TB-2025_born_digital.pdf"].file_sha256
+        assert doc_types[(born_digital, 1)] == ("official_letter", "THÔNG BÁO")
+        assert doc_types[(sources["21064/vietadmin_1.pdf"].file_sha256, 1)][0] == "official_letter"
+        assert doc_types[(sources["21064/vietocr_vietsample2.tif"].file_sha256, 1)] == ("unknown", None)
 
         # A second run adds nothing and changes nothing; OCR comes from the cache.
         again = _run_all(inbox, home, db_url, ocr_cache, instance)
@@ -204,3 +209,44 @@ def test_whole_job_on_real_scans_and_bad_files(inbox, ocr_cache, db_url, tmp_pat
             ocr = result.asset_materializations_for_node("ocr_pages")[0].metadata
             assert ocr["pages_from_cache"].value == ocr["pages_ocr"].value
         engine.dispose()
+
+
+def test_reconciliation_check_fails_when_a_page_is_missing(inbox, ocr_cache, tmp_path):
+    """The blocking ERROR check really fails when the database lost a page."""
+    db_url = f"sqlite:///{tmp_path / 'home' / 'sapnhap.db'}"
+    with DagsterInstance.ephemeral() as instance:
+        results = _run_all(inbox, tmp_path / "home", db_url, ocr_cache, instance)
+        assert all(_check_results(r)["balanced"] for r in results)
+        engine = make_engine(db_url)
+        with engine.begin() as conn:
+            victim = conn.execute(
+                select(Page.id, Page.file_sha256)
+                .join(FileSource, FileSource.file_sha256 == Page.file_sha256)
+                .where(FileSource.former_unit_code == "21064")
+                .limit(1)
+            ).one()
+            conn.execute(Word.__table__.delete().where(Word.page_id == victim.id))
+            conn.execute(Page.__table__.delete().where(Page.id == victim.id))
+        engine.dispose()
+        settings = ProjectSettings.from_env(
+            {
+                "SAPNHAP_HOME": str(tmp_path / "home"),
+                "SAPNHAP_INBOX": str(inbox["root"]),
+                "SAPNHAP_DATABASE_URL": db_url,
+            }
+        )
+        job = build_definitions(settings, ocr_cache_dir=ocr_cache).resolve_job_def("ingest_former_unit")
+        result = job.execute_in_process(
+            partition_key="21064",
+            instance=instance,
+            asset_selection=[AssetKey("reconciliation")],
+            raise_on_error=False,
+        )
+        evaluation = next(
+            e.asset_check_evaluation_data
+            for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        )
+        assert evaluation.check_name == "balanced" and evaluation.passed is False
+        assert evaluation.severity.value == "ERROR"
+        assert "pages expected but" in evaluation.metadata["problems"].value
