@@ -98,3 +98,19 @@ def test_bad_page_gives_failed_result_not_exception(tmp_path):
 def test_missing_language_pack_is_a_named_error():
     with pytest.raises(OcrEngineError, match="tesseract-ocr-xyz"):
         check_languages("vie+xyz")
+
+
+def test_huge_page_rendered_at_lower_resolution(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    from sapnhap.ocr.pages import MAX_RENDER_PIXELS, _render_dpi
+
+    path = tmp_path / "poster.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(30 * 72, 30 * 72))
+    pdf.drawString(72, 72, "Bình Minh")
+    pdf.showPage()
+    pdf.save()
+    dpi = _render_dpi(path, 0, 300)
+    assert dpi < 300
+    assert (30 * dpi) ** 2 <= MAX_RENDER_PIXELS
+    assert _render_dpi(INBOX / "21085" / "qngai_11-TB-2025_born_digital.pdf", 0, 300) == 300

@@ -31,7 +31,7 @@ from sapnhap.ocr.geometry import estimate_skew, rotate_page
 from sapnhap.page import PageResult, Word
 
 # Bumped whenever the OCR steps change in a way that changes results (invalidates the cache).
-OCR_PIPELINE_VERSION = "2"
+OCR_PIPELINE_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class OcrSettings:
     dpi: resolution (dots per inch) at which PDF pages are rendered for OCR.
     psm: Tesseract page segmentation mode.
     deskew: correct small skew (up to `max_skew_degrees`) before OCR.
+    orient: check the orientation of pages that read weakly or sideways, and set them upright.
     orientation_check_below: mean word confidence (0..100) under which the page orientation is
         checked with OSD (upright, clean pages score 85-96; a page turned 90° or 180° about 40).
     min_image_dpi: image files whose effective resolution is lower are enlarged to about 300 dpi
@@ -52,6 +53,7 @@ class OcrSettings:
     dpi: int = 300
     psm: int = 3
     deskew: bool = True
+    orient: bool = True
     max_skew_degrees: float = 5.0
     orientation_check_below: float = 75.0
     min_image_dpi: int = 200
@@ -170,8 +172,8 @@ def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None)
                 words=list(layer.words),
             )
         reason = layer.reason
-        image = render_page(Path(task.path), task.page_index, settings.dpi)
-        dpi = settings.dpi
+        dpi = _render_dpi(Path(task.path), task.page_index, settings.dpi)
+        image = render_page(Path(task.path), task.page_index, dpi)
     else:
         from sapnhap.images import frame_dpi, load_frame
 
@@ -207,7 +209,7 @@ def _ocr_image(image: Image.Image, dpi: int, settings: OcrSettings) -> PageResul
         upright, skew, recognition = _deskew_and_recognise(image, dpi, settings, workdir)
         rotation, rotation_method = 0, "none"
         sideways = _vertical_share(recognition) > 0.5
-        if sideways or _weak(recognition, settings):
+        if settings.orient and (sideways or _weak(recognition, settings)):
             rotation, rotation_method = _find_rotation(upright, recognition, dpi, settings, workdir)
             if rotation:
                 turned = rotate_page(image, -rotation)
@@ -296,6 +298,21 @@ def _score(recognition: Recognition) -> float:
     if not recognition.words:
         return 0.0
     return (recognition.mean_confidence or 0.0) * math.log1p(len(recognition.words))
+
+
+# A page rendered larger than this (e.g. a 30 × 30 inch poster at 300 dpi: 81 million pixels) is
+# rendered at a lower resolution instead, so one odd page cannot exhaust a worker's memory.
+MAX_RENDER_PIXELS = 60_000_000
+
+
+def _render_dpi(path: Path, page_index: int, dpi: int) -> int:
+    from sapnhap.pdf import page_size_points
+
+    width_pt, height_pt = page_size_points(path, page_index)
+    pixels = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)
+    if pixels <= MAX_RENDER_PIXELS:
+        return dpi
+    return max(72, int(dpi * math.sqrt(MAX_RENDER_PIXELS / pixels)))
 
 
 def _implied_dpi(image: Image.Image) -> int:
