@@ -79,13 +79,7 @@ def process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None =
     try:
         result = _process_page(task, settings, cache_dir)
     except Exception as exc:  # one bad page must not stop the others
-        result = PageResult(
-            file_sha256=task.file_sha256,
-            page_number=task.page_index + 1,
-            method="failed",
-            reason="page_error",
-            error=f"{type(exc).__name__}: {exc}",
-        )
+        result = _failed(task, "page_error", exc)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
@@ -132,17 +126,21 @@ def run_pages(
                 try:
                     result = future.result()
                 except Exception as exc:  # a worker died (e.g. killed for memory)
-                    result = PageResult(
-                        file_sha256=task.file_sha256,
-                        page_number=task.page_index + 1,
-                        method="failed",
-                        reason="worker_error",
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
+                    result = _failed(task, "worker_error", exc)
                 if on_result:
                     on_result(result)
                 yield result
             refill()
+
+
+def _failed(task: PageTask, reason: str, exc: BaseException) -> PageResult:
+    return PageResult(
+        file_sha256=task.file_sha256,
+        page_number=task.page_index + 1,
+        method="failed",
+        reason=reason,
+        error=f"{type(exc).__name__}: {exc}",
+    )
 
 
 def _init_worker() -> None:
