@@ -114,3 +114,15 @@ def test_huge_page_rendered_at_lower_resolution(tmp_path):
     assert dpi < 300
     assert (30 * dpi) ** 2 <= MAX_RENDER_PIXELS
     assert _render_dpi(INBOX / "21085" / "qngai_11-TB-2025_born_digital.pdf", 0, 300) == 300
+
+
+@pytest.mark.parametrize("turn", [90, 180])
+def test_turned_page_with_one_word_uses_the_confidence_fallback(tmp_path, turn):
+    """OSD gives up on a page with a single word; the most confident orientation wins instead."""
+    from sapnhap.images import load_frame
+
+    path = tmp_path / f"word{turn}.png"
+    load_frame(INBOX / "21064" / "tesseract_viet.tif", 0).rotate(turn, expand=True).save(path, dpi=(300, 300))
+    result = process_page(_task(path, "png"), OcrSettings())
+    assert (result.rotation, result.rotation_method) == (turn, "confidence_trials")
+    assert result.text.strip() == "tiếng"
