@@ -19,8 +19,10 @@ DOCUMENT_COLUMNS = ["file_sha256", "first_page", "last_page", "doc_type", "type_
 )
 def documents(context: AssetExecutionContext, ocr_pages: pd.DataFrame):
     """The documents found in each file: a page with the national motto at its head starts a new
-    document; the type (birth, marriage or death registration, staff CV, procedure receipt,
-    official decision, official letter, unknown) is read from the title, with the rule that matched.
+    document; the type (birth, marriage or death registration, staff CV, procedure receipt, the
+    administrative document types of Decree 30/2020/NĐ-CP — decision, resolution, directive, notice,
+    report, plan, submission, official letter — or unknown) is read from the title, with the rule
+    that matched.
     """
     rows: list[dict] = []
     for sha, pages in ocr_pages.groupby("file_sha256", sort=True):

@@ -27,6 +27,9 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
     paths = store.files(unit)
     files = [(p, store.relative_path(p)) for p in paths]
     taken = intake_handover(unit, files, store.archive(), lambda shas: first_sources(database.engine, shas))
+    ignored = store.ignored_entries(unit)
+    if ignored:
+        context.log.warning(f"former unit {unit}: {len(ignored)} entries not read (links or system files)")
     record_events(database.engine, [dict(e, run_id=context.run.run_id) for e in taken.events])
     table = pd.DataFrame(taken.rows, columns=_COLUMNS)
     counts = table["status"].value_counts().to_dict()
@@ -44,7 +47,10 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
             "quarantined": int(counts.get("quarantined", 0)),
             "pages_to_read": int(table.loc[table["status"] == "archived", "page_count"].sum()),
             "archive": store.archive_dir,
-            "summary": _summary_md(unit, table, quarantined, duplicates),
+            "not_read": len(ignored),
+            "summary": _summary_md(unit, table, quarantined, duplicates)
+            + "\n\n#### Not read (links, system files)\n\n"
+            + markdown_table(["entry", "why"], ignored),
         },
     )
     yield AssetCheckResult(

@@ -36,7 +36,7 @@ def ocr_pages(
     confidence. Results are cached by page image, so a re-run does not OCR again.
     """
     ocr.check()
-    archived = dossier_files[dossier_files["status"] == "archived"]
+    archived = dossier_files[dossier_files["status"] == "archived"].drop_duplicates("sha256")
     tasks = [
         PageTask(file_sha256=row.sha256, path=row.archive_path, kind=row.kind, page_index=i)
         for row in archived.itertuples()

@@ -47,7 +47,13 @@ def unified_register(
     files = load_files(engine, dossier_files[dossier_files["sha256"].notna()])
     pages = load_pages(engine, ocr_pages)
     docs = load_documents(engine, documents)
-    context.log.info(f"loaded former unit {unit}: files {files}, pages {pages}, documents {docs}")
+    context.log.info(
+        f"loaded former unit {unit}: "
+        + ", ".join(
+            f"{name} {c.total_new} new / {c.total_changed} changed"
+            for name, c in (("files", files), ("pages", pages), ("documents", docs))
+        )
+    )
     return MaterializeResult(
         metadata={
             "former_unit": f"{unit} {known.name}" if known else unit,

@@ -13,12 +13,13 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from dagster import DagsterInstance
+from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
 from pipelines.definitions import build_definitions
 from pipelines.partitions import PARTITION_BATCH, former_units
 from resources import ProjectSettings
 from resources.settings import REPO_ROOT
+from sapnhap.ocr import OcrEngineError
 from sapnhap.units import find_unit
 
 
@@ -33,10 +34,17 @@ def main() -> int:
     defs = build_definitions(settings)
     job = defs.resolve_job_def("ingest_former_unit")
     store = defs.resources["store"]
+    database = defs.resources["database"]
+    problem = _preflight(settings, defs)
+    if problem:
+        print(f"sapnhap demo: cannot start: {problem}", file=sys.stderr)
+        return 2
     instance = DagsterInstance.get()
 
     units = store.former_units()
     print(f"sapnhap demo: inbox {settings.inbox} — {len(units)} former units: {', '.join(units)}")
+    for name, why in store.ignored_entries():
+        print(f"  not read: {name} — {why}")
     existing = set(instance.get_dynamic_partitions(former_units.name))
     new = [u for u in units if u not in existing]
     for start in range(0, len(new), PARTITION_BATCH):
@@ -44,35 +52,89 @@ def main() -> int:
 
     started = time.perf_counter()
     failures: list[str] = []
+    extras: dict[str, dict] = {}
     for i, unit in enumerate(units, 1):
         unit_started = time.perf_counter()
         known = find_unit(unit)
-        label = f"{unit} {known.name}, {known.district_name}" if known else unit
+        label = (
+            f"{unit} {known.name}, {known.district_name}"
+            if known
+            else f"{unit} (not a pre-2025 commune code)"
+        )
         print(f"[{i}/{len(units)}] former unit {label}: running …", flush=True)
-        result = job.execute_in_process(partition_key=unit, instance=instance, raise_on_error=False)
-        checks = [
-            e.asset_check_evaluation_data
-            for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        ]
-        failed_checks = [
-            f"{c.asset_key.to_user_string()}.{c.check_name}"
-            for c in checks
-            if not c.passed and c.severity.value == "ERROR"
-        ]
+        result = job.execute_in_process(
+            partition_key=unit, instance=instance, raise_on_error=False, run_config=_QUIET
+        )
+        reasons = _failure_reasons(result)
+        extras[unit] = _run_figures(result)
         line = _unit_line(settings, unit)
-        status = "ok" if result.success and not failed_checks else "FAILED " + ", ".join(failed_checks)
-        if not result.success or failed_checks:
+        if reasons:
             failures.append(unit)
+        status = "ok" if not reasons else "FAILED: " + "; ".join(reasons)
         print(
             f"[{i}/{len(units)}] former unit {unit}: {line} — {time.perf_counter() - unit_started:.0f} s, {status}"
         )
 
     print()
-    print(_summary(settings, units, time.perf_counter() - started))
-    print(f"Unified database: {defs.resources['database'].display_url()}")
+    print(_summary(settings, units, extras, failures, time.perf_counter() - started))
+    print(f"Unified database: {database.display_url()}")
     print(f"Dagster instance: {os.environ['DAGSTER_HOME']} (run `make ui` to browse the runs)")
     return 1 if failures else 0
+
+
+# Dagster's console logger at INFO: progress lines, not every framework event.
+_QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+def _preflight(settings: ProjectSettings, defs: Definitions) -> str | None:
+    """Check what every run needs before running any: the inbox, Tesseract and its languages, the database."""
+    if not settings.inbox.is_dir():
+        return f"the inbox {settings.inbox} does not exist (set SAPNHAP_INBOX)"
+    try:
+        defs.resources["ocr"].check()
+    except OcrEngineError as exc:
+        return str(exc)
+    try:
+        defs.resources["database"].engine  # noqa: B018 - connects and migrates
+    except Exception as exc:  # any driver error: report its first line, not a traceback
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot open the unified database {defs.resources['database'].display_url()}: {first}"
+    return None
+
+
+def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
+    reasons = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data:
+            message = (
+                event.step_failure_data.error.message.strip().splitlines()[-1]
+                if event.step_failure_data.error
+                else ""
+            )
+            reasons.append(f"{event.step_key}: {message}")
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            check = event.asset_check_evaluation_data
+            if not check.passed and check.severity.value == "ERROR":
+                problems = check.metadata.get("problems")
+                reasons.append(f"check {check.check_name}: {problems.value if problems else 'failed'}")
+    if not result.success and not reasons:
+        reasons.append("run failed (see `make ui`)")
+    return reasons
+
+
+def _run_figures(result: ExecuteInProcessResult) -> dict:
+    figures: dict = {}
+    for node, key, name in (
+        ("ocr_pages", "pages_from_cache", "cached"),
+        ("unified_register", "new_rows", "new_rows"),
+    ):
+        try:
+            mats = result.asset_materializations_for_node(node)
+        except Exception:  # the step did not run
+            continue
+        if mats and key in mats[0].metadata:
+            figures[name] = mats[0].metadata[key].value
+    return figures
 
 
 def _read(settings: ProjectSettings, asset: str, unit: str) -> pd.DataFrame:
@@ -92,8 +154,13 @@ def _unit_line(settings: ProjectSettings, unit: str) -> str:
     )
 
 
-def _summary(settings: ProjectSettings, units: list[str], elapsed: float) -> str:
-    header = f"{'former unit':<12}{'files':>6}{'archived':>9}{'dup.':>5}{'quar.':>6}{'pages':>6}{'text':>5}{'OCR':>5}{'conf.':>7}"
+def _summary(
+    settings: ProjectSettings, units: list[str], extras: dict[str, dict], failures: list[str], elapsed: float
+) -> str:
+    header = (
+        f"{'former unit':<12}{'files':>6}{'archived':>9}{'dup.':>5}{'quar.':>6}{'pages':>6}{'text':>5}{'OCR':>5}"
+        f"{'conf.':>7}{'cached':>7}{'new rows':>9}  status"
+    )
     lines = ["Summary", header, "-" * len(header)]
     quarantined: list[str] = []
     totals = [0] * 7
@@ -101,8 +168,9 @@ def _summary(settings: ProjectSettings, units: list[str], elapsed: float) -> str
     for unit in units:
         files = _read(settings, "dossier_files", unit)
         pages = _read(settings, "ocr_pages", unit)
+        status = "FAILED" if unit in failures else "ok"
         if files.empty:
-            lines.append(f"{unit:<12}{'no files':>6}")
+            lines.append(f"{unit:<12}{'-':>6}{'':>70}  {status if unit in failures else 'no files'}")
             continue
         st = files["status"].value_counts().to_dict()
         by_method = pages["method"].value_counts().to_dict() if not pages.empty else {}
@@ -120,10 +188,11 @@ def _summary(settings: ProjectSettings, units: list[str], elapsed: float) -> str
         ]
         totals = [a + b for a, b in zip(totals, row, strict=True)]
         mean = f"{sum(conf) / len(conf):.1f}" if conf else "-"
+        figures = extras.get(unit, {})
         lines.append(
             f"{unit:<12}"
             + "".join(f"{v:>{w}}" for v, w in zip(row, (6, 9, 5, 6, 6, 5, 5), strict=True))
-            + f"{mean:>7}"
+            + f"{mean:>7}{figures.get('cached', '-'):>7}{figures.get('new_rows', '-'):>9}  {status}"
         )
         for r in files[files["status"] == "quarantined"].itertuples():
             quarantined.append(f"  {r.original_path}: {r.quarantine_reason} — {r.detail}")
@@ -137,7 +206,7 @@ def _summary(settings: ProjectSettings, units: list[str], elapsed: float) -> str
     lines.append("")
     lines.append("Quarantined files:" if quarantined else "Quarantined files: none")
     lines.extend(quarantined)
-    lines.append(f"Elapsed: {elapsed:.0f} s")
+    lines.append(f"Elapsed: {elapsed:.0f} s" + (f"; FAILED units: {', '.join(failures)}" if failures else ""))
     return "\n".join(lines)
 
 

@@ -28,6 +28,12 @@ def inbox_sensor(context: SensorEvaluationContext, store: DossierStore) -> Senso
             continue
         if seen.get(unit) != fingerprint:
             runs.append(RunRequest(run_key=f"{unit}:{fingerprint}", partition_key=unit))
+    ignored = store.ignored_entries()
+    if ignored:
+        context.log.warning(
+            f"{len(ignored)} inbox entries are not read: "
+            + "; ".join(f"{name} ({why})" for name, why in ignored[:20])
+        )
     if new_keys:
         context.log.info(f"{len(new_keys)} new former-unit folders: adding partitions")
     return SensorResult(

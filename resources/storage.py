@@ -3,43 +3,63 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from pathlib import Path
 
 from dagster import ConfigurableResource
 
 from sapnhap.intake import ContentAddressedArchive
 
-# Files a scanner or an operating system leaves that are not part of a hand-over.
-_IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+# Files an operating system leaves in folders; they are not part of a hand-over (reported, not read).
+_SYSTEM_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+_UNIT_CODE = re.compile(r"[0-9]{5}")
 
 
 class DossierStore(ConfigurableResource):
     """Inbox folders (one per former unit, named by its official 5-digit code) and the archive.
 
     `inbox_dir/<former-unit-code>/**` holds the files as handed over; `archive_dir` is the
-    content-addressed archive where originals are copied, read-only, by SHA-256.
+    content-addressed archive where originals are copied, read-only, by SHA-256. Anything in the
+    inbox that is not read (a folder not named by a 5-digit code, a symbolic link, an operating
+    system's own files) is listed by `ignored_entries` so that it can be reported, never dropped
+    silently.
     """
 
     inbox_dir: str
     archive_dir: str
 
     def former_units(self) -> list[str]:
-        """Codes of the former units that have an inbox folder (5-digit folder names), sorted."""
+        """Codes of the former units that have an inbox folder (names of exactly 5 ASCII digits), sorted."""
         inbox = Path(self.inbox_dir)
         if not inbox.is_dir():
             return []
-        return sorted(p.name for p in inbox.iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 5)
+        return sorted(
+            p.name
+            for p in inbox.iterdir()
+            if p.is_dir() and not p.is_symlink() and _UNIT_CODE.fullmatch(p.name)
+        )
 
     def files(self, former_unit: str) -> list[Path]:
-        """Every file in a former unit's inbox folder (recursively, hidden and system files skipped), sorted."""
-        folder = Path(self.inbox_dir) / former_unit
-        if not folder.is_dir():
+        """Every regular file in a former unit's folder, recursively, sorted (links and system files excluded)."""
+        return sorted(p for p, why in self._walk(former_unit) if why is None)
+
+    def ignored_entries(self, former_unit: str | None = None) -> list[tuple[str, str]]:
+        """(inbox-relative path, why) of what is not read: in one unit's folder, or at the inbox's top level."""
+        if former_unit is not None:
+            return [(self.relative_path(p), why) for p, why in self._walk(former_unit) if why is not None]
+        inbox = Path(self.inbox_dir)
+        if not inbox.is_dir():
             return []
-        return sorted(
-            p
-            for p in folder.rglob("*")
-            if p.is_file() and not p.name.startswith(".") and p.name not in _IGNORED_NAMES
-        )
+        ignored = []
+        for entry in sorted(inbox.iterdir()):
+            if entry.is_symlink():
+                ignored.append((entry.name, "symbolic link (not followed)"))
+            elif entry.is_file():
+                ignored.append((entry.name, "file outside any former-unit folder"))
+            elif not _UNIT_CODE.fullmatch(entry.name):
+                ignored.append((entry.name, "folder not named by a 5-digit former-unit code"))
+        return ignored
 
     def relative_path(self, path: Path) -> str:
         """A file's path relative to the inbox (as stored in the database)."""
@@ -56,3 +76,25 @@ class DossierStore(ConfigurableResource):
     def archive(self) -> ContentAddressedArchive:
         """The content-addressed archive of originals."""
         return ContentAddressedArchive(Path(self.archive_dir))
+
+    def _walk(self, former_unit: str) -> list[tuple[Path, str | None]]:
+        folder = Path(self.inbox_dir) / former_unit
+        if not folder.is_dir():
+            return []
+        out: list[tuple[Path, str | None]] = []
+        for root, dirs, names in os.walk(folder):  # os.walk does not follow linked folders
+            base = Path(root)
+            for name in dirs:
+                if (base / name).is_symlink():
+                    out.append((base / name, "symbolic link (not followed)"))
+            for name in names:
+                path = base / name
+                if path.is_symlink():
+                    out.append((path, "symbolic link (not followed)"))
+                elif name in _SYSTEM_FILES:
+                    out.append((path, "operating-system file"))
+                elif path.is_file():
+                    out.append((path, None))
+                else:
+                    out.append((path, "not a regular file"))
+        return out

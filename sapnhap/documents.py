@@ -29,11 +29,15 @@ TITLE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "procedure_receipt",
         ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "PHIẾU TIẾP NHẬN HỒ SƠ", "BIÊN NHẬN HỒ SƠ"),
     ),
+    # Types of administrative document named in Decree 30/2020/NĐ-CP, Article 7.
     ("official_decision", ("QUYẾT ĐỊNH",)),
-    (
-        "official_letter",
-        ("CHỈ THỊ", "THÔNG BÁO", "CÔNG VĂN", "BÁO CÁO", "KẾ HOẠCH", "TỜ TRÌNH", "NGHỊ QUYẾT"),
-    ),
+    ("resolution", ("NGHỊ QUYẾT",)),
+    ("directive", ("CHỈ THỊ",)),
+    ("notice", ("THÔNG BÁO",)),
+    ("report", ("BÁO CÁO",)),
+    ("plan", ("KẾ HOẠCH",)),
+    ("submission", ("TỜ TRÌNH",)),
+    ("official_letter", ("CÔNG VĂN",)),
 )
 NATIONAL_MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 

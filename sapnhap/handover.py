@@ -69,22 +69,39 @@ def intake_handover(
         except OSError as exc:
             inspected.append((path, relative, exc))
     seen = known_first_sources([i.sha256 for _, _, i in inspected if isinstance(i, FileInspection)])
+    taken: set[str] = set()  # content archived in this run
+    names: dict[str, int] = {}  # NFC paths used in this run
     for path, relative, inspection in inspected:
         now = datetime.now(UTC)
+        clash = names.get(relative, 0)
+        names[relative] = clash + 1
+        if clash:
+            # Two names that differ only in Unicode form (NFC/NFD, e.g. copied from a Mac and from
+            # Windows) are one path once normalised: the later one is told apart by a suffix.
+            relative = f"{relative}~{clash + 1}"
         if isinstance(inspection, OSError):
             result.rows.append(_unreadable_row(former_unit, relative, inspection))
             continue
         row = _row(former_unit, relative, inspection)
+        if clash:
+            row["detail"] = (row["detail"] + " " if row["detail"] else "") + (
+                "another file in this folder has the same name written in another Unicode form"
+            )
         sha = inspection.sha256
         result.events.append(
             _event(sha, "fixity", "sha256 computed", f"{inspection.size_bytes} bytes, {inspection.mime}", now)
         )
         first = seen.get(sha)
-        if first is not None and first != relative:
-            row.update(status="duplicate", duplicate_of=sha, detail=f"exact duplicate of {first}")
+        if sha in taken or (first is not None and first != relative):
+            first = first or next(r["original_path"] for r in result.rows if r["sha256"] == sha)
+            note = f"exact duplicate of {first}"
+            row.update(
+                status="duplicate", duplicate_of=sha, detail=f"{note}; {row['detail']}" if clash else note
+            )
             result.events.append(_event(sha, "duplicate", "duplicate", f"{relative} duplicates {first}", now))
         else:
             seen.setdefault(sha, relative)
+            taken.add(sha)
             stored, created = archive.put(path, sha)
             row["archive_path"] = str(stored)
             result.events.append(

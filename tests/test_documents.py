@@ -28,7 +28,7 @@ def test_pages_grouped_at_each_national_motto():
     ]
     spans = group_pages(pages)
     assert [(s.first_page, s.last_page, s.doc_type) for s in spans] == [
-        (1, 2, "official_letter"),
+        (1, 2, "directive"),
         (3, 3, "official_decision"),
     ]
     assert starts_document("CỘNG HOÀ XÃ HỌI CHỦ NGHĨA VIỆT NAM")
@@ -42,7 +42,7 @@ def test_first_title_line_wins_and_body_text_is_not_a_title():
         + "CHỈ THỊ\nVề việc tăng cường công tác thi hành án\nnhững bản án, quyết định của Tòa án về vụ án"
     )
     result = classify(page)
-    assert (result.doc_type, result.title) == ("official_letter", "CHỈ THỊ")
+    assert (result.doc_type, result.title) == ("directive", "CHỈ THỊ")
 
 
 def test_official_letter_recognised_by_its_subject_line():

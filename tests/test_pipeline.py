@@ -195,7 +195,7 @@ def test_whole_job_on_real_scans_and_bad_files(inbox, ocr_cache, db_url, tmp_pat
         assert first["words"] > 1000
         doc_types = {(d.file_sha256, d.first_page): (d.doc_type, d.title) for d in docs}
         born_digital = sources["21085/qngai_11-TB-2025_born_digital.pdf"].file_sha256
-        assert doc_types[(born_digital, 1)] == ("official_letter", "THÔNG BÁO")
+        assert doc_types[(born_digital, 1)] == ("notice", "THÔNG BÁO")
         assert doc_types[(sources["21064/vietadmin_1.pdf"].file_sha256, 1)][0] == "official_letter"
         assert doc_types[(sources["21064/vietocr_vietsample2.tif"].file_sha256, 1)] == ("unknown", None)
 
@@ -250,3 +250,40 @@ def test_reconciliation_check_fails_when_a_page_is_missing(inbox, ocr_cache, tmp
         assert evaluation.check_name == "balanced" and evaluation.passed is False
         assert evaluation.severity.value == "ERROR"
         assert "pages expected but" in evaluation.metadata["problems"].value
+
+
+def test_renamed_and_replaced_files_keep_the_balance(tmp_path, ocr_cache):
+    """A file renamed in the inbox, and a quarantined file replaced by a good copy, still balance."""
+    inbox = tmp_path / "inbox"
+    unit = inbox / "21064"
+    unit.mkdir(parents=True)
+    shutil.copy(INBOX / "21064" / "tesseract_viet.tif", unit / "tieng.tif")
+    broken = badfiles.truncated_pdf(unit)
+    home = tmp_path / "home"
+    db_url = f"sqlite:///{home / 'sapnhap.db'}"
+    settings = ProjectSettings.from_env(
+        {"SAPNHAP_HOME": str(home), "SAPNHAP_INBOX": str(inbox), "SAPNHAP_DATABASE_URL": db_url}
+    )
+    job = build_definitions(settings, ocr_cache_dir=ocr_cache).resolve_job_def("ingest_former_unit")
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("former_units", ["21064"])
+        first = job.execute_in_process(partition_key="21064", instance=instance)
+        assert _check_results(first)["balanced"] is True
+
+        (unit / "tieng.tif").rename(unit / "tieng-renamed.tif")
+        shutil.copy(INBOX / "21085" / "qngai_11-TB-2025_born_digital.pdf", broken)  # the complete copy
+        second = job.execute_in_process(partition_key="21064", instance=instance)
+        assert _check_results(second)["balanced"] is True
+        table = second.asset_materializations_for_node("reconciliation")[0]
+        assert "kept as history" in table.metadata["summary"].value
+        engine = make_engine(db_url)
+        with engine.connect() as conn:
+            rows = sorted(conn.execute(select(FileSource.original_path, FileSource.status)).all())
+        engine.dispose()
+        # The old records stay as history; the renamed copy is the same bytes, the replacement is read.
+        assert rows == [
+            ("21064/tieng-renamed.tif", "duplicate"),
+            ("21064/tieng.tif", "archived"),
+            ("21064/truncated.pdf", "archived"),
+            ("21064/truncated.pdf", "quarantined"),
+        ]

@@ -841,6 +841,21 @@ def count_sources(engine: Engine, former_unit_code: str, vintage: str = "pre2025
     return sum(count_files(engine, former_unit_code, vintage).values())
 
 
+def recorded_sources(engine: Engine, former_unit_code: str, vintage: str = "pre2025") -> set[tuple[str, str]]:
+    """The (original_path, file_sha256) pairs recorded for one former unit's inbox.
+
+    Reconciliation compares these with what the inbox holds now: a pair recorded but no longer
+    in the inbox is a file removed, renamed or replaced since (kept, with its lineage, as history).
+    Raises ValueError for a code that is not a string of digits.
+    """
+    code = _unit_code(former_unit_code, "former_unit_code")
+    query = select(FILE_SOURCES.c.original_path, FILE_SOURCES.c.file_sha256).where(
+        FILE_SOURCES.c.former_unit_code == code, FILE_SOURCES.c.former_unit_vintage == vintage
+    )
+    with engine.connect() as conn:
+        return {(path, sha) for path, sha in conn.execute(query)}
+
+
 def first_sources(engine: Engine, file_sha256s: Iterable[str]) -> dict[str, str]:
     """For files already recorded, map SHA-256 → the inbox-relative path where it was first recorded.
 

@@ -1,0 +1,58 @@
+"""Intake of a former unit's hand-over: states, duplicates, names in two Unicode forms."""
+
+import unicodedata
+from pathlib import Path
+
+from sapnhap.handover import intake_handover
+from sapnhap.intake import ContentAddressedArchive
+from tests import badfiles
+
+INBOX = Path(__file__).resolve().parent.parent / "samples" / "inbox"
+
+
+def _files(folder: Path) -> list[tuple[Path, str]]:
+    return [(p, p.relative_to(folder.parent).as_posix()) for p in sorted(folder.iterdir())]
+
+
+def test_every_file_gets_one_state_and_rerun_changes_nothing(tmp_path):
+    unit = tmp_path / "21058"
+    unit.mkdir()
+    badfiles.zero_byte(unit)
+    badfiles.docx_file(unit)
+    (unit / "a.tif").write_bytes((INBOX / "21064" / "tesseract_viet.tif").read_bytes())
+    (unit / "b-copy.tif").write_bytes((INBOX / "21064" / "tesseract_viet.tif").read_bytes())
+    archive = ContentAddressedArchive(tmp_path / "archive")
+    first = intake_handover("21058", _files(unit), archive, lambda shas: {})
+    states = {r["original_path"]: (r["status"], r["quarantine_reason"]) for r in first.rows}
+    assert states["21058/a.tif"] == ("archived", None)
+    assert states["21058/b-copy.tif"] == ("duplicate", None)
+    assert sorted(v for v in states.values() if v[0] == "quarantined") == [
+        ("quarantined", "empty_file"),
+        ("quarantined", "unsupported_type"),
+    ]
+    dup = next(r for r in first.rows if r["status"] == "duplicate")
+    assert dup["detail"] == "exact duplicate of 21058/a.tif"
+    # The database now knows where each content was first seen: a re-run marks nothing new.
+    known = {r["sha256"]: r["original_path"] for r in first.rows if r["status"] != "duplicate"}
+    again = intake_handover("21058", _files(unit), archive, lambda shas: known)
+    assert [(r["original_path"], r["status"]) for r in again.rows] == [
+        (r["original_path"], r["status"]) for r in first.rows
+    ]
+
+
+def test_same_name_in_nfc_and_nfd_is_two_files_not_a_crash(tmp_path):
+    unit = tmp_path / "21073"
+    unit.mkdir()
+    data = (INBOX / "21064" / "tesseract_viet.tif").read_bytes()
+    nfc_name = unicodedata.normalize("NFC", "Tờ trình.tif")
+    nfd_name = unicodedata.normalize("NFD", "Tờ trình.tif")
+    (unit / nfc_name).write_bytes(data)
+    (unit / nfd_name).write_bytes(data)
+    assert len(list(unit.iterdir())) == 2
+    taken = intake_handover("21073", _files(unit), ContentAddressedArchive(tmp_path / "a"), lambda shas: {})
+    paths = sorted(r["original_path"] for r in taken.rows)
+    assert paths == ["21073/Tờ trình.tif", "21073/Tờ trình.tif~2"]
+    assert all(p == unicodedata.normalize("NFC", p) for p in paths)
+    assert sorted(r["status"] for r in taken.rows) == ["archived", "duplicate"]
+    second = next(r for r in taken.rows if r["original_path"].endswith("~2"))
+    assert "another Unicode form" in second["detail"]
