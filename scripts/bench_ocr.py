@@ -187,10 +187,19 @@ def main() -> None:
         runs = []
         for rep in range(args.repeat):
             cli = run_tesseract_cli(images, tmpdir, workers, dpi)
-            ours, turned = run_sapnhap(images, workers)
-            runs.append({"tesseract_s": round(cli, 2), "sapnhap_s": round(ours, 2), "pages_turned": turned})
+            ours, turned = run_sapnhap(images, workers, OcrSettings())
+            bare, _ = run_sapnhap(images, workers, OcrSettings(deskew=False, orient=False))
+            runs.append(
+                {
+                    "tesseract_s": round(cli, 2),
+                    "sapnhap_s": round(ours, 2),
+                    "sapnhap_no_corrections_s": round(bare, 2),
+                    "pages_turned": turned,
+                }
+            )
             print(
-                f"  run {rep + 1}: tesseract {len(images) / cli:.3f} pages/s, sapnhap {len(images) / ours:.3f} pages/s"
+                f"  run {rep + 1}: tesseract {len(images) / cli:.3f} pages/s, sapnhap {len(images) / ours:.3f}, "
+                f"sapnhap without deskew/orientation {len(images) / bare:.3f}"
             )
         cli_best = min(r["tesseract_s"] for r in runs)
         ours_best = min(r["sapnhap_s"] for r in runs)
