@@ -12,6 +12,7 @@ most confident wins. Results are cached by the page image's hash, engine version
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import math
@@ -21,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -107,30 +109,61 @@ def run_pages(
                 on_result(result)
             yield result
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker) as pool:
-        pending: dict[Future[PageResult], PageTask] = {}
+    pending: dict[Future[PageResult], PageTask] = {}
 
-        def refill() -> None:
-            while len(pending) < 2 * workers:
-                task = next(task_iter, None)
-                if task is None:
-                    return
-                pending[pool.submit(process_page, task, settings, cache_dir)] = task
+    def refill() -> None:
+        while len(pending) < 2 * workers:
+            task = next(task_iter, None)
+            if task is None:
+                return
+            try:
+                future = _worker_pool(workers).submit(process_page, task, settings, cache_dir)
+            except BrokenProcessPool:  # a worker died earlier: start a fresh pool and go on
+                _discard_pool(workers)
+                future = _worker_pool(workers).submit(process_page, task, settings, cache_dir)
+            pending[future] = task
 
+    refill()
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            task = pending.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker died (e.g. killed for memory)
+                if isinstance(exc, BrokenProcessPool):
+                    _discard_pool(workers)
+                result = _failed(task, "worker_error", exc)
+            if on_result:
+                on_result(result)
+            yield result
         refill()
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = pending.pop(future)
-                try:
-                    result = future.result()
-                except Exception as exc:  # a worker died (e.g. killed for memory)
-                    result = _failed(task, "worker_error", exc)
-                if on_result:
-                    on_result(result)
-                yield result
-            refill()
+
+
+# Worker pools live as long as the process: starting Python workers costs about a second each, which
+# a run over several former units (or a benchmark) should pay once, not per call.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _worker_pool(workers: int) -> ProcessPoolExecutor:
+    pool = _POOLS.get(workers)
+    if pool is None:
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker)
+        _POOLS[workers] = pool
+    return pool
+
+
+def _discard_pool(workers: int) -> None:
+    pool = _POOLS.pop(workers, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@atexit.register
+def _shutdown_pools() -> None:
+    for workers in list(_POOLS):
+        _discard_pool(workers)
 
 
 def _failed(task: PageTask, reason: str, exc: BaseException) -> PageResult:
