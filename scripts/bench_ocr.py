@@ -243,10 +243,15 @@ def main() -> None:
 
 def _markdown(r: dict) -> str:
     t, m = r["throughput"], r["memory"]
-    runs = "\n".join(
-        f"| {i + 1} | {x['tesseract_s']} | {x['sapnhap_s']} | {x['pages_turned']} |"
-        for i, x in enumerate(t["runs"])
-    )
+    rows = []
+    for i, x in enumerate(t["runs"]):
+        ratio = x["tesseract_s"] / x["sapnhap_s"]
+        bare = x["tesseract_s"] / x["sapnhap_no_corrections_s"]
+        rows.append(
+            f"| {i + 1} | {x['tesseract_s']} | {x['sapnhap_s']} | {x['sapnhap_no_corrections_s']} "
+            f"| {ratio:.2f} | {bare:.2f} | {x['pages_turned']} |"
+        )
+    runs = "\n".join(rows)
     return f"""# Benchmarks
 
 Written by `make bench` ({r["date"]}; {r["machine"]}; Tesseract {r["tesseract"]}). Machines are shared and
@@ -255,18 +260,27 @@ noisy: compare the figures of one run side by side, not across runs.
 ## OCR throughput: sapnhap's page step vs the `tesseract` command
 
 {t["pages"]} page images (the sample's pages that need OCR, rendered at 300 dpi), {r["workers"]} processes
-at once for each, `-l vie --psm 3`, OMP_THREAD_LIMIT=1, OCR cache off. sapnhap's step also checks
-orientation, deskews and parses word boxes.
+at once for each, `-l vie --psm 3`, OMP_THREAD_LIMIT=1, OCR cache off. Each repetition runs the three
+one after the other: the `tesseract` command, sapnhap's full page step, and sapnhap's step with its
+corrections (deskew, orientation check) switched off, i.e. the same work as the command.
 
-| run | tesseract (s) | sapnhap (s) | sapnhap, no deskew/orientation (s) | pages sapnhap turned upright |
-|---|---|---|---|---|
+| run | tesseract (s) | sapnhap (s) | sapnhap, no corrections (s) | ratio | ratio, same work | pages turned upright |
+|---|---|---|---|---|---|---|
 {runs}
 
 | | pages/s (best run) |
 |---|---|
 | tesseract command | {t["tesseract_pages_per_s"]} |
-| sapnhap `run_pages` | {t["sapnhap_pages_per_s"]} |
-| **ratio** | **{t["ratio"]}** (target ≥ {t["target_ratio"]}) |
+| sapnhap page step | {t["sapnhap_pages_per_s"]} |
+| sapnhap page step without deskew and orientation checks | {t["sapnhap_no_corrections_pages_per_s"]} |
+| **ratio, full step** | **{t["ratio"]}** (target ≥ {t["target_ratio"]}) |
+| **ratio, same work as the command** | **{t["ratio_no_corrections"]}** |
+
+The wrapper itself (rendering, hashing, worker pool, word-box parsing) keeps up with the command. The
+full step does more than the command: it straightens skewed pages (Tesseract then
+finds more words on them, which takes longer) and sets sideways pages upright (orientation detection
+and a second recognition on 1 page, confidence trials on the one-word image). That extra work, not
+overhead, is what keeps the full step under the 0.9 target on this sample.
 
 ## Peak memory on a {m["pages"]}-page scanned PDF
 
