@@ -241,7 +241,7 @@ def _ocr_image(image: Image.Image, dpi: int, settings: OcrSettings) -> PageResul
         rotation, rotation_method = 0, "none"
         sideways = _vertical_share(recognition) > 0.5
         if settings.orient and (sideways or _weak(recognition, settings)):
-            rotation, rotation_method = _find_rotation(upright, recognition, dpi, settings, workdir)
+            rotation, rotation_method = _find_rotation(upright, dpi, settings, workdir)
             if rotation:
                 turned = rotate_page(image, -rotation)
                 t_upright, t_skew, t_recognition = _deskew_and_recognise(turned, dpi, settings, workdir)
@@ -287,13 +287,13 @@ def _deskew_and_recognise(
     return upright, skew, recognise(path, settings.languages, settings.psm, dpi)
 
 
-def _find_rotation(
-    image: Image.Image, current: Recognition, dpi: int, settings: OcrSettings, workdir: Path
-) -> tuple[int, str]:
-    """Clockwise degrees (0/90/180/270) that set the page upright, and how that was decided."""
-    path = workdir / "osd.pgm"
-    image.save(path)
-    verdict = detect_orientation(path)
+def _find_rotation(image: Image.Image, dpi: int, settings: OcrSettings, workdir: Path) -> tuple[int, str]:
+    """Clockwise degrees (0/90/180/270) that set the page upright, and how that was decided.
+
+    `image` is the page as last recognised, already written to `workdir/page.pgm` by
+    `_deskew_and_recognise`; OSD reads that file rather than a second copy.
+    """
+    verdict = detect_orientation(workdir / "page.pgm")
     if verdict is not None and verdict.confidence >= 2.0:
         return verdict.rotate, "osd"
     # OSD could not decide (little text): compare recognition confidence at each right angle on a
