@@ -198,10 +198,12 @@ def _summary(
             quarantined.append(f"  {r.original_path}: {r.quarantine_reason} — {r.detail}")
     lines.append("-" * len(header))
     mean_all = f"{sum(confs) / len(confs):.1f}" if confs else "-"
+    cached_all = sum(int(extras.get(u, {}).get("cached", 0) or 0) for u in units)
+    new_all = sum(int(extras.get(u, {}).get("new_rows", 0) or 0) for u in units)
     lines.append(
         f"{'total':<12}"
         + "".join(f"{v:>{w}}" for v, w in zip(totals, (6, 9, 5, 6, 6, 5, 5), strict=True))
-        + f"{mean_all:>7}"
+        + f"{mean_all:>7}{cached_all:>7}{new_all:>9}"
     )
     lines.append("")
     lines.append("Quarantined files:" if quarantined else "Quarantined files: none")
