@@ -57,3 +57,18 @@ def find_unit(code: str, vintage: Vintage = "pre2025") -> AdminUnit | None:
         district_name=row.get("district_name") or None,
         province_name=row["province_name"],
     )
+
+
+@functools.cache
+def mapping_table() -> pd.DataFrame:
+    """The official former → new commune mapping (NSO conversion table), one row per (former, new) pair.
+
+    Columns include `old_ward_code`, `old_ward_name`, `old_district_code`, `old_district_name`,
+    `old_province_code`, `old_province_name`, `new_ward_code`, `new_ward_name`, `new_province_code`,
+    `new_province_name`, `relation` (`whole`/`partial`), `n_new_wards` (string; > 1 for the 440
+    former communes split between new communes) and `population_hint` (`all`/`part`/`none`).
+    Source and corrections: `sapnhap/reference/admin_units/README.md`.
+    """
+    ref = resources.files("sapnhap.reference.admin_units") / "old_to_new.csv"
+    with ref.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
