@@ -86,3 +86,35 @@ class RenderedFile:
     page_texts: list[str] = field(default_factory=list)
     page_effects: list[ScanEffects] = field(default_factory=list)
     text_layer: str = "none"
+
+
+@dataclass(frozen=True)
+class Address:
+    """Where a person lives, in both forms of the two-level reform of 1 July 2025.
+
+    `village` is the thôn / xóm / tổ dân phố; the former commune, district and province are the units
+    before 2025-07-01 (codes with vintage `pre2025`), the new commune and province those after it
+    (vintage `post2025`). A document dated before 2025-07-01 writes the former form
+    (`Thôn Đông, Xã Gia Tân, Huyện Gia Viễn, Tỉnh Ninh Bình`), one dated on or after it the new form
+    (`Thôn Đông, Xã Gia Vân, Tỉnh Ninh Bình`).
+    """
+
+    village: str
+    former_commune_code: str
+    former_commune_name: str
+    former_district_code: str
+    former_district_name: str
+    former_province_name: str
+    new_commune_code: str
+    new_commune_name: str
+    new_province_name: str
+
+    def former_form(self) -> str:
+        """The address as written before 2025-07-01: village, commune, district, province."""
+        return ", ".join(
+            (self.village, self.former_commune_name, self.former_district_name, self.former_province_name)
+        )
+
+    def new_form(self) -> str:
+        """The address as written from 2025-07-01: village, commune, province (no district)."""
+        return ", ".join((self.village, self.new_commune_name, self.new_province_name))
