@@ -20,7 +20,7 @@ from pipelines.partitions import PARTITION_BATCH, former_units
 from resources import ProjectSettings
 from resources.settings import REPO_ROOT
 from sapnhap.ocr import OcrEngineError
-from sapnhap.units import find_unit
+from sapnhap.units import former_unit_label
 
 
 def main() -> int:
@@ -55,13 +55,7 @@ def main() -> int:
     extras: dict[str, dict] = {}
     for i, unit in enumerate(units, 1):
         unit_started = time.perf_counter()
-        known = find_unit(unit)
-        label = (
-            f"{unit} {known.name}, {known.district_name}"
-            if known
-            else f"{unit} (not a pre-2025 commune code)"
-        )
-        print(f"[{i}/{len(units)}] former unit {label}: running …", flush=True)
+        print(f"[{i}/{len(units)}] {former_unit_label(unit)}: running …", flush=True)
         result = job.execute_in_process(
             partition_key=unit, instance=instance, raise_on_error=False, run_config=_QUIET
         )

@@ -3,6 +3,14 @@
 Source: the ThangLeQuoc/vietnamese-provinces-database releases v2.4.1 (pre-merger, GSO data up to
 Resolution 1365/NQ-UBTVQH15) and v3.0.2 (Decision 19/2025/QĐ-TTg), shipped in
 `sapnhap/reference/admin_units/` (README there). A unit code is only meaningful with its vintage.
+
+Two levels of former unit hand over archives: communes (wards, townships; official 5-digit codes,
+`ward_code` of `old_units.csv`) and districts (official 3-digit codes, `district_code` of the same
+file). The district level ended on 1 July 2025 (two-level local government: Resolution
+203/2025/QH15 amending the Constitution and Law 72/2025/QH15 on the Organisation of Local Government,
+both of 16 June 2025), so the `post2025` list has communes only. The two code lists never collide: a
+code's length says its level. Former districts missing from `old_units.csv` because they had no
+commune under them are taken from the NSO conversion table (`old_district_to_new.csv`).
 """
 
 from __future__ import annotations
@@ -15,48 +23,132 @@ from typing import Literal
 import pandas as pd
 
 Vintage = Literal["pre2025", "post2025"]
+Level = Literal["commune", "district"]
+LEVELS: tuple[Level, ...] = ("commune", "district")
 _FILES = {"pre2025": "old_units.csv", "post2025": "new_units.csv"}
+COMMUNE_CODE_DIGITS = 5
+DISTRICT_CODE_DIGITS = 3
 
 
 @dataclass(frozen=True)
 class AdminUnit:
-    """A commune-level unit: code (5 digits), vintage, name, district (pre2025 only), province."""
+    """A unit of one vintage: a commune (5-digit code) or, pre2025 only, a district (3-digit code).
+
+    `name` is the unit's own name ("Xã Gia Tân", "Huyện Gia Viễn"); `district_name` is the district
+    a pre2025 commune belonged to (None for a district itself and for post2025 communes);
+    `province_name` the province of that vintage; `level` "commune" or "district".
+    """
 
     code: str
     vintage: Vintage
     name: str
     district_name: str | None
     province_name: str
+    level: Level = "commune"
+
+
+def _read(file: str) -> pd.DataFrame:
+    ref = resources.files("sapnhap.reference.admin_units") / file
+    with ref.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
 
 
 @functools.cache
 def units_table(vintage: Vintage) -> pd.DataFrame:
     """All commune-level units of one vintage, codes as strings (`00004`, never `4`).
 
+    Columns: `province_code`, `province_name`, (pre2025 only) `district_code`, `district_name`, then
+    `ward_code`, `ward_name`, `division_type`.
+
     Raises:
         ValueError: for an unknown vintage.
     """
     if vintage not in _FILES:
         raise ValueError(f"unknown vintage {vintage!r}: use 'pre2025' or 'post2025'")
-    ref = resources.files("sapnhap.reference.admin_units") / _FILES[vintage]
-    with ref.open("r", encoding="utf-8") as handle:
-        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+    return _read(_FILES[vintage])
+
+
+@functools.cache
+def districts_table() -> pd.DataFrame:
+    """The former (pre2025) districts, one row each, sorted by code: `district_code`, `district_name`,
+    `province_code`, `province_name`, `n_communes` (int).
+
+    The 691 districts that had communes come from `old_units.csv`. Five island districts had no
+    commune-level unit under them (Huyện Bạch Long Vĩ, Cồn Cỏ, Hoàng Sa, Lý Sơn, Côn Đảo; `n_communes`
+    0) and appear only in the NSO conversion table (`old_district_to_new.csv`); they are listed too,
+    so their archives are recognised as well.
+    """
+    communes = units_table("pre2025")
+    columns = ["district_code", "district_name", "province_code", "province_name"]
+    districts = communes.groupby(columns, as_index=False).size().rename(columns={"size": "n_communes"})
+    nso = _read("old_district_to_new.csv")
+    nso = nso.rename(columns={f"old_{c}": c for c in columns})[columns].drop_duplicates()
+    extra = nso[~nso["district_code"].isin(districts["district_code"])].assign(n_communes=0)
+    table = pd.concat([districts, extra], ignore_index=True)
+    if table["district_code"].duplicated().any():  # a district code must name one district
+        raise ValueError("a district code names two districts in the reference files")
+    return table.sort_values("district_code", ignore_index=True)
+
+
+@functools.cache
+def _index(vintage: Vintage) -> dict[str, AdminUnit]:
+    units: dict[str, AdminUnit] = {}
+    for row in units_table(vintage).itertuples(index=False):
+        units[row.ward_code] = AdminUnit(
+            code=row.ward_code,
+            vintage=vintage,
+            name=row.ward_name,
+            district_name=getattr(row, "district_name", "") or None,
+            province_name=row.province_name,
+        )
+    if vintage == "pre2025":
+        for row in districts_table().itertuples(index=False):
+            units[row.district_code] = AdminUnit(
+                code=row.district_code,
+                vintage=vintage,
+                name=row.district_name,
+                district_name=None,
+                province_name=row.province_name,
+                level="district",
+            )
+    return units
 
 
 def find_unit(code: str, vintage: Vintage = "pre2025") -> AdminUnit | None:
-    """Look a commune-level unit up by code within a vintage; None when the code does not exist."""
-    table = units_table(vintage)
-    match = table[table["ward_code"] == code]
-    if match.empty:
+    """Look a unit up by its official code within a vintage; None when the code does not exist there.
+
+    A 5-digit code is a commune (ward, township); in `pre2025` a 3-digit code is a former district
+    (`find_unit("373")` is Huyện Gia Viễn, Tỉnh Ninh Bình). `post2025` has no districts, so a 3-digit
+    code finds nothing there. Codes are strings with their leading zeros ("00004"; 4 finds nothing).
+
+    Raises:
+        ValueError: for an unknown vintage.
+    """
+    if vintage not in _FILES:
+        raise ValueError(f"unknown vintage {vintage!r}: use 'pre2025' or 'post2025'")
+    return _index(vintage).get(code) if isinstance(code, str) else None
+
+
+def level_of_code(code: str) -> Level | None:
+    """The level a code's shape says: 5 ASCII digits "commune", 3 "district", anything else None.
+
+    Shape only: whether the code exists is `find_unit`'s answer.
+    """
+    if not (isinstance(code, str) and code.isascii() and code.isdigit()):
         return None
-    row = match.iloc[0]
-    return AdminUnit(
-        code=code,
-        vintage=vintage,
-        name=row["ward_name"],
-        district_name=row.get("district_name") or None,
-        province_name=row["province_name"],
-    )
+    return {COMMUNE_CODE_DIGITS: "commune", DISTRICT_CODE_DIGITS: "district"}.get(len(code))
+
+
+def former_unit_label(code: str) -> str:
+    """How a former unit is named to people: "former district 373 Huyện Gia Viễn, Tỉnh Ninh Bình",
+    "former unit 21058 Xã Bình Khương, Huyện Bình Sơn", or the code with why it is not known.
+    """
+    known = find_unit(code, "pre2025")
+    if known is None:
+        return f"former unit {code} (not a pre-2025 commune or district code)"
+    if known.level == "district":
+        return f"former district {code} {known.name}, {known.province_name}"
+    return f"former unit {code} {known.name}, {known.district_name}"
 
 
 @functools.cache
