@@ -1,4 +1,4 @@
-"""Sensors: the inbox sensor adds a partition per new former-unit folder and runs changed ones."""
+"""Sensors: the inbox sensor adds a partition per new former-unit folder (commune or district) and runs changed ones."""
 
 import json
 
@@ -11,7 +11,8 @@ from resources import DossierStore
 
 @sensor(job=ingest_former_unit, minimum_interval_seconds=30)
 def inbox_sensor(context: SensorEvaluationContext, store: DossierStore) -> SensorResult:
-    """Watch the inbox: each new `<former-unit-code>/` folder becomes a partition (added in batches),
+    """Watch the inbox: each new `<former-unit-code>/` folder (a former commune's 5-digit code or a
+    former district's 3-digit code, see `DossierStore.former_units`) becomes a partition (added in batches),
     and a run is requested for every folder whose files are new or changed since the last tick
     (a fingerprint of names, sizes and modification times, kept in the sensor's cursor).
     """
@@ -35,7 +36,9 @@ def inbox_sensor(context: SensorEvaluationContext, store: DossierStore) -> Senso
             + "; ".join(f"{name} ({why})" for name, why in ignored[:20])
         )
     if new_keys:
-        context.log.info(f"{len(new_keys)} new former-unit folders: adding partitions")
+        context.log.info(
+            f"{len(new_keys)} new former-unit folders: adding partitions {', '.join(new_keys[:20])}"
+        )
     return SensorResult(
         run_requests=runs,
         dynamic_partitions_requests=list(partition_requests(new_keys)),

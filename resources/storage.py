@@ -13,24 +13,27 @@ from sapnhap.intake import ContentAddressedArchive
 
 # Files an operating system leaves in folders; they are not part of a hand-over (reported, not read).
 _SYSTEM_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-_UNIT_CODE = re.compile(r"[0-9]{5}")
+# A former commune's official code has 5 ASCII digits, a former district's 3 (`sapnhap.units`).
+_UNIT_CODE = re.compile(r"[0-9]{5}|[0-9]{3}")
 
 
 class DossierStore(ConfigurableResource):
-    """Inbox folders (one per former unit, named by its official 5-digit code) and the archive.
+    """Inbox folders (one per former unit, named by its official pre-2025 code) and the archive.
 
-    `inbox_dir/<former-unit-code>/**` holds the files as handed over; `archive_dir` is the
-    content-addressed archive where originals are copied, read-only, by SHA-256. Anything in the
-    inbox that is not read (a folder not named by a 5-digit code, a symbolic link, an operating
-    system's own files) is listed by `ignored_entries` so that it can be reported, never dropped
-    silently.
+    `inbox_dir/<former-unit-code>/**` holds the files as handed over: a former commune's folder is
+    named by its 5-digit code (`21058/`), a former district's by its 3-digit code (`373/`). Both are
+    former units of the pipeline. `archive_dir` is the content-addressed archive where originals are
+    copied, read-only, by SHA-256. Anything in the inbox that is not read (a folder not named by 5 or
+    3 ASCII digits, a symbolic link, an operating system's own files) is listed by `ignored_entries`
+    so that it can be reported, never dropped silently.
     """
 
     inbox_dir: str
     archive_dir: str
 
     def former_units(self) -> list[str]:
-        """Codes of the former units that have an inbox folder (names of exactly 5 ASCII digits), sorted."""
+        """Codes of the former units that have an inbox folder, sorted: folders named by exactly 5 ASCII
+        digits (former communes) or exactly 3 (former districts). Linked folders are not followed."""
         inbox = Path(self.inbox_dir)
         if not inbox.is_dir():
             return []
@@ -58,7 +61,7 @@ class DossierStore(ConfigurableResource):
             elif entry.is_file():
                 ignored.append((entry.name, "file outside any former-unit folder"))
             elif not _UNIT_CODE.fullmatch(entry.name):
-                ignored.append((entry.name, "folder not named by a 5-digit former-unit code"))
+                ignored.append((entry.name, "folder not named by a 5-digit commune or 3-digit district code"))
         return ignored
 
     def relative_path(self, path: Path) -> str:

@@ -73,3 +73,18 @@ def test_sensor_adds_new_units_and_runs_only_changed_folders(tmp_path):
         ctx = build_sensor_context(instance=instance, resources={"store": store}, cursor=second.cursor)
         third = inbox_sensor(ctx)
         assert [r.partition_key for r in third.run_requests] == ["21064"]
+
+
+def test_sensor_adds_a_former_district_folder_as_a_partition(tmp_path):
+    inbox = tmp_path / "inbox"
+    for unit in ("14503", "373"):  # Xã Gia Tân and its former district, Huyện Gia Viễn
+        (inbox / unit / "ho-so").mkdir(parents=True)
+        (inbox / unit / "ho-so" / "a.pdf").write_bytes(b"%PDF-1.4 " + unit.encode())
+    for name in ("3730", "373730"):  # neither a commune nor a district code: reported, not added
+        (inbox / name).mkdir()
+    store = DossierStore(inbox_dir=str(inbox), archive_dir=str(tmp_path / "archive"))
+    with DagsterInstance.ephemeral() as instance:
+        result = inbox_sensor(build_sensor_context(instance=instance, resources={"store": store}))
+        assert [k for r in result.dynamic_partitions_requests for k in r.partition_keys] == ["14503", "373"]
+        assert sorted(r.partition_key for r in result.run_requests) == ["14503", "373"]
+        assert [name for name, _ in store.ignored_entries()] == ["3730", "373730"]
