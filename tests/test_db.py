@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from sapnhap.db import (
     File,
@@ -32,8 +34,10 @@ from sapnhap.db import (
     upsert_former_units,
 )
 from sapnhap.db.models import Base, ProvenanceEvent, table_names
+from sapnhap.db.session import alembic_config, write_connection
 from sapnhap.page import PageResult, Word
 
+HEAD = "0002"
 TABLES = {"former_units", "files", "file_sources", "pages", "words", "documents", "provenance_events"}
 SHA_A = hashlib.sha256(b"file A").hexdigest()
 SHA_B = hashlib.sha256(b"file B").hexdigest()
@@ -218,11 +222,65 @@ def test_migration_matches_models(engine, db_url, tmp_path, monkeypatch):
         assert compare_metadata(context, Base.metadata) == []
         assert set(inspect(conn).get_table_names()) == TABLES | {"alembic_version"}
     assert set(table_names()) == TABLES
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
     # Again, by URL, from another working directory: already at head, nothing to do.
     monkeypatch.chdir(tmp_path)
     migrate(db_url)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD
+
+
+def test_upgrade_from_0001_keeps_former_units_as_communes(db_url):
+    """Revision 0002 adds `former_units.level` to a database already holding units and their files."""
+    engine = make_engine(db_url)
+    try:
+        migrate(engine, "0001")
+        with write_connection(engine) as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO former_units (vintage, code, name, district_name, province_name)"
+                    " VALUES ('pre2025', '00004', 'Phường Trúc Bạch', 'Quận Ba Đình', 'Thành phố Hà Nội')"
+                )
+            )
+        load_files(engine, [file_row(SHA_A, "00004", "ho-tich/khai-sinh-2019.pdf")])
+        before = snapshot_at_0001(engine)
+
+        migrate(engine)
+        assert current_revision(engine) == HEAD
+        with engine.connect() as conn:
+            units = conn.execute(text("SELECT vintage, code, name, level FROM former_units")).all()
+            assert units == [("pre2025", "00004", "Phường Trúc Bạch", "commune")]
+            assert snapshot_at_0001(engine) == before  # files and their sources untouched
+        with pytest.raises(IntegrityError):
+            with write_connection(engine) as conn:
+                conn.execute(
+                    text("INSERT INTO former_units (vintage, code, level) VALUES ('pre2025', '373', 'huyen')")
+                )
+        assert upsert_former_units(engine, [{"code": "373"}]) == 1
+
+        # Down again: the column goes, the rows stay; up again restores the default.
+        with write_connection(engine) as conn:
+            command.downgrade(alembic_config(conn), "0001")
+        assert current_revision(engine) == "0001"
+        with engine.connect() as conn:
+            assert "level" not in {c["name"] for c in inspect(conn).get_columns("former_units")}
+            assert conn.execute(text("SELECT count(*) FROM former_units")).scalar_one() == 2
+        migrate(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT code, level FROM former_units ORDER BY code")).all() == [
+                ("00004", "commune"),
+                ("373", "commune"),  # which units were districts is lost by a downgrade
+            ]
+    finally:
+        engine.dispose()
+
+
+def snapshot_at_0001(engine) -> dict[str, list[tuple]]:
+    """The rows of files and file_sources (the tables revision 0002 does not touch)."""
+    with engine.connect() as conn:
+        return {
+            table: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {table}"))), key=repr)
+            for table in ("files", "file_sources")
+        }
 
 
 def test_parallel_migrations_apply_once(db_url):
@@ -242,7 +300,7 @@ def test_parallel_migrations_apply_once(db_url):
     assert errors == []
     engine = make_engine(db_url)
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
 
@@ -352,6 +410,32 @@ def test_unit_unknown_to_the_gazetteer_is_stored_without_names(engine):
     assert upsert_former_units(engine, [{**unknown, "name": "Xã Mới"}]) == 1  # named later: updated
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM former_units")).scalar_one() == "Xã Mới"
+
+
+def test_former_district_is_stored_with_its_level_name_and_province(engine):
+    """A former district's archive is a former unit: level, name and province from the gazetteer."""
+    assert upsert_former_units(engine, [{"code": "373", "vintage": "pre2025"}, {"code": "14503"}]) == 2
+    assert load_files(engine, [file_row(SHA_A, "373", "373/ho-so/a.pdf")]).inserted["file_sources"] == 1
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT code, level, name, district_name, province_name FROM former_units ORDER BY code")
+        ).all()
+    assert rows == [
+        ("14503", "commune", "Xã Gia Tân", "Huyện Gia Viễn", "Tỉnh Ninh Bình"),
+        ("373", "district", "Huyện Gia Viễn", None, "Tỉnh Ninh Bình"),
+    ]
+    assert count_sources(engine, "373") == 1 and count_sources(engine, "14503") == 0
+    # The same again changes nothing; an explicit value wins over the gazetteer's.
+    assert upsert_former_units(engine, [{"code": "373"}]) == 0
+    assert upsert_former_units(engine, [{"code": "373", "name": "Huyện Gia Viễn (lưu trữ)"}]) == 1
+    assert upsert_former_units(engine, [{"code": "999", "name": None}]) == 1  # unknown: level by shape
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT level, name FROM former_units WHERE code = '999'")).one() == (
+            "district",
+            None,
+        )
+    with pytest.raises(ValueError, match="is not one of commune, district"):
+        upsert_former_units(engine, [{"code": "373", "level": "province"}])
 
 
 def test_unit_codes_keep_leading_zeros(engine, tmp_path):

@@ -53,6 +53,7 @@ from sapnhap.db.models import (
     FILE_STATUSES,
     PAGE_METHODS,
     SUBJECT_TYPES,
+    UNIT_LEVELS,
     Document,
     File,
     FileSource,
@@ -64,6 +65,7 @@ from sapnhap.db.models import (
 )
 from sapnhap.db.session import write_connection
 from sapnhap.text import nfc as nfc_text
+from sapnhap.units import find_unit, level_of_code
 
 FORMER_UNITS: Table = FormerUnit.__table__  # type: ignore[assignment]
 FILES: Table = File.__table__  # type: ignore[assignment]
@@ -398,26 +400,40 @@ def upsert_former_units(engine: Engine, rows: pd.DataFrame | Iterable[Mapping[st
     """Insert or update former units; return how many rows were inserted or changed.
 
     Row keys: `code` (str of 2-5 digits, leading zeros kept; an int raises ValueError), `vintage`
-    (default "pre2025"), `name`, `district_name` and `province_name` (each optional: None for a code
-    the gazetteer does not know). A unit already
-    stored with the same values is left unchanged; a later row with the same (vintage, code) in the
-    input wins.
+    (default "pre2025"), `level` ("commune" or "district"), `name`, `district_name` and
+    `province_name`. Each of the last four may be missing or None: it is then taken from the
+    gazetteer (`sapnhap.units.find_unit`) when the gazetteer knows the (code, vintage), so a former
+    district "373" is stored as level "district", name "Huyện Gia Viễn", no district name, province
+    "Tỉnh Ninh Bình". For a code the gazetteer does not know the names stay None and the level
+    follows the code's shape (3 digits "district", otherwise "commune"). A unit already stored with
+    the same values is left unchanged; a later row with the same (vintage, code) in the input wins.
     """
     by_key: dict[tuple[str, str], dict[str, Any]] = {}
     for i, r in enumerate(_records(rows)):
+        vintage = _str(r.get("vintage"), _where(i, "vintage"), default="pre2025")
+        code = _unit_code(r.get("code"), _where(i, "code"))
+        known = find_unit(code, vintage) if vintage in ("pre2025", "post2025") else None  # type: ignore[arg-type]
+        level = _py(r.get("level"))
+        if level is None:
+            level = known.level if known else (level_of_code(code) or "commune")
         row = {
-            "vintage": _str(r.get("vintage"), _where(i, "vintage"), default="pre2025"),
-            "code": _unit_code(r.get("code"), _where(i, "code")),
-            "name": _opt_str(r.get("name"), _where(i, "name"), text=True),
-            "district_name": _opt_str(r.get("district_name"), _where(i, "district_name"), text=True),
-            "province_name": _opt_str(r.get("province_name"), _where(i, "province_name"), text=True),
+            "vintage": vintage,
+            "code": code,
+            "level": _choice(level, _where(i, "level"), UNIT_LEVELS),
         }
-        by_key[(row["vintage"], row["code"])] = row
+        for name in ("name", "district_name", "province_name"):
+            value = _opt_str(r.get(name), _where(i, name), text=True)
+            row[name] = value if value is not None else (getattr(known, name) if known else None)
+        by_key[(vintage, code)] = row
     unique = list(by_key.values())
     _check_lengths(FORMER_UNITS, unique)
     with write_connection(engine) as conn:
         inserted, updated, _ = _upsert(
-            conn, FORMER_UNITS, unique, ("vintage", "code"), ("name", "district_name", "province_name")
+            conn,
+            FORMER_UNITS,
+            unique,
+            ("vintage", "code"),
+            ("level", "name", "district_name", "province_name"),
         )
     return inserted + updated
 

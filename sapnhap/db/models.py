@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -42,6 +43,7 @@ FILE_STATUSES = ("archived", "duplicate", "quarantined")
 PAGE_METHODS = ("text_layer", "ocr", "failed")
 BOX_UNITS = ("px", "pt")
 SUBJECT_TYPES = ("file", "page", "document")
+UNIT_LEVELS = ("commune", "district")
 PRE2025 = "pre2025"
 
 NAMING_CONVENTION = {
@@ -99,17 +101,24 @@ class FormerUnit(Base):
     """A former administrative unit (commune, ward, township or district) before the 2025 merger.
 
     `code` is the official code as a string of digits with its leading zeros ("00004"), never an
-    int. `vintage` says which code list the code belongs to ("pre2025"). The names are None for a
-    code the gazetteer does not know (its files are still recorded).
+    int: 5 digits for a commune, 3 for a district. `vintage` says which code list the code belongs
+    to ("pre2025"). `level` is "commune" (communes, wards, townships) or "district" (a former
+    district, town or provincial city, whose archive is handed over as a whole); rows stored before
+    revision 0002 are communes (the server default). `district_name` is the district a commune
+    belonged to (None for a district). The names are None for a code the gazetteer does not know
+    (its files are still recorded).
     """
 
     __tablename__ = "former_units"
+    __table_args__ = (CheckConstraint(_in("level", UNIT_LEVELS), name="level"),)
 
     vintage: Mapped[str] = mapped_column(String(16), primary_key=True)
     code: Mapped[str] = mapped_column(String(5), primary_key=True)
     name: Mapped[str | None] = mapped_column(Text)
     district_name: Mapped[str | None] = mapped_column(Text)
     province_name: Mapped[str | None] = mapped_column(Text)
+    # Last, as revision 0002 added it.
+    level: Mapped[str] = mapped_column(String(16), server_default=text("'commune'"))
 
     sources: Mapped[list[FileSource]] = relationship(back_populates="former_unit")
 
@@ -318,6 +327,7 @@ __all__ = [
     "PAGE_METHODS",
     "PRE2025",
     "SUBJECT_TYPES",
+    "UNIT_LEVELS",
     "Base",
     "Document",
     "File",
