@@ -8,6 +8,7 @@ from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import first_sources, record_events
 from sapnhap.handover import intake_handover
+from sapnhap.units import former_unit_label
 
 
 @asset(
@@ -19,8 +20,9 @@ from sapnhap.handover import intake_handover
     check_specs=[AssetCheckSpec("no_quarantined_files", asset="dossier_files")],
 )
 def dossier_files(context: AssetExecutionContext, store: DossierStore, database: UnifiedDatabase):
-    """The files one former unit handed over, each with SHA-256 fixity, size, type read from its bytes,
-    page count and state: archived (original copied, read-only, into the content-addressed archive),
+    """The files one former unit (a commune, or a district whose archive is handed over as a whole)
+    handed over, each with SHA-256 fixity, size, type read from its bytes, page count and state:
+    archived (original copied, read-only, into the content-addressed archive),
     duplicate (same bytes already handed over, linked to the first) or quarantined (with the reason).
     """
     unit = context.partition_key
@@ -36,11 +38,13 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
     quarantined = table[table["status"] == "quarantined"]
     duplicates = table[table["status"] == "duplicate"]
     context.log.info(
-        f"former unit {unit}: {len(table)} files, " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        f"{former_unit_label(unit)}: {len(table)} files, "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     )
     yield Output(
         table,
         metadata={
+            "former_unit": former_unit_label(unit),
             "files": len(table),
             "archived": int(counts.get("archived", 0)),
             "duplicates": int(counts.get("duplicate", 0)),
@@ -88,8 +92,9 @@ _COLUMNS = [
 
 def _summary_md(unit: str, table: pd.DataFrame, quarantined: pd.DataFrame, duplicates: pd.DataFrame) -> str:
     by_kind = table.groupby("kind").size().to_dict()
+    label = former_unit_label(unit)
     parts = [
-        f"### Former unit {unit}: {len(table)} files",
+        f"### {label[:1].upper()}{label[1:]}: {len(table)} files",
         markdown_table(["type", "files"], sorted(by_kind.items())),
         "#### Quarantined",
         markdown_table(

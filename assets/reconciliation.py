@@ -15,6 +15,7 @@ from assets.metadata import markdown_table
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import count_pages, recorded_sources
+from sapnhap.units import former_unit_label
 
 
 @asset(
@@ -32,9 +33,9 @@ def reconciliation(
     store: DossierStore,
     database: UnifiedDatabase,
 ):
-    """Per former unit, the balance an archivist signs off: files found in the inbox = archived +
-    duplicates + quarantined = file records in the database; pages expected (page counts of the
-    archived files) = pages stored. The `balanced` check fails (ERROR, blocking) when they differ.
+    """Per former unit (commune or district), the balance an archivist signs off: files found in the
+    inbox = archived + duplicates + quarantined = file records in the database; pages expected (page
+    counts of the archived files) = pages stored. The `balanced` check fails (ERROR, blocking) when they differ.
     Records of files later removed, renamed or replaced in the inbox stay in the database as
     history and are counted on a line of their own.
     """
@@ -68,8 +69,10 @@ def reconciliation(
         problems.append(f"{pages_expected} pages expected but {pages_stored} stored")
     table = pd.DataFrame(lines, columns=["line", "count"])
     table.insert(0, "former_unit_code", unit)
-    summary = markdown_table(["", "count"], lines)
-    yield Output(table, metadata={"balanced": not problems, "summary": summary})
+    summary = f"{former_unit_label(unit)}\n\n" + markdown_table(["", "count"], lines)
+    yield Output(
+        table, metadata={"former_unit": former_unit_label(unit), "balanced": not problems, "summary": summary}
+    )
     yield AssetCheckResult(
         check_name="balanced",
         passed=not problems,

@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from assets.partitions import former_units
 from resources import UnifiedDatabase
 from sapnhap.db.load import load_documents, load_files, load_pages, upsert_former_units
-from sapnhap.units import find_unit
+from sapnhap.units import find_unit, former_unit_label, level_of_code
 
 
 @asset(
@@ -24,18 +24,24 @@ def unified_register(
 ) -> MaterializeResult:
     """One former unit's files, pages (with words) and documents, upserted into the unified database.
 
+    The former unit (a commune, or a former district whose archive is handed over as a whole) is
+    stored with its level, name and province from the gazetteer; an unknown code is stored too,
+    without names, and flagged in the log.
+
     Keyed by content hashes (file SHA-256, page number), so loading the same partition again adds no
     row and changes nothing. Every row keeps its lineage: former unit, original path, file hash, page.
     """
     unit = context.partition_key
     engine = database.engine
-    known = find_unit(unit, "pre2025")
+    known = find_unit(unit, "pre2025")  # a former commune (5 digits) or a former district (3 digits)
+    level = known.level if known else (level_of_code(unit) or "commune")
     upsert_former_units(
         engine,
         [
             {
                 "code": unit,
                 "vintage": "pre2025",
+                "level": level,
                 "name": known.name if known else None,
                 "district_name": known.district_name if known else None,
                 "province_name": known.province_name if known else None,
@@ -43,7 +49,7 @@ def unified_register(
         ],
     )
     if known is None:
-        context.log.warning(f"folder {unit} is not a pre-2025 commune code in the gazetteer")
+        context.log.warning(f"folder {unit} is not a pre-2025 {level} code in the gazetteer")
     files = load_files(engine, dossier_files[dossier_files["sha256"].notna()])
     pages = load_pages(engine, ocr_pages)
     docs = load_documents(engine, documents)
@@ -56,7 +62,8 @@ def unified_register(
     )
     return MaterializeResult(
         metadata={
-            "former_unit": f"{unit} {known.name}" if known else unit,
+            "former_unit": former_unit_label(unit),
+            "level": level,
             "database": database.display_url(),
             "new_rows": files.total_new + pages.total_new + docs.total_new,
             "files": str(files),

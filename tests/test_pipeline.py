@@ -18,11 +18,13 @@ from tests import badfiles
 INBOX = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 GROUND_TRUTH = Path(__file__).resolve().parent.parent / "samples" / "ground_truth"
 UNITS = ["21058", "21064", "21085"]
+DISTRICT = "524"  # Huyện Bình Sơn, Tỉnh Quảng Ngãi: the former district of the three sample communes
 
 
 @pytest.fixture(scope="session")
 def inbox(tmp_path_factory) -> dict:
-    """A small inbox: real scans in 21064, born-digital and a cross-unit duplicate in 21085, bad files in 21058."""
+    """A small inbox: real scans in 21064, born-digital and a cross-unit duplicate in 21085, bad files in
+    21058, and a former district's archive in 524 (a scan and a born-digital PDF, in a sub-folder)."""
     root = tmp_path_factory.mktemp("inbox")
     real = root / "21064"
     real.mkdir()
@@ -33,6 +35,10 @@ def inbox(tmp_path_factory) -> dict:
     for name in ("qngai_11-TB-2025_born_digital.pdf", "vietocr_vietsample1.pdf"):
         shutil.copy(INBOX / "21085" / name, digital / name)
     shutil.copy(INBOX / "21064" / "vietadmin_1.pdf", digital / "ho-so" / "ban-sao-vietadmin_1.pdf")
+    district = root / DISTRICT
+    (district / "van-thu").mkdir(parents=True)
+    shutil.copy(INBOX / "21064" / "tesseract_viet.tif", district / "tesseract_viet.tif")
+    shutil.copy(INBOX / "21085" / "vietocr_vietsample1.pdf", district / "van-thu" / "vietocr_vietsample1.pdf")
     bad = root / "21058"
     bad.mkdir()
     made = {
@@ -61,7 +67,9 @@ def ocr_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("ocr-cache")
 
 
-def _run_all(inbox: dict, home: Path, db_url: str, ocr_cache: Path, instance: DagsterInstance) -> list:
+def _run_all(
+    inbox: dict, home: Path, db_url: str, ocr_cache: Path, instance: DagsterInstance, units: list[str] = UNITS
+) -> list:
     settings = ProjectSettings.from_env(
         {
             "SAPNHAP_HOME": str(home),
@@ -73,9 +81,9 @@ def _run_all(inbox: dict, home: Path, db_url: str, ocr_cache: Path, instance: Da
     defs = build_definitions(settings, ocr_cache_dir=ocr_cache)
     job = defs.resolve_job_def("ingest_former_unit")
     instance.add_dynamic_partitions(
-        "former_units", [u for u in UNITS if not instance.has_dynamic_partition("former_units", u)]
+        "former_units", [u for u in units if not instance.has_dynamic_partition("former_units", u)]
     )
-    return [job.execute_in_process(partition_key=unit, instance=instance) for unit in UNITS]
+    return [job.execute_in_process(partition_key=unit, instance=instance) for unit in units]
 
 
 def _counts(engine) -> dict:
@@ -209,6 +217,42 @@ def test_whole_job_on_real_scans_and_bad_files(inbox, ocr_cache, db_url, tmp_pat
             ocr = result.asset_materializations_for_node("ocr_pages")[0].metadata
             assert ocr["pages_from_cache"].value == ocr["pages_ocr"].value
         engine.dispose()
+
+
+def test_former_district_archive_runs_as_a_former_unit(inbox, ocr_cache, db_url, tmp_path):
+    """A folder named by a former district's 3-digit code goes through the whole job like a commune's."""
+    with DagsterInstance.ephemeral() as instance:
+        (result,) = _run_all(inbox, tmp_path / "home", db_url, ocr_cache, instance, units=[DISTRICT])
+        assert result.success
+        assert _check_results(result)["balanced"] is True
+        register = result.asset_materializations_for_node("unified_register")[0].metadata
+        assert register["former_unit"].value == "former district 524 Huyện Bình Sơn, Tỉnh Quảng Ngãi"
+        assert register["level"].value == "district"
+        engine = make_engine(db_url)
+        with engine.connect() as conn:
+            units = conn.execute(
+                select(
+                    FormerUnit.vintage,
+                    FormerUnit.code,
+                    FormerUnit.level,
+                    FormerUnit.name,
+                    FormerUnit.district_name,
+                    FormerUnit.province_name,
+                )
+            ).all()
+            sources = sorted(
+                conn.execute(
+                    select(FileSource.former_unit_code, FileSource.original_path, FileSource.status)
+                ).all()
+            )
+            pages = conn.execute(select(func.count()).select_from(Page)).scalar_one()
+        engine.dispose()
+    assert units == [("pre2025", "524", "district", "Huyện Bình Sơn", None, "Tỉnh Quảng Ngãi")]
+    assert sources == [
+        ("524", "524/tesseract_viet.tif", "archived"),
+        ("524", "524/van-thu/vietocr_vietsample1.pdf", "archived"),
+    ]
+    assert pages == 3  # one scanned page and two text-layer pages
 
 
 def test_reconciliation_check_fails_when_a_page_is_missing(inbox, ocr_cache, tmp_path):
