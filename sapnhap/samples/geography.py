@@ -134,9 +134,7 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
         raise ScenarioError(f"{new_unit!r} is not the code of a new (post-2025) commune")
     district_code = rows["old_district_code"].value_counts().sort_index().idxmax()
     district_rows = mapping[mapping["old_district_code"] == district_code]
-    new_names = dict(
-        units_table("post2025")[["ward_code", "ward_name"]].itertuples(index=False, name=None)
-    )
+    new_names = dict(units_table("post2025")[["ward_code", "ward_name"]].itertuples(index=False, name=None))
     communes: dict[str, FormerCommune] = {}
     for code, group in district_rows.groupby("old_ward_code", sort=True):
         first = group.iloc[0]

@@ -1,0 +1,428 @@
+"""Generate a merged unit's hand-over: an inbox of dossier files and the ground truth beside it.
+
+Output folder layout (`generate(config, out)`):
+
+    out/inbox/<folder>/...            files as the former units hand them over; <folder> is a former
+                                      commune's 5-digit code or the former district's 3-digit code
+    out/reference/villages.csv        which village of each former commune went to which new commune
+                                      (what a province's merger plan publishes; the pipeline may use it)
+    out/ground_truth/files.csv        per file: expected outcome (processed, duplicate, quarantined +
+                                      reason), format, pages, text layer, documents in it
+    out/ground_truth/pages.csv        per page: true text and every scan effect applied
+    out/ground_truth/documents.csv    per document: file, page range, type, folder, date
+    out/ground_truth/fields.csv       per field: printed text, normalised value, canonical value
+    out/ground_truth/persons.csv      per person (entity): true values
+    out/ground_truth/records.csv      per person named in a document: entity, former and new unit
+    out/ground_truth/manifest.json    configuration, counts, generator version, SHA-256 of every file
+
+The same configuration (seed included) gives the same bytes, file for file. Rendering runs in
+`workers` processes; each file is rendered from its own seed, so the result does not depend on the
+number of workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from sapnhap.samples import render
+from sapnhap.samples.geography import Scenario, build_scenario
+from sapnhap.samples.model import PageSpec, ScanEffects
+from sapnhap.samples.plan import Plan, PlanConfig, make_plan
+from sapnhap.samples.templates import FieldTruth, lay_out
+from sapnhap.text import nfc
+
+GENERATOR_VERSION = "1"
+BROKEN_KINDS = ("truncated_pdf", "password_pdf", "empty", "unsupported", "tiny_image")
+_PREFIX = {
+    "birth_registration": "KS",
+    "marriage_registration": "KH",
+    "death_registration": "KT",
+    "staff_cv": "SYLL",
+    "procedure_receipt": "BN",
+}
+_MULTI_PAGE_FORMATS = ("pdf_scan", "tiff", "pdf_digital", "pdf_tcvn3")
+
+
+@dataclass(frozen=True)
+class ScanProfile:
+    """How carefully an office scans: distributions of every effect, and the mix of file formats.
+
+    dpi_weights: scan resolution (dpi) → weight. skew_share of pages are skewed uniformly within
+    ±max_skew degrees. rotation_share of pages lie turned 90°, 180° or 270°. speckle_share of pages get
+    noise up to speckle_max (share of pixels); blur_share get a blur up to blur_max (px). JPEG quality
+    (used for JPEG files and for the page images of scanned PDFs) is drawn from jpeg_quality.
+    grayscale_share of pages are scanned in grey. format_weights: file format → weight.
+    """
+
+    name: str
+    dpi_weights: dict[int, float]
+    skew_share: float
+    max_skew: float
+    rotation_share: float
+    speckle_share: float
+    speckle_max: float
+    blur_share: float
+    blur_max: float
+    jpeg_quality: tuple[int, int]
+    grayscale_share: float
+    format_weights: dict[str, float]
+    batch_share: float = 0.1
+
+
+PROFILES: dict[str, ScanProfile] = {
+    "clean": ScanProfile(
+        "clean", {300: 1.0}, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, (90, 95), 0.0,
+        {"png": 0.3, "pdf_scan": 0.3, "tiff": 0.2, "pdf_digital": 0.2},
+    ),
+    "default": ScanProfile(
+        "default", {150: 0.1, 200: 0.25, 300: 0.5, 400: 0.15}, 0.7, 3.0, 0.06, 0.3, 0.004, 0.3, 1.0,
+        (45, 90), 0.4,
+        {"jpeg": 0.3, "pdf_scan": 0.3, "tiff": 0.12, "pdf_digital": 0.15, "pdf_tcvn3": 0.05, "png": 0.08},
+    ),
+    "hurried": ScanProfile(
+        "hurried", {150: 0.3, 200: 0.4, 300: 0.3}, 0.9, 3.0, 0.12, 0.6, 0.01, 0.5, 1.5, (30, 70), 0.6,
+        {"jpeg": 0.45, "pdf_scan": 0.3, "tiff": 0.1, "pdf_digital": 0.05, "pdf_tcvn3": 0.05, "png": 0.05},
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """Everything that decides a generated hand-over.
+
+    new_unit: the new commune (post2025 code) whose merger is staged. dossiers: documents to make.
+    duplicate_share: share of documents naming a person already named in another archive.
+    profile: a key of PROFILES. exact_duplicates / broken_files: counts of extra files (None: about
+    3% and 5% of the dossiers, at least one). workers: rendering processes (does not change the bytes).
+    """
+
+    new_unit: str = "14488"
+    dossiers: int = 60
+    duplicate_share: float = 0.3
+    district_share: float = 0.2
+    profile: str = "default"
+    seed: int = 20250701
+    exact_duplicates: int | None = None
+    broken_files: int | None = None
+    workers: int = 2
+
+
+@dataclass
+class _FilePlan:
+    folder: str
+    name: str
+    fmt: str
+    doc_ids: list[str]
+    pages: list[PageSpec] = field(default_factory=list)
+    page_docs: list[str] = field(default_factory=list)
+    effects: list[ScanEffects] = field(default_factory=list)
+    seed: int = 0
+
+
+@dataclass
+class GenerationResult:
+    """What `generate` wrote: the output folder, the scenario, the plan and per-kind counts."""
+
+    out: Path
+    scenario: Scenario
+    plan: Plan
+    counts: dict[str, int]
+
+
+def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> GenerationResult:
+    """Write the inbox, the reference villages list and the ground truth for `config` into `out`.
+
+    Raises:
+        FileExistsError: when `out` holds files and `overwrite` is False (a generated folder, one with
+            `ground_truth/manifest.json`, is replaced when `overwrite` is True; any other is refused).
+        ValueError: for an unknown profile or a count below zero.
+        sapnhap.samples.geography.ScenarioError: for a new unit that cannot stage the sample.
+    """
+    if config.profile not in PROFILES:
+        raise ValueError(f"unknown scan profile {config.profile!r}; choose one of {', '.join(PROFILES)}")
+    if config.dossiers < 1 or not 0 <= config.duplicate_share <= 1:
+        raise ValueError("dossiers must be ≥ 1 and duplicate_share within 0–1")
+    _prepare(out, overwrite)
+    rng = random.Random(f"sapnhap-samples:{config.seed}")
+    scenario = build_scenario(config.new_unit, rng)
+    plan = make_plan(
+        scenario,
+        PlanConfig(config.dossiers, config.duplicate_share, config.district_share, config.seed),
+    )
+    profile = PROFILES[config.profile]
+    files, fields = _file_plans(plan, profile, rng)
+    rendered = _render_all(files, config.workers)
+
+    inbox = out / "inbox"
+    file_rows, page_rows, doc_rows = [], [], []
+    for fp, result in zip(files, rendered, strict=True):
+        path = _write(inbox, fp.folder, fp.name, result.data)
+        digest = hashlib.sha256(result.data).hexdigest()
+        file_rows.append(
+            {
+                "path": path,
+                "folder": fp.folder,
+                "sha256": digest,
+                "bytes": len(result.data),
+                "format": fp.fmt,
+                "pages": len(fp.pages),
+                "text_layer": result.text_layer,
+                "expected_outcome": "processed",
+                "expected_reason": "",
+                "duplicate_of": "",
+                "doc_ids": " ".join(fp.doc_ids),
+            }
+        )
+        spans: dict[str, list[int]] = {}
+        for number, (doc_id, text, effects) in enumerate(
+            zip(fp.page_docs, result.page_texts, result.page_effects, strict=True), 1
+        ):
+            spans.setdefault(doc_id, []).append(number)
+            page = fp.pages[number - 1]
+            page_rows.append(
+                {"path": path, "sha256": digest, "page": number, "doc_id": doc_id, "text": nfc(text),
+                 **effects.as_dict(), "seal": page.seal_line is not None, "format": fp.fmt}
+            )  # fmt: skip
+        by_id = {d.doc_id: d for d in plan.documents}
+        for doc_id, numbers in spans.items():
+            doc = by_id[doc_id]
+            doc_rows.append(
+                {"doc_id": doc_id, "path": path, "sha256": digest, "first_page": min(numbers),
+                 "last_page": max(numbers), "doc_type": doc.doc_type, "folder": doc.folder,
+                 "issued": doc.issued.isoformat(), "issuer": doc.issuer}
+            )  # fmt: skip
+
+    extra_rng = random.Random(f"sapnhap-samples-extra:{config.seed}")
+    n_dup = (
+        config.exact_duplicates
+        if config.exact_duplicates is not None
+        else max(1, round(config.dossiers * 0.03))
+    )
+    n_broken = (
+        config.broken_files if config.broken_files is not None else max(1, round(config.dossiers * 0.05))
+    )
+    if n_dup < 0 or n_broken < 0:
+        raise ValueError("exact_duplicates and broken_files must be ≥ 0")
+    folders = list(scenario.folders)
+    originals = list(file_rows)
+    for i in range(n_dup):
+        source = originals[extra_rng.randrange(len(originals))]
+        folder = extra_rng.choice([f for f in folders if f != source["folder"]])
+        name = f"ban_sao_{i + 1:02d}_{Path(source['path']).name}"
+        data = (inbox / source["path"]).read_bytes()
+        path = _write(inbox, folder, name, data)
+        file_rows.append(
+            {
+                **source,
+                "path": path,
+                "folder": folder,
+                "expected_outcome": "duplicate",
+                "duplicate_of": source["path"],
+            }
+        )
+    kinds = list(BROKEN_KINDS)
+    extra_rng.shuffle(kinds)
+    for i in range(n_broken):
+        kind = kinds[i % len(kinds)]
+        data, extension, reason = render.broken_file(kind, seed=config.seed * 1000 + i)
+        folder = extra_rng.choice(folders)
+        path = _write(inbox, folder, f"hong_{i + 1:02d}.{extension}", data)
+        file_rows.append(
+            {"path": path, "folder": folder, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
+             "format": kind, "pages": 0, "text_layer": "none", "expected_outcome": "quarantined",
+             "expected_reason": reason, "duplicate_of": "", "doc_ids": ""}
+        )  # fmt: skip
+
+    truth = out / "ground_truth"
+    truth.mkdir(parents=True, exist_ok=True)
+    _write_csv(truth / "files.csv", file_rows)
+    _write_csv(truth / "pages.csv", page_rows)
+    _write_csv(truth / "documents.csv", doc_rows)
+    _write_csv(truth / "fields.csv", [asdict(f) for f in fields])
+    _write_csv(truth / "persons.csv", [_person_row(p) for p in plan.persons.values()])
+    _write_csv(truth / "records.csv", [asdict(r) for r in plan.records])
+    reference = out / "reference"
+    reference.mkdir(parents=True, exist_ok=True)
+    _write_csv(reference / "villages.csv", _village_rows(scenario))
+    counts = {
+        "files": len(file_rows),
+        "documents": len(doc_rows),
+        "pages": len(page_rows),
+        "persons": len(plan.persons),
+        "records": len(plan.records),
+        "fields": len(fields),
+        "exact_duplicate_files": n_dup,
+        "broken_files": n_broken,
+        "repeated_appearances": sum(1 for r in plan.records if r.variations),
+    }
+    manifest = {
+        "generator": "sapnhap.samples",
+        "generator_version": GENERATOR_VERSION,
+        "config": asdict(config) | {"workers": None},
+        "profile": asdict(profile),
+        "scenario": {
+            "new_unit": scenario.new_unit,
+            "new_unit_name": scenario.new_unit_name,
+            "province": scenario.new_province_name,
+            "merged_former_communes": list(scenario.merged),
+            "former_district": scenario.district_code,
+            "former_district_name": scenario.district_name,
+            "split_former_communes": [c.code for c in scenario.split_communes()],
+        },
+        "counts": counts,
+        "files": {row["path"]: row["sha256"] for row in file_rows},
+    }
+    (truth / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return GenerationResult(out, scenario, plan, counts)
+
+
+# --- planning files -------------------------------------------------------------------------------
+
+
+def _file_plans(
+    plan: Plan, profile: ScanProfile, rng: random.Random
+) -> tuple[list[_FilePlan], list[FieldTruth]]:
+    files: list[_FilePlan] = []
+    fields: list[FieldTruth] = []
+    by_folder: dict[str, list] = {}
+    for doc in plan.documents:
+        pages, truths = lay_out(doc)
+        fields.extend(truths)
+        by_folder.setdefault(doc.folder, []).append((doc, pages))
+    formats = list(profile.format_weights)
+    weights = list(profile.format_weights.values())
+    for folder in sorted(by_folder):
+        queue = by_folder[folder]
+        sequence = 0
+        while queue:
+            sequence += 1
+            take = rng.choice((2, 3)) if rng.random() < profile.batch_share and len(queue) > 1 else 1
+            batch, queue = queue[:take], queue[take:]
+            n_pages = sum(len(p) for _, p in batch)
+            fmt = rng.choices(formats, weights)[0]
+            if n_pages > 1 and fmt not in _MULTI_PAGE_FORMATS:
+                fmt = rng.choice([f for f in formats if f in _MULTI_PAGE_FORMATS])
+            doc0 = batch[0][0]
+            stem = f"scan_lo_{sequence:03d}" if take > 1 else f"{_PREFIX[doc0.doc_type]}_{sequence:04d}"
+            fp = _FilePlan(folder, f"{stem}.{_extension(fmt)}", fmt, [d.doc_id for d, _ in batch])
+            for doc, pages in batch:
+                for page in pages:
+                    fp.pages.append(page)
+                    fp.page_docs.append(doc.doc_id)
+                    fp.effects.append(_effects(profile, fmt, rng))
+            fp.seed = rng.getrandbits(32)
+            files.append(fp)
+    return files, fields
+
+
+def _effects(profile: ScanProfile, fmt: str, rng: random.Random) -> ScanEffects:
+    """Draw one page's scan effects from the profile (a born-digital PDF is not scanned)."""
+    dpi = rng.choices(list(profile.dpi_weights), list(profile.dpi_weights.values()))[0]
+    skew = (
+        round(rng.uniform(-profile.max_skew, profile.max_skew), 2)
+        if rng.random() < profile.skew_share
+        else 0.0
+    )
+    rotation = rng.choice((90, 180, 180, 270)) if rng.random() < profile.rotation_share else 0
+    speckle = round(rng.uniform(0, profile.speckle_max), 4) if rng.random() < profile.speckle_share else 0.0
+    blur = round(rng.uniform(0.3, profile.blur_max), 2) if rng.random() < profile.blur_share else 0.0
+    quality = rng.randint(*profile.jpeg_quality) if fmt in ("jpeg", "pdf_scan") else None
+    grayscale = rng.random() < profile.grayscale_share
+    if fmt == "pdf_digital":
+        return ScanEffects()
+    return ScanEffects(dpi, skew, rotation, speckle, blur, quality, grayscale)  # type: ignore[arg-type]
+
+
+def _extension(fmt: str) -> str:
+    return {"jpeg": "jpg", "png": "png", "tiff": "tif"}.get(fmt, "pdf")
+
+
+def _render_one(task: tuple[list[PageSpec], list[ScanEffects], str, int]) -> render.RenderedFile:
+    pages, effects, fmt, seed = task
+    return render.write_file(pages, effects, fmt, seed)  # type: ignore[arg-type]
+
+
+def _render_all(files: list[_FilePlan], workers: int) -> list[render.RenderedFile]:
+    tasks = [(f.pages, f.effects, f.fmt, f.seed) for f in files]
+    if workers <= 1 or len(tasks) < 4:
+        return [_render_one(t) for t in tasks]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(_render_one, tasks, chunksize=2))
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def _prepare(out: Path, overwrite: bool) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not (out / "ground_truth" / "manifest.json").exists():
+            raise FileExistsError(
+                f"{out} holds files that sapnhap.samples did not generate; choose an empty folder"
+            )
+        if not overwrite:
+            raise FileExistsError(f"{out} already holds a generated sample; pass --overwrite to replace it")
+        for sub in ("inbox", "ground_truth", "reference"):
+            shutil.rmtree(out / sub, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _write(inbox: Path, folder: str, name: str, data: bytes) -> str:
+    path = inbox / folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return f"{folder}/{name}"
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        if not rows:
+            handle.write("")
+            return
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _person_row(person) -> dict:  # noqa: ANN001 - sapnhap.samples.people.Person
+    a = person.address
+    return {
+        "entity_id": person.entity_id,
+        "full_name": person.full_name,
+        "family_name": person.family_name,
+        "middle_name": person.middle_name,
+        "given_name": person.given_name,
+        "sex": person.sex,
+        "birth_date": person.birth_date.isoformat(),
+        "birth_province_code": person.birth_province_code,
+        "personal_id": person.personal_id or "",
+        "ethnicity": person.ethnicity,
+        "village": a.village,
+        "former_commune_code": a.former_commune_code,
+        "former_commune_name": a.former_commune_name,
+        "new_unit_code": a.new_commune_code,
+        "new_unit_name": a.new_commune_name,
+        "father_id": person.father_id or "",
+        "mother_id": person.mother_id or "",
+    }
+
+
+def _village_rows(scenario: Scenario) -> list[dict]:
+    rows = []
+    for commune in scenario.district_communes.values():
+        for village, target in commune.villages:
+            rows.append(
+                {"former_commune_code": commune.code, "former_commune_name": commune.name,
+                 "village": village, "new_unit_code": target, "new_unit_name": scenario.new_unit_names[target],
+                 "former_commune_split": commune.split}
+            )  # fmt: skip
+    return rows

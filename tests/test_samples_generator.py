@@ -1,0 +1,215 @@
+"""The dossier generator end to end: determinism, geography, valid values, planted duplicates, effects."""
+
+import hashlib
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from sapnhap.intake import inspect_file
+from sapnhap.personal_id import check_personal_id
+from sapnhap.samples.generator import GeneratorConfig, generate
+from sapnhap.samples.geography import ScenarioError, build_scenario
+from sapnhap.samples.plan import PlanConfig, make_plan
+from sapnhap.samples.records import RecordsConfig, write_records
+from sapnhap.text import fold_diacritics, nfc
+from sapnhap.units import find_unit, mapping_table
+
+CONFIG = GeneratorConfig(dossiers=14, seed=7, workers=2, exact_duplicates=2, broken_files=5)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("gen") / "sample"
+    generate(CONFIG, out)
+    return out
+
+
+def _read(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / "ground_truth" / name, dtype=str, keep_default_na=False)
+
+
+def _tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_same_seed_same_bytes_and_truth(generated, tmp_path):
+    again = tmp_path / "again"
+    generate(CONFIG, again)
+    assert _tree_digest(generated) == _tree_digest(again)
+    other = tmp_path / "other"
+    generate(GeneratorConfig(dossiers=14, seed=8, workers=1, exact_duplicates=2, broken_files=5), other)
+    assert _tree_digest(generated) != _tree_digest(other)
+
+
+def test_worker_count_does_not_change_bytes(generated, tmp_path):
+    single = tmp_path / "single"
+    generate(GeneratorConfig(**{**CONFIG.__dict__, "workers": 1}), single)
+    assert _tree_digest(generated) == _tree_digest(single)
+
+
+def test_geography_is_the_official_merger():
+    scenario = build_scenario("14488", random.Random(1))
+    mapping = mapping_table()
+    merged = set(mapping.loc[mapping["new_ward_code"] == "14488", "old_ward_code"])
+    assert set(scenario.merged) == merged == {"14479", "14488", "14503"}
+    assert scenario.new_unit_name == "Xã Gia Vân"
+    assert scenario.district_code == "373" and scenario.district_name == "Huyện Gia Viễn"
+    gia_tan = scenario.commune("14503")
+    assert gia_tan.split and set(gia_tan.targets) == {"14488", "14533"}
+    # Each target of the split commune receives at least one village; the district spans 7 new communes.
+    assert {t for _, t in gia_tan.villages} == {"14488", "14533"}
+    assert len(set(scenario.new_unit_names)) == 7
+    with pytest.raises(ScenarioError, match="not the code of a new"):
+        build_scenario("99999", random.Random(1))
+
+
+def test_inbox_folders_and_file_outcomes(generated):
+    files = _read(generated, "files.csv")
+    assert sorted(p.name for p in (generated / "inbox").iterdir()) == ["14479", "14488", "14503", "373"]
+    on_disk = {
+        str(p.relative_to(generated / "inbox")) for p in (generated / "inbox").rglob("*") if p.is_file()
+    }
+    assert on_disk == set(files["path"])
+    for row in files.itertuples():
+        data = (generated / "inbox" / row.path).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == row.sha256
+    counts = files["expected_outcome"].value_counts().to_dict()
+    assert counts["duplicate"] == 2 and counts["quarantined"] == 5
+    for row in files[files["expected_outcome"] == "duplicate"].itertuples():
+        source = files[files["path"] == row.duplicate_of].iloc[0]
+        assert source.sha256 == row.sha256 and source.folder != row.folder
+    # The quarantine reason in the truth is what intake really reports.
+    for row in files[files["expected_outcome"] == "quarantined"].itertuples():
+        inspection = inspect_file(generated / "inbox" / row.path)
+        assert inspection.quarantine_reason == row.expected_reason, row.path
+    manifest = json.loads((generated / "ground_truth" / "manifest.json").read_text())
+    assert manifest["counts"]["files"] == len(files) and manifest["scenario"]["split_former_communes"] == [
+        "14503"
+    ]
+
+
+def test_generated_values_are_valid_by_the_project_rules():
+    scenario = build_scenario("14488", random.Random(3))
+    plan = make_plan(scenario, PlanConfig(documents=400, seed=3))
+    assert len(plan.persons) > 400
+    for person in plan.persons.values():
+        if person.birth_date.year < 1900:  # the century digit cannot express it: no number
+            assert person.personal_id is None
+        else:
+            assert check_personal_id(person.personal_id, person.sex, person.birth_date.year) == []
+        assert person.birth_date <= date(2025, 11, 28)
+        assert nfc(person.full_name) == person.full_name
+        unit = find_unit(person.address.former_commune_code, "pre2025")
+        assert unit is not None and unit.name == person.address.former_commune_name
+        new = find_unit(person.address.new_commune_code, "post2025")
+        assert new is not None and new.name == person.address.new_commune_name
+        assert person.address.new_commune_code in scenario.commune(person.address.former_commune_code).targets
+    for doc in plan.documents:
+        for p in doc.people:
+            truth = plan.persons[p.entity_id]
+            if doc.doc_type == "marriage_registration":
+                age = (doc.issued - truth.birth_date).days / 365.25
+                assert age >= (20 if truth.sex == "male" else 18) - 0.01
+            if p.role == "child":
+                father = plan.persons[truth.father_id]
+                mother = plan.persons[truth.mother_id]
+                assert father.family_name == truth.family_name
+                assert 18 <= truth.birth_date.year - mother.birth_date.year <= 45
+    # The printed address form follows the document's date (before / from 1 July 2025) unless a variation says so.
+    for doc in plan.documents:
+        for p in doc.people:
+            residence = p.printed("residence")
+            if not residence or "other_address_form" in p.variations:
+                continue
+            assert ("Huyện" in residence) == (doc.issued < date(2025, 7, 1)), (doc.doc_id, residence)
+
+
+def test_planted_duplicates_carry_their_variations():
+    scenario = build_scenario("14488", random.Random(5))
+    plan = make_plan(scenario, PlanConfig(documents=400, duplicate_share=0.4, seed=5))
+    records = pd.DataFrame([r.__dict__ for r in plan.records])
+    folders = records.groupby("entity_id")["folder"].nunique()
+    # At most the three former communes and the district archive.
+    assert folders.max() <= 4 and (folders >= 2).sum() >= 60
+    seen: set[str] = set()
+    checked = 0
+    for doc in plan.documents:
+        for p in doc.people:
+            truth = plan.persons[p.entity_id]
+            name_printed = p.fields["full_name"][1]
+            if "strip_diacritics" in p.variations and not {"typo", "change_tone"} & set(p.variations):
+                assert name_printed == fold_diacritics(truth.full_name) != truth.full_name
+                checked += 1
+            if p.variations == ("id_one_digit_wrong",) and p.printed("personal_id"):
+                diff = sum(a != b for a, b in zip(p.printed("personal_id"), truth.personal_id, strict=True))
+                assert diff == 1
+                checked += 1
+            if p.variations == ("swap_day_month",):
+                got = date.fromisoformat(p.fields["birth_date"][1])
+                assert (got.month, got.day) == (truth.birth_date.day, truth.birth_date.month)
+                checked += 1
+            if not p.variations:
+                assert name_printed == truth.full_name
+            seen.update(p.variations)
+    assert {
+        "strip_diacritics",
+        "change_tone",
+        "typo",
+        "id_missing",
+        "id_one_digit_wrong",
+        "other_address_form",
+    } <= seen
+    assert checked >= 10
+
+
+def test_rendering_effects_appear_as_recorded(generated):
+    pages = _read(generated, "pages.csv")
+    for row in pages[pages["format"].isin(["jpeg", "png"])].itertuples():
+        with Image.open(generated / "inbox" / row.path) as image:
+            landscape = image.width > image.height
+            assert landscape == (row.rotation in ("90", "270")), row.path
+            assert round(image.info["dpi"][0]) == int(row.dpi)
+    assert set(pages["format"]) >= {"jpeg", "pdf_scan"}
+    # The true text of every page is NFC; every document's first page opens with the national motto.
+    documents = _read(generated, "documents.csv")
+    firsts = set(zip(documents["sha256"], documents["first_page"], strict=True))
+    for row in pages.itertuples():
+        assert nfc(row.text) == row.text
+        assert row.text.startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") == ((row.sha256, row.page) in firsts)
+
+
+def test_records_only_mode_matches_the_plan_and_keeps_ids_as_strings(tmp_path):
+    manifest = write_records(RecordsConfig(records=3000, seed=11), tmp_path / "r")
+    records = pd.read_parquet(tmp_path / "r" / "records.parquet")
+    persons = pd.read_parquet(tmp_path / "r" / "persons.parquet")
+    assert len(records) == manifest["counts"]["records"] >= 3000
+    assert records["personal_id"].map(lambda v: v == "" or (len(v) == 12 and v.isdigit())).all()
+    assert (records["personal_id"].str.startswith("0")).sum() > 100  # leading zeros kept
+    assert set(records["entity_id"]) <= set(persons["entity_id"])
+    assert set(records["source"]) == {"14479", "14488", "14503", "373"}
+    again = write_records(RecordsConfig(records=3000, seed=11), tmp_path / "r2")
+    assert again["counts"] == manifest["counts"]
+    assert (tmp_path / "r" / "records.parquet").read_bytes() == (
+        tmp_path / "r2" / "records.parquet"
+    ).read_bytes()
+    # Repeated appearances in records-only mode are the planted duplicates.
+    repeated = records[records["variations"] != ""]
+    assert repeated["entity_id"].isin(records[records["variations"] == ""]["entity_id"]).mean() > 0.9
+
+
+def test_refuses_to_overwrite_a_foreign_folder(tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "keep.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="did not generate"):
+        generate(GeneratorConfig(dossiers=1), tmp_path / "x")
+    with pytest.raises(ValueError, match="profile"):
+        generate(GeneratorConfig(dossiers=1, profile="nope"), tmp_path / "y")
