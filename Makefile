@@ -8,13 +8,22 @@ SYS_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SAPNHAP_HOME ?= $(CURDIR)/var
 
-.PHONY: help sysdeps venv demo test lint format ui bench clean
+# make sample / make evaluate settings (override on the command line: make evaluate DOSSIERS=120)
+NEW_UNIT ?= 14488
+DOSSIERS ?= 500
+PROFILE ?= default
+SEED ?= 20250701
+DUPLICATES ?= 0.3
+
+.PHONY: help sysdeps venv demo test lint format ui bench sample evaluate clean
 
 help:
 	@echo "make demo   run the whole pipeline on samples/inbox (SQLite, local folders)"
 	@echo "make test   lint, format check and the test suite"
 	@echo "make ui     Dagster UI on the same local instance as the demo"
 	@echo "make bench  OCR throughput and memory benchmarks (writes docs/benchmarks.md)"
+	@echo "make sample generate dossiers with ground truth into samples/generated (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
+	@echo "make evaluate  generate DOSSIERS dossiers, run the pipeline, score it (writes docs/evaluation.md)"
 
 sysdeps:
 	@missing=""; for p in $(SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -54,10 +63,17 @@ format: venv
 
 ui: sysdeps venv
 	@mkdir -p $(DAGSTER_HOME)
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	SAPNHAP_INBOX=$${SAPNHAP_INBOX:-$(SAPNHAP_HOME)/demo/sample/inbox} $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: sysdeps venv
 	$(PY) -m scripts.bench_ocr
+
+sample: sysdeps venv
+	$(PY) -m sapnhap.samples dossiers --new-unit $(NEW_UNIT) --dossiers $(DOSSIERS) --profile $(PROFILE) \
+	  --seed $(SEED) --duplicates $(DUPLICATES) --out samples/generated --overwrite
+
+evaluate: sysdeps venv
+	$(PY) -m pipelines.evaluate --new-unit $(NEW_UNIT) --dossiers $(DOSSIERS) --profile $(PROFILE) --seed $(SEED)
 
 clean:
 	rm -rf var .dagster_home

@@ -7,9 +7,12 @@ former unit and ends with a summary table.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,19 +21,97 @@ from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 from pipelines.definitions import build_definitions
 from pipelines.partitions import PARTITION_BATCH, former_units
 from resources import ProjectSettings
+from resources.database import UnifiedDatabase
 from resources.settings import REPO_ROOT
+from sapnhap.evaluation import evaluate, summary_lines, write_report
 from sapnhap.ocr import OcrEngineError
+from sapnhap.samples.generator import GENERATOR_VERSION, GeneratorConfig, generate
 from sapnhap.units import former_unit_label
+
+DEMO_BATCH = GeneratorConfig(dossiers=60, seed=20250701, profile="default")
 
 
 def main() -> int:
-    """Run the demo; returns the process exit code (1 when a run failed or a check did not pass)."""
+    """Run the demo; returns the process exit code (1 when a run failed or a check did not pass).
+
+    Without SAPNHAP_INBOX, the demo stages its own inbox in `$SAPNHAP_HOME/demo/sample/inbox`: the
+    real scans of `samples/inbox` plus a generated batch (`DEMO_BATCH`: about 60 dossiers of a
+    merged commune's three former communes and their former district), and ends with the evaluation
+    of what was loaded against the batch's ground truth. With SAPNHAP_INBOX set, it runs that inbox
+    as it is (and evaluates when a `ground_truth/` folder lies beside it).
+    """
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))
-    dagster_home = Path(os.environ["DAGSTER_HOME"])
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    if not (dagster_home / "dagster.yaml").exists():
-        (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    _dagster_home(Path(os.environ["DAGSTER_HOME"]))
+    if not os.environ.get("SAPNHAP_INBOX"):
+        home = ProjectSettings.from_env().home
+        try:
+            inbox = stage_demo_inbox(home / "demo" / "sample", DEMO_BATCH)
+        except (OSError, ValueError) as exc:
+            print(f"sapnhap demo: cannot stage the demo inbox: {exc}", file=sys.stderr)
+            return 2
+        os.environ["SAPNHAP_INBOX"] = str(inbox)
     settings = ProjectSettings.from_env()
+    outcome = run_inbox(settings)
+    if outcome is None:
+        return 2
+    truth = settings.inbox.parent / "ground_truth"
+    if truth.is_dir():
+        report = evaluate(truth, outcome.database.engine)
+        write_report(report, settings.home / "evaluation.md", settings.home / "evaluation.json")
+        print()
+        print(f"Evaluation against the generated batch's ground truth ({settings.home / 'evaluation.md'}):")
+        for line in summary_lines(report):
+            print(f"  {line}")
+    return 1 if outcome.failures else 0
+
+
+def stage_demo_inbox(sample_dir: Path, config: GeneratorConfig) -> Path:
+    """Generate the demo batch into `sample_dir` (unless the same batch is already there) and copy the
+    real scans of `samples/inbox` beside it; returns the inbox folder.
+
+    Raises:
+        OSError: when the folder cannot be written.
+    """
+    manifest = sample_dir / "ground_truth" / "manifest.json"
+    wanted = {**asdict(config), "workers": None}
+    current = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
+    if current.get("config") != wanted or current.get("generator_version") != GENERATOR_VERSION:
+        print(
+            f"sapnhap demo: generating {config.dossiers} dossiers (seed {config.seed}) into {sample_dir} …",
+            flush=True,
+        )
+        started = time.perf_counter()
+        result = generate(config, sample_dir, overwrite=True)
+        print(
+            f"sapnhap demo: {result.counts['documents']} documents, {result.counts['pages']} pages in "
+            f"{result.counts['files']} files generated in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+    inbox = sample_dir / "inbox"
+    real = REPO_ROOT / "samples" / "inbox"
+    for folder in sorted(p for p in real.iterdir() if p.is_dir()) if real.is_dir() else []:
+        for source in sorted(folder.rglob("*")):
+            target = inbox / source.relative_to(real)
+            if source.is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+    return inbox
+
+
+@dataclass
+class InboxRun:
+    """What `run_inbox` did: the units run, per-unit figures, the units that failed, seconds."""
+
+    units: list[str]
+    extras: dict[str, dict]
+    failures: list[str]
+    elapsed: float
+    database: UnifiedDatabase
+
+
+def run_inbox(settings: ProjectSettings) -> InboxRun | None:
+    """Register the inbox's former units as partitions and run the ingest job on each, printing progress
+    and the summary table; None when a preflight check fails (the reason is printed)."""
     defs = build_definitions(settings)
     job = defs.resolve_job_def("ingest_former_unit")
     store = defs.resources["store"]
@@ -38,7 +119,7 @@ def main() -> int:
     problem = _preflight(settings, defs)
     if problem:
         print(f"sapnhap demo: cannot start: {problem}", file=sys.stderr)
-        return 2
+        return None
     instance = DagsterInstance.get()
 
     units = store.former_units()
@@ -69,11 +150,18 @@ def main() -> int:
             f"[{i}/{len(units)}] former unit {unit}: {line} — {time.perf_counter() - unit_started:.0f} s, {status}"
         )
 
+    elapsed = time.perf_counter() - started
     print()
-    print(_summary(settings, units, extras, failures, time.perf_counter() - started))
+    print(_summary(settings, units, extras, failures, elapsed))
     print(f"Unified database: {database.display_url()}")
     print(f"Dagster instance: {os.environ['DAGSTER_HOME']} (run `make ui` to browse the runs)")
-    return 1 if failures else 0
+    return InboxRun(units, extras, failures, elapsed, database)
+
+
+def _dagster_home(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    if not (path / "dagster.yaml").exists():
+        (path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
 
 
 # Dagster's console logger at INFO: progress lines, not every framework event.

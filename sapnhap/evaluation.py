@@ -1,0 +1,409 @@
+"""The project's scoreboard: what the pipeline loaded, compared with a generated sample's ground truth.
+
+`evaluate(truth_dir, engine)` reads `ground_truth/*.csv` written by `sapnhap.samples` and the unified
+database, and returns a report (a plain dict, written as JSON and Markdown by `write_report`):
+
+- OCR: character error rate (CER, Levenshtein edits / reference characters, whitespace runs collapsed
+  to one space, NFC) per page, overall (character-weighted) and by scan effect;
+- document type accuracy (a document is found when the database has one starting on its page);
+- quarantine precision and recall (positive = quarantined), reason accuracy, duplicate detection;
+- field exact-match accuracy per field and document type, routing accuracy to the new unit, and
+  record-linkage pairwise and cluster precision, recall and F1: computed by the scorers below as soon
+  as the database holds extracted records / linked persons; until then reported as not yet available
+  with the reason.
+
+Scorers are plain functions on pandas frames so that later stages and tests can call them directly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz.distance import Levenshtein
+from sqlalchemy import Engine, inspect, text
+
+from sapnhap.text import nfc
+
+NOT_YET = "not yet available"
+
+
+# --- scorers --------------------------------------------------------------------------------------
+
+
+def normalise_for_cer(value: str) -> str:
+    """NFC, whitespace runs (line breaks included) collapsed to one space, trimmed."""
+    return " ".join(nfc(value or "").split())
+
+
+def cer_counts(reference: str, hypothesis: str) -> tuple[int, int]:
+    """(edit distance, reference length) after `normalise_for_cer`; CER is their ratio."""
+    ref, hyp = normalise_for_cer(reference), normalise_for_cer(hypothesis)
+    return Levenshtein.distance(ref, hyp), len(ref)
+
+
+def precision_recall(tp: int, fp: int, fn: int) -> dict[str, float | int | None]:
+    """Precision, recall and F1 from counts (None where a denominator is zero), with the counts."""
+    p = tp / (tp + fp) if tp + fp else None
+    r = tp / (tp + fn) if tp + fn else None
+    f1 = 2 * p * r / (p + r) if p and r else (0.0 if p is not None and r is not None else None)
+    return {"precision": p, "recall": r, "f1": f1, "tp": tp, "fp": fp, "fn": fn}
+
+
+def pairwise_linkage_scores(truth: Mapping[str, str], predicted: Mapping[str, str]) -> dict:
+    """Pairwise and cluster precision, recall and F1 of a clustering of records.
+
+    truth: record id → true entity id; predicted: record id → predicted cluster id (records missing
+    from `predicted` count as singletons). A pair of records is positive when both share a cluster.
+    Pair counts come from the contingency table (Σ C(n, 2)), so 1,000,000 records cost seconds.
+    Cluster precision: share of predicted clusters that are exactly a true cluster; cluster recall:
+    share of true clusters reproduced exactly.
+    """
+    records = list(truth)
+    pred = {r: predicted.get(r, f"__single__{r}") for r in records}
+    pairs = lambda counts: sum(n * (n - 1) // 2 for n in counts.values())  # noqa: E731
+    true_pairs = pairs(Counter(truth[r] for r in records))
+    pred_pairs = pairs(Counter(pred[r] for r in records))
+    both = pairs(Counter((truth[r], pred[r]) for r in records))
+    pairwise = precision_recall(both, pred_pairs - both, true_pairs - both)
+    true_clusters: dict[str, set[str]] = {}
+    pred_clusters: dict[str, set[str]] = {}
+    for r in records:
+        true_clusters.setdefault(truth[r], set()).add(r)
+        pred_clusters.setdefault(pred[r], set()).add(r)
+    true_sets = {frozenset(s) for s in true_clusters.values()}
+    exact = sum(1 for s in pred_clusters.values() if frozenset(s) in true_sets)
+    cp = exact / len(pred_clusters) if pred_clusters else None
+    cr = exact / len(true_sets) if true_sets else None
+    cluster = {
+        "precision": cp,
+        "recall": cr,
+        "f1": 2 * cp * cr / (cp + cr) if cp and cr else 0.0,
+        "true_clusters": len(true_sets),
+        "predicted_clusters": len(pred_clusters),
+    }
+    return {"pairwise": pairwise, "cluster": cluster}
+
+
+def field_accuracy(truth: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFrame:
+    """Exact-match accuracy per (document type, field).
+
+    truth: columns doc_id, doc_type, role, field, value (the ground truth's normalised value);
+    predicted: columns doc_id, role, field, value. A field the extractor did not return counts as
+    wrong; values are compared after NFC and whitespace collapsing. Fields blank in the truth (e.g. an
+    ID number the document leaves empty) are scored too: the extractor must return blank.
+    Returns columns doc_type, field, n, correct, accuracy.
+    """
+    key = ["doc_id", "role", "field"]
+    merged = truth.merge(predicted[[*key, "value"]].rename(columns={"value": "got"}), on=key, how="left")
+    merged["ok"] = [
+        normalise_for_cer(str(a)) == normalise_for_cer(str(b)) if isinstance(b, str) else a == ""
+        for a, b in zip(merged["value"].fillna(""), merged["got"], strict=True)
+    ]
+    grouped = merged.groupby(["doc_type", "field"])["ok"].agg(["size", "sum"]).reset_index()
+    grouped.columns = ["doc_type", "field", "n", "correct"]
+    grouped["accuracy"] = grouped["correct"] / grouped["n"]
+    return grouped
+
+
+def routing_accuracy(truth: pd.DataFrame, predicted: pd.DataFrame) -> dict:
+    """Share of records routed to their true new unit.
+
+    truth: record_id, new_unit_code, routing_decidable; predicted: record_id, new_unit_code (empty or
+    missing = sent to review). Decidable records must be routed right; undecidable ones must go to
+    review (not be guessed).
+    """
+    merged = truth.merge(
+        predicted[["record_id", "new_unit_code"]].rename(columns={"new_unit_code": "got"}),
+        on="record_id",
+        how="left",
+    )
+    merged["got"] = merged["got"].fillna("")
+    decidable = merged[merged["routing_decidable"].astype(str).str.lower() == "true"]
+    undecidable = merged[merged["routing_decidable"].astype(str).str.lower() != "true"]
+    return {
+        "decidable": len(decidable),
+        "routed_right": int((decidable["got"] == decidable["new_unit_code"]).sum()),
+        "accuracy": float((decidable["got"] == decidable["new_unit_code"]).mean())
+        if len(decidable)
+        else None,
+        "undecidable": len(undecidable),
+        "sent_to_review": int((undecidable["got"] == "").sum()),
+    }
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+
+def evaluate(truth_dir: Path, engine: Engine) -> dict:
+    """Compare the database behind `engine` with the ground truth in `truth_dir` (a generated sample's
+    `ground_truth/` folder). Returns the report as a JSON-ready dict.
+
+    Raises:
+        FileNotFoundError: when `truth_dir` lacks the generator's files.
+    """
+    truth_dir = Path(truth_dir)
+    for name in ("files.csv", "pages.csv", "documents.csv", "fields.csv", "records.csv", "manifest.json"):
+        if not (truth_dir / name).exists():
+            raise FileNotFoundError(f"{truth_dir / name} is missing: is this a sapnhap.samples ground truth?")
+    read = lambda name: pd.read_csv(truth_dir / name, dtype=str, keep_default_na=False)  # noqa: E731
+    files, pages, documents = read("files.csv"), read("pages.csv"), read("documents.csv")
+    fields, records = read("fields.csv"), read("records.csv")
+    manifest = json.loads((truth_dir / "manifest.json").read_text(encoding="utf-8"))
+    tables = set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        db_pages = pd.read_sql(
+            text("SELECT file_sha256, page_number, method, text, mean_confidence FROM pages"), conn
+        )
+        db_docs = pd.read_sql(
+            text("SELECT file_sha256, first_page, last_page, doc_type FROM documents"), conn
+        )
+        db_sources = pd.read_sql(
+            text(
+                "SELECT s.original_path, s.status AS source_status, f.status, f.quarantine_reason "
+                "FROM file_sources s JOIN files f ON f.sha256 = s.file_sha256"
+            ),
+            conn,
+        )
+    report = {
+        "sample": {
+            "new_unit": manifest["scenario"]["new_unit"],
+            "new_unit_name": manifest["scenario"]["new_unit_name"],
+            "profile": manifest["config"]["profile"],
+            "seed": manifest["config"]["seed"],
+            "counts": manifest["counts"],
+        },
+        "ocr": _ocr(pages, db_pages),
+        "document_types": _document_types(documents, db_docs),
+        "quarantine": _quarantine(files, db_sources),
+        "fields": _not_yet("fields", tables, "source_records", "field extraction (issue 4)", len(fields)),
+        "routing": _not_yet(
+            "routing", tables, "validated_records", "routing to the new unit (issue 4)", len(records)
+        ),
+        "linkage": _not_yet("linkage", tables, "persons", "record linkage (issue 5)", len(records)),
+    }
+    return report
+
+
+def _not_yet(kind: str, tables: set[str], table: str, stage: str, n_truth: int) -> dict:
+    reason = f"the database has no `{table}` table yet: {stage} does not exist"
+    return {
+        "status": NOT_YET if table not in tables else "table present but not scored yet",
+        "reason": reason,
+        "truth_items": n_truth,
+    }
+
+
+def _ocr(pages: pd.DataFrame, db_pages: pd.DataFrame) -> dict:
+    truth = pages.drop_duplicates(["sha256", "page"]).copy()
+    truth["page"] = truth["page"].astype(int)
+    db = db_pages.rename(columns={"file_sha256": "sha256", "page_number": "page", "text": "ocr_text"})
+    merged = truth.merge(db, on=["sha256", "page"], how="left")
+    rows = []
+    for r in merged.itertuples(index=False):
+        found = isinstance(r.ocr_text, str)
+        edits, length = cer_counts(r.text, r.ocr_text if found else "")
+        rows.append(
+            {
+                "path": r.path, "page": r.page, "format": r.format, "dpi": int(r.dpi),
+                "skew_degrees": float(r.skew_degrees), "rotation": int(r.rotation), "blur_radius": float(r.blur_radius),
+                "speckle": float(r.speckle), "jpeg_quality": r.jpeg_quality or "", "seal": r.seal == "True",
+                "method": r.method if found else "missing", "confidence": _num(r.mean_confidence),
+                "edits": edits, "chars": length, "cer": edits / length if length else 0.0,
+            }
+        )  # fmt: skip
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return {"pages": 0, "cer": None, "per_page": []}
+
+    def cer_of(frame: pd.DataFrame) -> float | None:
+        return float(frame["edits"].sum() / frame["chars"].sum()) if frame["chars"].sum() else None
+
+    groups = {
+        "method": table.groupby("method"),
+        "format": table.groupby("format"),
+        "dpi": table.groupby("dpi"),
+        "rotated": table.groupby(table["rotation"] != 0),
+        "skew_over_1deg": table.groupby(table["skew_degrees"].abs() > 1),
+        "blurred": table.groupby(table["blur_radius"] > 0),
+        "speckled": table.groupby(table["speckle"] > 0),
+        "seal": table.groupby("seal"),
+    }
+    by = {
+        name: {str(k): {"pages": len(g), "cer": cer_of(g)} for k, g in grouped}
+        for name, grouped in groups.items()
+    }
+    return {
+        "pages": len(table),
+        "pages_missing": int((table["method"] == "missing").sum()),
+        "cer": cer_of(table),
+        "mean_page_cer": float(table["cer"].mean()),
+        "median_page_cer": float(table["cer"].median()),
+        "pages_cer_over_0_10": int((table["cer"] > 0.10).sum()),
+        "by": by,
+        "per_page": table.sort_values("cer", ascending=False).to_dict("records"),
+    }
+
+
+def _document_types(documents: pd.DataFrame, db_docs: pd.DataFrame) -> dict:
+    truth = documents.drop_duplicates(["sha256", "first_page"]).copy()
+    truth["first_page"] = truth["first_page"].astype(int)
+    db = db_docs.rename(columns={"file_sha256": "sha256", "doc_type": "got"})
+    merged = truth.merge(db[["sha256", "first_page", "got"]], on=["sha256", "first_page"], how="left")
+    merged["got"] = merged["got"].fillna("(not found)")
+    correct = merged["got"] == merged["doc_type"]
+    confusion = Counter(zip(merged["doc_type"], merged["got"], strict=True))
+    per_type = {
+        t: {"n": int(len(g)), "accuracy": float((g["got"] == g["doc_type"]).mean())}
+        for t, g in merged.groupby("doc_type")
+    }
+    extra = len(db[db["sha256"].isin(truth["sha256"])]) - int((merged["got"] != "(not found)").sum())
+    return {
+        "documents": len(merged),
+        "accuracy": float(correct.mean()) if len(merged) else None,
+        "per_type": per_type,
+        "confusion": [{"truth": a, "got": b, "n": n} for (a, b), n in sorted(confusion.items())],
+        "extra_documents_found": int(extra),
+    }
+
+
+def _quarantine(files: pd.DataFrame, db_sources: pd.DataFrame) -> dict:
+    merged = files.merge(db_sources, left_on="path", right_on="original_path", how="left")
+    merged["got"] = merged["source_status"].fillna("(not recorded)")
+    expected_q = merged["expected_outcome"] == "quarantined"
+    got_q = merged["got"] == "quarantined"
+    scores = precision_recall(
+        int((expected_q & got_q).sum()), int((~expected_q & got_q).sum()), int((expected_q & ~got_q).sum())
+    )
+    both = merged[expected_q & got_q]
+    reason_ok = int((both["quarantine_reason"] == both["expected_reason"]).sum())
+    # Exact duplicates: in each group of identical files exactly one is processed, the others are duplicates.
+    dup_groups = merged.groupby("sha256")
+    dup_right = dup_total = 0
+    for _, group in dup_groups:
+        if len(group) < 2 or (group["expected_outcome"] == "quarantined").any():
+            continue
+        dup_total += len(group) - 1
+        dup_right += min(len(group) - 1, int((group["got"] == "duplicate").sum()))
+    wrong = merged[
+        (expected_q != got_q)
+        | (expected_q & got_q & (merged["quarantine_reason"] != merged["expected_reason"]))
+    ]
+    return {
+        "files": len(merged),
+        "not_recorded": int((merged["got"] == "(not recorded)").sum()),
+        **scores,
+        "reason_accuracy": reason_ok / len(both) if len(both) else None,
+        "duplicates_expected": dup_total,
+        "duplicates_found": dup_right,
+        "errors": wrong[["path", "expected_outcome", "expected_reason", "got", "quarantine_reason"]]
+        .fillna("")
+        .to_dict("records"),
+    }
+
+
+def _num(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def write_report(report: dict, markdown_path: Path, json_path: Path) -> None:
+    """Write the report as JSON (everything, per page included) and Markdown (the summary tables)."""
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(
+        json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    markdown_path.write_text(to_markdown(report), encoding="utf-8")
+
+
+def summary_lines(report: dict) -> list[str]:
+    """A few lines for a terminal: the headline figures of each part."""
+    ocr, docs, q = report["ocr"], report["document_types"], report["quarantine"]
+    lines = [
+        f"OCR: {ocr['pages']} pages, CER {_pct(ocr['cer'])} overall (median page {_pct(ocr.get('median_page_cer'))}; "
+        f"{ocr.get('pages_cer_over_0_10', 0)} pages above 10%)",
+        f"Document types: {_pct(docs['accuracy'])} of {docs['documents']} documents right",
+        f"Quarantine: precision {_pct(q['precision'])}, recall {_pct(q['recall'])}, reasons right "
+        f"{_pct(q['reason_accuracy'])}; exact duplicates found {q['duplicates_found']}/{q['duplicates_expected']}",
+    ]
+    for part in ("fields", "routing", "linkage"):
+        lines.append(f"{part.capitalize()}: {report[part]['status']} ({report[part]['reason']})")
+    return lines
+
+
+def to_markdown(report: dict) -> str:
+    """The report as Markdown: headline, OCR by effect, document types, quarantine, what is not yet scored."""
+    s = report["sample"]
+    ocr, docs, q = report["ocr"], report["document_types"], report["quarantine"]
+    out = [
+        "# Evaluation report",
+        "",
+        f"Generated sample: new unit {s['new_unit']} {s['new_unit_name']}, scan profile `{s['profile']}`, seed {s['seed']}: "
+        + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in s["counts"].items())
+        + ".",
+        "",
+        "## Summary",
+        "",
+        *[f"- {line}" for line in summary_lines(report)],
+        "",
+        "## OCR character error rate",
+        "",
+        "CER = Levenshtein edits / characters of the true text, whitespace collapsed, NFC; character-weighted.",
+        "",
+        "| by | value | pages | CER |",
+        "|---|---|---:|---:|",
+    ]
+    for name, groups in ocr.get("by", {}).items():
+        for key, v in sorted(groups.items()):
+            out.append(f"| {name} | {key} | {v['pages']} | {_pct(v['cer'])} |")
+    out += [
+        "",
+        "Worst pages:",
+        "",
+        "| file | page | format | dpi | skew ° | rotation | method | CER |",
+        "|---|---:|---|---:|---:|---:|---|---:|",
+    ]
+    for p in ocr.get("per_page", [])[:10]:
+        out.append(
+            f"| {p['path']} | {p['page']} | {p['format']} | {p['dpi']} | {p['skew_degrees']:.1f} | {p['rotation']} | {p['method']} | {_pct(p['cer'])} |"
+        )
+    out += ["", "## Document types", "", "| type | documents | accuracy |", "|---|---:|---:|"]
+    for t, v in docs["per_type"].items():
+        out.append(f"| {t} | {v['n']} | {_pct(v['accuracy'])} |")
+    mistakes = [c for c in docs["confusion"] if c["truth"] != c["got"]]
+    if mistakes:
+        out += ["", "Mistakes: " + "; ".join(f"{c['truth']} → {c['got']} ×{c['n']}" for c in mistakes)]
+    out += [
+        "",
+        "## Quarantine and duplicates",
+        "",
+        f"{q['files']} files; quarantined: precision {_pct(q['precision'])}, recall {_pct(q['recall'])} "
+        f"(tp {q['tp']}, fp {q['fp']}, fn {q['fn']}); reason right in {_pct(q['reason_accuracy'])}; "
+        f"exact duplicates found {q['duplicates_found']} of {q['duplicates_expected']}; not recorded {q['not_recorded']}.",
+    ]
+    if q["errors"]:
+        out += ["", "| file | expected | reason | got | reason |", "|---|---|---|---|---|"]
+        out += [
+            f"| {e['path']} | {e['expected_outcome']} | {e['expected_reason']} | {e['got']} | {e['quarantine_reason']} |"
+            for e in q["errors"]
+        ]
+    out += ["", "## Fields, routing, record linkage", ""]
+    for part in ("fields", "routing", "linkage"):
+        out.append(
+            f"- **{part}**: {report[part]['status']} — {report[part]['reason']} ({report[part]['truth_items']} items in the truth)."
+        )
+    return "\n".join(out) + "\n"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
