@@ -18,11 +18,11 @@ DUPLICATES ?= 0.3
 .PHONY: help sysdeps venv demo test lint format ui bench sample evaluate clean
 
 help:
-	@echo "make demo   run the whole pipeline on samples/inbox (SQLite, local folders)"
+	@echo "make demo   run the pipeline on the real scans plus a generated batch and score it (SQLite, local folders)"
 	@echo "make test   lint, format check and the test suite"
 	@echo "make ui     Dagster UI on the same local instance as the demo"
-	@echo "make bench  OCR throughput and memory benchmarks (writes docs/benchmarks.md)"
-	@echo "make sample generate dossiers with ground truth into samples/generated (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
+	@echo "make bench  OCR and sample-generator benchmarks (writes docs/benchmarks.md, docs/benchmarks_samples.md)"
+	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
 	@echo "make evaluate  generate DOSSIERS dossiers, run the pipeline, score it (writes docs/evaluation.md)"
 
 sysdeps:
@@ -67,10 +67,11 @@ ui: sysdeps venv
 
 bench: sysdeps venv
 	$(PY) -m scripts.bench_ocr
+	$(PY) -m scripts.bench_samples
 
 sample: sysdeps venv
 	$(PY) -m sapnhap.samples dossiers --new-unit $(NEW_UNIT) --dossiers $(DOSSIERS) --profile $(PROFILE) \
-	  --seed $(SEED) --duplicates $(DUPLICATES) --out samples/generated --overwrite
+	  --seed $(SEED) --duplicates $(DUPLICATES) --out $(SAPNHAP_HOME)/sample --overwrite
 
 evaluate: sysdeps venv
 	$(PY) -m pipelines.evaluate --new-unit $(NEW_UNIT) --dossiers $(DOSSIERS) --profile $(PROFILE) --seed $(SEED)

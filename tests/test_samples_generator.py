@@ -6,6 +6,7 @@ import random
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from PIL import Image
@@ -213,3 +214,39 @@ def test_refuses_to_overwrite_a_foreign_folder(tmp_path):
         generate(GeneratorConfig(dossiers=1), tmp_path / "x")
     with pytest.raises(ValueError, match="profile"):
         generate(GeneratorConfig(dossiers=1, profile="nope"), tmp_path / "y")
+
+
+def test_profile_file_sets_every_effect_and_rotated_pages_really_are_turned(generated, tmp_path):
+    manifest = json.loads((generated / "ground_truth" / "manifest.json").read_text())
+    profile = manifest["profile"] | {
+        "name": "all-turned",
+        "rotation_share": 1.0,
+        "format_weights": {"jpeg": 1.0},
+        "dpi_weights": {"150": 1.0},
+        "batch_share": 0.0,
+    }
+    path = tmp_path / "turned.json"
+    path.write_text(json.dumps(profile))
+    out = tmp_path / "turned"
+    generate(GeneratorConfig(dossiers=6, seed=3, profile=str(path), exact_duplicates=0, broken_files=0), out)
+    pages = _read(out, "pages.csv")
+    assert len(pages) >= 6 and set(pages["rotation"]) <= {"90", "180", "270"} and set(pages["dpi"]) == {"150"}
+    for row in pages[pages["format"] == "jpeg"].itertuples():
+        with Image.open(out / "inbox" / row.path) as image:
+            gray = image.convert("L")
+        pixels = np.asarray(gray)
+        ink = [int((pixels[y0:y1, x0:x1] < 128).sum()) for x0, y0, x1, y1 in _edges(gray.size)]
+        top, bottom, left, right = ink
+        # The motto and title sit at the head of the page: the head is where the sheet was turned to.
+        expected = {"90": right, "180": bottom, "270": left}[row.rotation]
+        assert expected == max(ink), (row.path, row.rotation, ink)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"name": "x"}))
+    with pytest.raises(ValueError, match="not a complete scan profile"):
+        generate(GeneratorConfig(dossiers=1, profile=str(bad)), tmp_path / "bad")
+
+
+def _edges(size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """Boxes of the outer fifth of an image on each side: top, bottom, left, right."""
+    w, h = size
+    return [(0, 0, w, h // 5), (0, h - h // 5, w, h), (0, 0, w // 5, h), (w - w // 5, 0, w, h)]

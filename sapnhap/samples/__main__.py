@@ -38,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         "dossiers", parents=[common], help="rendered dossier files in an inbox, with ground truth"
     )
     d.add_argument("--dossiers", type=int, default=60, help="documents to generate")
-    d.add_argument("--profile", choices=sorted(PROFILES), default="default", help="scan quality profile")
+    d.add_argument(
+        "--profile",
+        default="default",
+        help=f"scan quality profile: {', '.join(PROFILES)}, or a JSON file with every ScanProfile field",
+    )
     d.add_argument(
         "--exact-duplicates", type=int, default=None, help="extra byte-identical copies (default ~3%%)"
     )

@@ -87,11 +87,43 @@ PROFILES: dict[str, ScanProfile] = {
         (45, 90), 0.4,
         {"jpeg": 0.3, "pdf_scan": 0.3, "tiff": 0.12, "pdf_digital": 0.15, "pdf_tcvn3": 0.05, "png": 0.08},
     ),
+    # The default profile's effects and formats with every page scanned at 300 dpi (benchmarks).
+    "office300": ScanProfile(
+        "office300", {300: 1.0}, 0.7, 3.0, 0.06, 0.3, 0.004, 0.3, 1.0, (45, 90), 0.4,
+        {"jpeg": 0.3, "pdf_scan": 0.3, "tiff": 0.12, "pdf_digital": 0.15, "pdf_tcvn3": 0.05, "png": 0.08},
+    ),
     "hurried": ScanProfile(
         "hurried", {150: 0.3, 200: 0.4, 300: 0.3}, 0.9, 3.0, 0.12, 0.6, 0.01, 0.5, 1.5, (30, 70), 0.6,
         {"jpeg": 0.45, "pdf_scan": 0.3, "tiff": 0.1, "pdf_digital": 0.05, "pdf_tcvn3": 0.05, "png": 0.05},
     ),
 }  # fmt: skip
+
+
+def resolve_profile(name_or_path: str) -> ScanProfile:
+    """A scan profile by name (a key of PROFILES) or from a JSON file holding every ScanProfile field
+    (the `profile` object of a generated sample's manifest is such a file's content).
+
+    Raises:
+        ValueError: for an unknown name, or a file that is not a complete, valid profile.
+    """
+    if name_or_path in PROFILES:
+        return PROFILES[name_or_path]
+    path = Path(name_or_path)
+    if not path.suffix == ".json" or not path.is_file():
+        raise ValueError(
+            f"unknown scan profile {name_or_path!r}; choose one of {', '.join(PROFILES)} or a .json file"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["dpi_weights"] = {int(k): float(v) for k, v in data["dpi_weights"].items()}
+        data["jpeg_quality"] = tuple(data["jpeg_quality"])
+        profile = ScanProfile(**data)
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a complete scan profile ({exc})") from exc
+    unknown = set(profile.format_weights) - {"jpeg", "png", "tiff", "pdf_scan", "pdf_digital", "pdf_tcvn3"}
+    if unknown or not profile.dpi_weights or not all(72 <= d <= 1200 for d in profile.dpi_weights):
+        raise ValueError(f"{path}: unknown formats {sorted(unknown)} or dpi outside 72–1200")
+    return profile
 
 
 @dataclass(frozen=True)
@@ -100,7 +132,7 @@ class GeneratorConfig:
 
     new_unit: the new commune (post2025 code) whose merger is staged. dossiers: documents to make.
     duplicate_share: share of documents naming a person already named in another archive.
-    profile: a key of PROFILES. exact_duplicates / broken_files: counts of extra files (None: about
+    profile: a key of PROFILES or the path of a JSON profile (see `resolve_profile`). exact_duplicates / broken_files: counts of extra files (None: about
     3% and 5% of the dossiers, at least one). workers: rendering processes (does not change the bytes).
     """
 
@@ -146,8 +178,7 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
         ValueError: for an unknown profile or a count below zero.
         sapnhap.samples.geography.ScenarioError: for a new unit that cannot stage the sample.
     """
-    if config.profile not in PROFILES:
-        raise ValueError(f"unknown scan profile {config.profile!r}; choose one of {', '.join(PROFILES)}")
+    profile = resolve_profile(config.profile)
     if config.dossiers < 1 or not 0 <= config.duplicate_share <= 1:
         raise ValueError("dossiers must be ≥ 1 and duplicate_share within 0–1")
     _prepare(out, overwrite)
@@ -157,7 +188,6 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
         scenario,
         PlanConfig(config.dossiers, config.duplicate_share, config.district_share, config.seed),
     )
-    profile = PROFILES[config.profile]
     files, fields = _file_plans(plan, profile, rng)
     rendered = _render_all(files, config.workers)
 
@@ -311,7 +341,8 @@ def _file_plans(
             n_pages = sum(len(p) for _, p in batch)
             fmt = rng.choices(formats, weights)[0]
             if n_pages > 1 and fmt not in _MULTI_PAGE_FORMATS:
-                fmt = rng.choice([f for f in formats if f in _MULTI_PAGE_FORMATS])
+                # A profile without any multi-page format still needs one for a CV: a scanned PDF.
+                fmt = rng.choice([f for f in formats if f in _MULTI_PAGE_FORMATS] or ["pdf_scan"])
             doc0 = batch[0][0]
             stem = f"scan_lo_{sequence:03d}" if take > 1 else f"{_PREFIX[doc0.doc_type]}_{sequence:04d}"
             fp = _FilePlan(folder, f"{stem}.{_extension(fmt)}", fmt, [d.doc_id for d, _ in batch])

@@ -511,7 +511,9 @@ class _Planner:
         rng = self.rng
         person = reuse or self._new_person(folder, None, (date(1965, 1, 1), date(2001, 1, 1)))
         issued = date(
-            rng.randint(max(2012, person.birth_date.year + 23), 2025), rng.randint(1, 12), rng.randint(1, 28)
+            rng.randint(min(2025, max(2012, person.birth_date.year + 22)), 2025),
+            rng.randint(1, 12),
+            rng.randint(1, 28),
         )
         issued = min(issued, LATEST_DATE)
         style = self._style()

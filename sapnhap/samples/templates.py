@@ -3,7 +3,9 @@
 Labels follow the templates in force:
 - civil-status extracts (trích lục khai sinh, kết hôn, khai tử): Circular 04/2020/TT-BTP as amended by
   Circular 04/2024/TT-BTP, appendices of extract templates;
-- the staff CV (sơ yếu lý lịch cán bộ, công chức, template 2C): Circular 06/2023/TT-BNV;
+- the staff CV (sơ yếu lý lịch cán bộ, công chức): template 2C-BNV/2008 of the Ministry of Home
+  Affairs (Decision 02/2008/QĐ-BNV), with the personal identification number in place of the old
+  identity-card number;
 - the administrative-procedure receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả, template 01):
   Circular 01/2018/TT-VPCP guiding Decree 61/2018/NĐ-CP on the one-stop mechanism.
 The layout is simplified to one column (the national motto centred on top, then the issuing body):
