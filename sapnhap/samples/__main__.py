@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
+from sapnhap.samples.generator import PROFILES, GeneratorConfig, SampleConfigError, generate
 from sapnhap.samples.geography import ScenarioError
 from sapnhap.samples.records import RecordsConfig, write_records
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             exact_duplicates=args.exact_duplicates, broken_files=args.broken, workers=args.workers,
         )  # fmt: skip
         result = generate(config, args.out, overwrite=args.overwrite)
-    except (ScenarioError, ValueError, FileExistsError) as exc:
+    except (ScenarioError, SampleConfigError, FileExistsError) as exc:
         print(f"sapnhap.samples: {exc}", file=sys.stderr)
         return 2
     s, c = result.scenario, result.counts

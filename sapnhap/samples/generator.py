@@ -99,18 +99,22 @@ PROFILES: dict[str, ScanProfile] = {
 }  # fmt: skip
 
 
+class SampleConfigError(ValueError):
+    """A generator argument is invalid (an unknown profile, a count below zero …); the message says which."""
+
+
 def resolve_profile(name_or_path: str) -> ScanProfile:
     """A scan profile by name (a key of PROFILES) or from a JSON file holding every ScanProfile field
     (the `profile` object of a generated sample's manifest is such a file's content).
 
     Raises:
-        ValueError: for an unknown name, or a file that is not a complete, valid profile.
+        SampleConfigError: for an unknown name, or a file that is not a complete, valid profile.
     """
     if name_or_path in PROFILES:
         return PROFILES[name_or_path]
     path = Path(name_or_path)
     if not path.suffix == ".json" or not path.is_file():
-        raise ValueError(
+        raise SampleConfigError(
             f"unknown scan profile {name_or_path!r}; choose one of {', '.join(PROFILES)} or a .json file"
         )
     try:
@@ -119,10 +123,10 @@ def resolve_profile(name_or_path: str) -> ScanProfile:
         data["jpeg_quality"] = tuple(data["jpeg_quality"])
         profile = ScanProfile(**data)
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a complete scan profile ({exc})") from exc
+        raise SampleConfigError(f"{path}: not a complete scan profile ({exc})") from exc
     unknown = set(profile.format_weights) - {"jpeg", "png", "tiff", "pdf_scan", "pdf_digital", "pdf_tcvn3"}
     if unknown or not profile.dpi_weights or not all(72 <= d <= 1200 for d in profile.dpi_weights):
-        raise ValueError(f"{path}: unknown formats {sorted(unknown)} or dpi outside 72–1200")
+        raise SampleConfigError(f"{path}: unknown formats {sorted(unknown)} or dpi outside 72–1200")
     return profile
 
 
@@ -175,12 +179,12 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
     Raises:
         FileExistsError: when `out` holds files and `overwrite` is False (a generated folder, one with
             `ground_truth/manifest.json`, is replaced when `overwrite` is True; any other is refused).
-        ValueError: for an unknown profile or a count below zero.
+        SampleConfigError: for an unknown profile or a count below zero (a ValueError).
         sapnhap.samples.geography.ScenarioError: for a new unit that cannot stage the sample.
     """
     profile = resolve_profile(config.profile)
     if config.dossiers < 1 or not 0 <= config.duplicate_share <= 1:
-        raise ValueError("dossiers must be ≥ 1 and duplicate_share within 0–1")
+        raise SampleConfigError("dossiers must be ≥ 1 and duplicate_share within 0–1")
     _prepare(out, overwrite)
     rng = random.Random(f"sapnhap-samples:{config.seed}")
     scenario = build_scenario(config.new_unit, rng)
@@ -240,7 +244,7 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
         config.broken_files if config.broken_files is not None else max(1, round(config.dossiers * 0.05))
     )
     if n_dup < 0 or n_broken < 0:
-        raise ValueError("exact_duplicates and broken_files must be ≥ 0")
+        raise SampleConfigError("exact_duplicates and broken_files must be ≥ 0")
     folders = list(scenario.folders)
     originals = list(file_rows)
     for i in range(n_dup):

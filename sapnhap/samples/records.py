@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sapnhap.samples.generator import SampleConfigError
 from sapnhap.samples.geography import build_scenario
 from sapnhap.samples.plan import PlanConfig, _Planner
 
@@ -48,10 +49,10 @@ def write_records(config: RecordsConfig, out: Path) -> dict:
     All columns are strings (ID numbers keep their leading zeros) except `routing_decidable` (bool).
 
     Raises:
-        ValueError: when `config.records` < 1.
+        SampleConfigError: when `config.records` < 1 (a ValueError).
     """
     if config.records < 1:
-        raise ValueError("records must be ≥ 1")
+        raise SampleConfigError("records must be ≥ 1")
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     scenario = build_scenario(config.new_unit, random.Random(f"sapnhap-samples:{config.seed}"))
