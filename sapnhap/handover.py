@@ -95,6 +95,20 @@ def intake_handover(
         if sha in taken or (first is not None and first != relative):
             first = first or next(r["original_path"] for r in result.rows if r["sha256"] == sha)
             note = f"exact duplicate of {first}"
+            if inspection.quarantine_reason is not None:
+                # The same bad bytes again (e.g. several empty files): each copy needs the same fix,
+                # so it is quarantined for the same reason, not filed away as a duplicate.
+                row.update(
+                    status="quarantined",
+                    quarantine_reason=str(inspection.quarantine_reason),
+                    duplicate_of=sha,
+                    detail=f"{row['detail']} (same bytes as {first})",
+                )
+                result.events.append(
+                    _event(sha, "quarantine", str(inspection.quarantine_reason), row["detail"], now)
+                )
+                result.rows.append(row)
+                continue
             row.update(
                 status="duplicate", duplicate_of=sha, detail=f"{note}; {row['detail']}" if clash else note
             )

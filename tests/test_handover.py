@@ -56,3 +56,25 @@ def test_same_name_in_nfc_and_nfd_is_two_files_not_a_crash(tmp_path):
     assert sorted(r["status"] for r in taken.rows) == ["archived", "duplicate"]
     second = next(r for r in taken.rows if r["original_path"].endswith("~2"))
     assert "another Unicode form" in second["detail"]
+
+
+def test_the_same_bad_bytes_again_are_quarantined_not_filed_as_duplicates(tmp_path):
+    unit = tmp_path / "14479"
+    unit.mkdir()
+    (unit / "a.pdf").write_bytes(b"")
+    (unit / "b.pdf").write_bytes(b"")
+    other = tmp_path / "373"
+    other.mkdir()
+    (other / "c.pdf").write_bytes(b"")
+    archive = ContentAddressedArchive(tmp_path / "archive")
+    first = intake_handover("14479", _files(unit), archive, lambda shas: {})
+    states = {r["original_path"]: (r["status"], r["quarantine_reason"]) for r in first.rows}
+    assert states == {
+        "14479/a.pdf": ("quarantined", "empty_file"),
+        "14479/b.pdf": ("quarantined", "empty_file"),
+    }
+    assert "(same bytes as 14479/a.pdf)" in first.rows[1]["detail"]
+    # Another former unit's copy of the same empty file, seen later: quarantined too.
+    known = {first.rows[0]["sha256"]: "14479/a.pdf"}
+    later = intake_handover("373", _files(other), archive, lambda shas: known)
+    assert [(r["status"], r["quarantine_reason"]) for r in later.rows] == [("quarantined", "empty_file")]
