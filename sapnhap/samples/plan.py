@@ -484,8 +484,6 @@ class _Planner:
         died = min(start + timedelta(days=rng.randint(0, max(1, (LATEST_DATE - start).days))), LATEST_DATE)
         registered = min(died + timedelta(days=rng.randint(1, 15)), LATEST_DATE)
         self.dead.add(person.entity_id)
-        if person.entity_id in self.reusable:
-            self.reusable.remove(person.entity_id)
         style = self._style()
         issuer, place = self._issuer(folder, registered)
         doc = DocumentPlan(doc_id, folder, "death_registration", issuer, registered, [])
