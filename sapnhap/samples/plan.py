@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -141,18 +140,7 @@ def make_plan(scenario: Scenario, config: PlanConfig) -> Plan:
 
     Deterministic: the same scenario and config give the same plan.
     """
-    return _Planner(scenario, config).run()
-
-
-def iter_plan(scenario: Scenario, config: PlanConfig) -> Iterator[tuple[DocumentPlan, list[RecordTruth]]]:
-    """The plan document by document (records-only mode streams it to keep memory flat at 1,000,000 records).
-
-    Persons are yielded through `Plan.persons` of the planner; memory grows with the people, not pages.
-    """
-    planner = _Planner(scenario, config)
-    for index in range(config.documents):
-        doc, records = planner.document(index)
-        yield doc, records
+    return Planner(scenario, config).run()
 
 
 def region_of(province_code: str) -> str:
@@ -161,7 +149,13 @@ def region_of(province_code: str) -> str:
     return "north" if number <= 37 else "central" if number <= 68 else "south"
 
 
-class _Planner:
+class Planner:
+    """Plans documents one at a time (`document(index)`), keeping the people it made in `plan.persons`.
+
+    `keep_documents` False (records-only mode) streams: documents and records are returned, not kept,
+    so memory grows with the number of people only.
+    """
+
     def __init__(self, scenario: Scenario, config: PlanConfig) -> None:
         self.scenario = scenario
         self.config = config

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from sapnhap.samples.generator import SampleConfigError
 from sapnhap.samples.geography import build_scenario
-from sapnhap.samples.plan import PlanConfig, _Planner
+from sapnhap.samples.plan import PlanConfig, Planner
 
 RECORD_COLUMNS = (
     "record_id", "entity_id", "source", "doc_type", "role", "doc_date", "full_name", "birth_date",
@@ -56,7 +56,7 @@ def write_records(config: RecordsConfig, out: Path) -> dict:
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     scenario = build_scenario(config.new_unit, random.Random(f"sapnhap-samples:{config.seed}"))
-    planner = _Planner(
+    planner = Planner(
         scenario,
         PlanConfig(
             documents=0,
