@@ -28,12 +28,13 @@ from pathlib import Path
 
 from PIL import Image
 
+from sapnhap.ocr.colour import to_ocr_gray
 from sapnhap.ocr.engine import Recognition, detect_orientation, recognise, tesseract_version
 from sapnhap.ocr.geometry import estimate_skew, rotate_page
 from sapnhap.page import PageResult, Word
 
 # Bumped whenever the OCR steps change in a way that changes results (invalidates the cache).
-OCR_PIPELINE_VERSION = "3"
+OCR_PIPELINE_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class OcrSettings:
         checked with OSD (upright, clean pages score 85-96; a page turned 90° or 180° about 40).
     min_image_dpi: image files whose effective resolution is lower are enlarged to about 300 dpi
         before OCR (Tesseract's models are trained near 300 dpi; 70-100 dpi pages lose diacritics).
+    drop_red_ink: read colour pages with red seal ink in their red channel, where the seal
+        disappears (`sapnhap.ocr.colour`).
     """
 
     languages: str = "vie"
@@ -59,6 +62,7 @@ class OcrSettings:
     max_skew_degrees: float = 5.0
     orientation_check_below: float = 75.0
     min_image_dpi: int = 200
+    drop_red_ink: bool = True
 
     def cache_token(self) -> str:
         """A stable string of every setting that changes OCR output."""
@@ -211,7 +215,7 @@ def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None)
         reason = "image_file"
         image = load_frame(Path(task.path), task.page_index)
         dpi = frame_dpi(image) or _implied_dpi(image)
-    image = image.convert("L")
+    image, _ = to_ocr_gray(image, settings.drop_red_ink)
     image_sha = _image_hash(image)
     key = _cache_key(image_sha, settings)
     cached = _cache_get(cache_dir, key)
