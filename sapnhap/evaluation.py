@@ -189,6 +189,41 @@ def evaluate(truth_dir: Path, engine: Engine) -> dict:
     return report
 
 
+def main(argv: list[str] | None = None) -> int:
+    """`python -m sapnhap.evaluation --truth DIR --database URL --report FILE.md`: score a database again.
+
+    Re-scores what is already loaded (no pipeline run); writes FILE.md and FILE.json.
+    """
+    import argparse
+
+    from sqlalchemy import create_engine
+
+    parser = argparse.ArgumentParser(
+        prog="python -m sapnhap.evaluation", description=main.__doc__.splitlines()[0]
+    )
+    parser.add_argument("--truth", type=Path, required=True, help="a generated sample's ground_truth/ folder")
+    parser.add_argument("--database", required=True, help="SQLAlchemy URL of the unified database")
+    parser.add_argument("--report", type=Path, required=True, help="Markdown report path (JSON beside it)")
+    args = parser.parse_args(argv)
+    engine = create_engine(args.database)
+    try:
+        report = evaluate(args.truth, engine)
+    except FileNotFoundError as exc:
+        print(f"sapnhap.evaluation: {exc}")
+        return 2
+    finally:
+        engine.dispose()
+    previous = args.report.with_suffix(".json")
+    if previous.exists():  # keep the figures of the run that loaded the database
+        run = json.loads(previous.read_text(encoding="utf-8")).get("run")
+        if run:
+            report["run"] = run
+    write_report(report, args.report, args.report.with_suffix(".json"))
+    for line in summary_lines(report):
+        print(line)
+    return 0
+
+
 def _not_yet(kind: str, tables: set[str], table: str, stage: str, n_truth: int) -> dict:
     reason = f"the database has no `{table}` table yet: {stage} does not exist"
     return {
@@ -212,6 +247,7 @@ def _ocr(pages: pd.DataFrame, db_pages: pd.DataFrame) -> dict:
                 "path": r.path, "page": r.page, "format": r.format, "dpi": int(r.dpi),
                 "skew_degrees": float(r.skew_degrees), "rotation": int(r.rotation), "blur_radius": float(r.blur_radius),
                 "speckle": float(r.speckle), "jpeg_quality": r.jpeg_quality or "", "seal": r.seal == "True",
+                "grayscale": r.grayscale == "True",
                 "method": r.method if found else "missing", "confidence": _num(r.mean_confidence),
                 "edits": edits, "chars": length, "cer": edits / length if length else 0.0,
             }
@@ -232,6 +268,8 @@ def _ocr(pages: pd.DataFrame, db_pages: pd.DataFrame) -> dict:
         "blurred": table.groupby(table["blur_radius"] > 0),
         "speckled": table.groupby(table["speckle"] > 0),
         "seal": table.groupby("seal"),
+        "grayscale": table.groupby("grayscale"),
+        "seal_on_grey_scan": table.groupby(table["seal"] & table["grayscale"]),
     }
     by = {
         name: {str(k): {"pages": len(g), "cer": cer_of(g)} for k, g in grouped}
@@ -407,3 +445,7 @@ def to_markdown(report: dict) -> str:
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,6 +15,7 @@ from sapnhap.evaluation import (
     cer_counts,
     evaluate,
     field_accuracy,
+    main,
     pairwise_linkage_scores,
     routing_accuracy,
     summary_lines,
@@ -135,3 +136,20 @@ def test_generated_sample_through_the_job_scores_as_planned(db_url, tmp_path, tm
     assert "## OCR character error rate" in markdown and "precision 100.0%" in markdown
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["quarantine"]["tp"] == 3
     assert any(line.startswith("Quarantine: precision 100.0%") for line in summary_lines(report))
+    # The command line re-scores a loaded database without running the pipeline.
+    assert (
+        main(
+            [
+                "--truth",
+                str(sample / "ground_truth"),
+                "--database",
+                db_url,
+                "--report",
+                str(tmp_path / "again.md"),
+            ]
+        )
+        == 0
+    )
+    again = json.loads((tmp_path / "again.json").read_text(encoding="utf-8"))
+    assert again["ocr"]["pages_missing"] == 1 and again["quarantine"]["tp"] == 3
+    assert main(["--truth", str(tmp_path), "--database", db_url, "--report", str(tmp_path / "x.md")]) == 2
