@@ -53,12 +53,13 @@ def unified_register(
     files = load_files(engine, dossier_files[dossier_files["sha256"].notna()])
     pages = load_pages(engine, ocr_pages)
     docs = load_documents(engine, documents)
+    rows = {}
+    for counts in (files, pages, docs):
+        for table in {**counts.inserted, **counts.updated}:
+            rows[table] = (counts.inserted.get(table, 0), counts.updated.get(table, 0))
     context.log.info(
-        f"loaded former unit {unit}: "
-        + ", ".join(
-            f"{name} {c.total_new} new / {c.total_changed} changed"
-            for name, c in (("files", files), ("pages", pages), ("documents", docs))
-        )
+        f"loaded former unit {unit}: rows new / updated per table: "
+        + ", ".join(f"{table} {new} / {updated}" for table, (new, updated) in rows.items())
     )
     return MaterializeResult(
         metadata={

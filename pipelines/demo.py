@@ -154,7 +154,12 @@ def run_inbox(settings: ProjectSettings) -> InboxRun | None:
     print()
     print(_summary(settings, units, extras, failures, elapsed))
     print(f"Unified database: {database.display_url()}")
-    print(f"Dagster instance: {os.environ['DAGSTER_HOME']} (run `make ui` to browse the runs)")
+    home = os.environ["DAGSTER_HOME"]
+    default_home = str(REPO_ROOT / ".dagster_home")
+    hint = (
+        "make ui" if Path(home).resolve() == Path(default_home).resolve() else f"DAGSTER_HOME={home} make ui"
+    )
+    print(f"Dagster instance: {home} (run `{hint}` to browse the runs)")
     return InboxRun(units, extras, failures, elapsed, database)
 
 

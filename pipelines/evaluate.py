@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import sys
 import time
@@ -32,7 +33,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--home", type=Path, default=Path(os.environ.get("SAPNHAP_EVAL_HOME", REPO_ROOT / "var" / "evaluate"))
     )
-    parser.add_argument("--report", type=Path, default=REPO_ROOT / "docs" / "evaluation.md")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        help="Markdown report (JSON beside it); default: docs/evaluation.md for the documented batch "
+        "(500 dossiers, profile default, seed 20250701, new unit 14488), else <home>/evaluation.md",
+    )
     args = parser.parse_args(argv)
     home = args.home.resolve()
     # The evaluation's own instance and working folder; set before Dagster or the settings are read.
@@ -45,11 +52,36 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.demo import _dagster_home, run_inbox
     from resources import ProjectSettings
     from sapnhap.evaluation import evaluate, summary_lines, write_report
-    from sapnhap.samples.generator import GENERATOR_VERSION, GeneratorConfig, generate
+    from sapnhap.samples.generator import (
+        GENERATOR_VERSION,
+        GeneratorConfig,
+        SampleConfigError,
+        check_config,
+        generate,
+        resolve_profile,
+    )
+    from sapnhap.samples.geography import ScenarioError, build_scenario
 
     config = GeneratorConfig(
         new_unit=args.new_unit, dossiers=args.dossiers, profile=args.profile, seed=args.seed
     )
+    documented = GeneratorConfig(dossiers=500)
+    default_report = (
+        REPO_ROOT / "docs" / "evaluation.md"
+        if (config.new_unit, config.dossiers, config.profile, config.seed)
+        == (documented.new_unit, documented.dossiers, documented.profile, documented.seed)
+        else home / "evaluation.md"
+    )
+    report_path = (args.report or default_report).resolve()
+    problems = check_config(config)
+    try:
+        resolve_profile(config.profile)
+        build_scenario(config.new_unit, random.Random(0))
+    except (SampleConfigError, ScenarioError) as exc:
+        problems.append(str(exc))
+    if problems:
+        print(f"sapnhap evaluate: {'; '.join(problems)}", file=sys.stderr)
+        return 2
     manifest = home / "sample" / "ground_truth" / "manifest.json"
     current = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
     generated_in = None
@@ -78,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "pipeline_seconds": round(outcome.elapsed, 1),
         "failed_units": outcome.failures,
     }
-    markdown = args.report.resolve()
+    markdown = report_path
     write_report(report, markdown, markdown.with_suffix(".json"))
     print()
     for line in summary_lines(report):

@@ -250,3 +250,91 @@ def _edges(size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
     """Boxes of the outer fifth of an image on each side: top, bottom, left, right."""
     w, h = size
     return [(0, 0, w, h // 5), (0, h - h // 5, w, h), (0, 0, w // 5, h), (w - w // 5, 0, w, h)]
+
+
+def test_long_addresses_wrap_and_units_spanning_districts_get_every_folder(tmp_path):
+    # Bình Dương addresses are longer than a line; Phường Hồng Hà took communes of several districts.
+    out = tmp_path / "long"
+    generate(
+        GeneratorConfig(new_unit="25771", dossiers=8, seed=1, workers=1, exact_duplicates=0, broken_files=0),
+        out,
+    )
+    pages = _read(out, "pages.csv")
+    assert any("Thành phố Thủ Dầu Một" in text for text in pages["text"])
+    scenario = build_scenario("00097", random.Random(1))
+    mapping = mapping_table()
+    assert set(scenario.merged) == set(mapping.loc[mapping["new_ward_code"] == "00097", "old_ward_code"])
+    assert {"00001", "00037", "00268"} <= set(scenario.merged)
+    plan = make_plan(scenario, PlanConfig(documents=len(scenario.folders)))
+    assert {d.folder for d in plan.documents} == set(scenario.folders)
+
+
+def test_archives_hold_what_their_unit_could_issue():
+    scenario = build_scenario("14488", random.Random(2))
+    plan = make_plan(scenario, PlanConfig(documents=3000, duplicate_share=0.5, seed=2))
+    district_names = {c.name.upper() for c in scenario.district_communes.values()}
+    for doc in plan.documents:
+        if doc.folder == scenario.district_code:
+            # The district ceased on 1 July 2025; civil status was registered by its communes.
+            assert doc.issued < date(2025, 7, 1), doc.doc_id
+            if doc.doc_type.endswith("_registration"):
+                assert doc.issuer.removeprefix("UBND ") in district_names, doc.issuer
+        if doc.issued < date(2016, 1, 1):
+            assert not any(p.printed("personal_id") for p in doc.people), doc.doc_id
+    born = [p.birth_date.year for p in plan.persons.values()]
+    assert min(born) >= 1900 and min(d.issued for d in plan.documents).year >= 1950
+    for doc in plan.documents:
+        if doc.doc_type == "marriage_registration":
+            for p in doc.people:
+                age = (doc.issued - plan.persons[p.entity_id].birth_date).days / 365.25
+                assert 18 <= age <= 60, (doc.doc_id, age)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["dossiers", "--dossiers", "0"], "dossiers must be ≥ 1"),
+        (["dossiers", "--district-share", "2"], "district share must be a share within 0–1"),
+        (["dossiers", "--workers", "0"], "workers must be ≥ 1"),
+        (["dossiers", "--new-unit", "99999"], "not the code of a new"),
+        (["records", "--duplicates", "2"], "duplicate share must be a share within 0–1"),
+    ],
+)
+def test_command_line_gives_one_line_errors(args, message, tmp_path, capsys):
+    from sapnhap.samples.__main__ import main
+
+    assert main([*args, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_command_line_refuses_unusable_outputs_and_bad_profiles(tmp_path, capsys):
+    from sapnhap.samples.__main__ import main
+
+    a_file = tmp_path / "f"
+    a_file.write_text("x")
+    assert main(["dossiers", "--out", str(a_file)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "x.txt").write_text("keep")
+    assert main(["records", "--records", "10", "--out", str(tmp_path / "mine")]) == 2
+    assert "did not write" in capsys.readouterr().err
+    assert main(["records", "--records", "10", "--out", str(tmp_path / "r")]) == 0
+    assert main(["records", "--records", "10", "--out", str(tmp_path / "r")]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["records", "--records", "10", "--out", str(tmp_path / "r"), "--overwrite"]) == 0
+    capsys.readouterr()
+    assert main(["profile", "default"]) == 0
+    profile = json.loads(capsys.readouterr().out)
+    for change, words in [
+        ({"jpeg_quality": [90, 45]}, "jpeg_quality"),
+        ({"format_weights": {}}, "format_weights must be a non-empty mapping"),
+        ({"speckle_max": 5}, "speckle_max must be within"),
+        ({"rotation_share": 5}, "rotation_share must be a share"),
+        ({"dpi_weights": None}, "not a complete scan profile"),
+    ]:
+        path = tmp_path / "p.json"
+        path.write_text(json.dumps(profile | change))
+        assert main(["dossiers", "--profile", str(path), "--out", str(tmp_path / "o2")]) == 2
+        err = capsys.readouterr().err
+        assert words in err and len(err.strip().splitlines()) == 1, err

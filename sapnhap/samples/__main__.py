@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from sapnhap.samples.generator import PROFILES, GeneratorConfig, SampleConfigError, generate
@@ -52,14 +54,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     d.add_argument("--overwrite", action="store_true", help="replace a previously generated sample in --out")
     r = sub.add_parser("records", parents=[common], help="records-only tables (Parquet), no images")
-    r.add_argument("--records", type=int, default=100_000)
+    r.add_argument(
+        "--records", type=int, default=100_000, help="at least this many (a document's people stay together)"
+    )
+    r.add_argument("--overwrite", action="store_true", help="replace an earlier records-only output in --out")
+    p = sub.add_parser(
+        "profile", help="print a scan profile as JSON, to edit and pass back with --profile FILE.json"
+    )
+    p.add_argument("name", choices=list(PROFILES))
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if args.mode == "profile":
+        print(json.dumps(asdict(PROFILES[args.name]), ensure_ascii=False, indent=2))
+        return 0
     try:
         if args.mode == "records":
             manifest = write_records(
                 RecordsConfig(args.records, args.new_unit, args.duplicates, args.district_share, args.seed),
                 args.out,
+                overwrite=args.overwrite,
             )
             counts = manifest["counts"]
             print(
@@ -75,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         result = generate(config, args.out, overwrite=args.overwrite)
     except (ScenarioError, SampleConfigError, FileExistsError) as exc:
         print(f"sapnhap.samples: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the output folder cannot be written
+        print(f"sapnhap.samples: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     s, c = result.scenario, result.counts
     elapsed = time.perf_counter() - started

@@ -39,7 +39,7 @@ from sapnhap.samples.plan import Plan, PlanConfig, make_plan
 from sapnhap.samples.templates import FieldTruth, lay_out
 from sapnhap.text import nfc
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 BROKEN_KINDS = ("truncated_pdf", "password_pdf", "empty", "unsupported", "tiny_image")
 _PREFIX = {
     "birth_registration": "KS",
@@ -49,6 +49,7 @@ _PREFIX = {
     "procedure_receipt": "BN",
 }
 _MULTI_PAGE_FORMATS = ("pdf_scan", "tiff", "pdf_digital", "pdf_tcvn3")
+FORMATS = ("jpeg", "png", "tiff", "pdf_scan", "pdf_digital", "pdf_tcvn3")
 
 
 @dataclass(frozen=True)
@@ -121,13 +122,63 @@ def resolve_profile(name_or_path: str) -> ScanProfile:
         data = json.loads(path.read_text(encoding="utf-8"))
         data["dpi_weights"] = {int(k): float(v) for k, v in data["dpi_weights"].items()}
         data["jpeg_quality"] = tuple(data["jpeg_quality"])
+        data["format_weights"] = dict(data["format_weights"])
         profile = ScanProfile(**data)
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, json.JSONDecodeError) as exc:
         raise SampleConfigError(f"{path}: not a complete scan profile ({exc})") from exc
-    unknown = set(profile.format_weights) - {"jpeg", "png", "tiff", "pdf_scan", "pdf_digital", "pdf_tcvn3"}
-    if unknown or not profile.dpi_weights or not all(72 <= d <= 1200 for d in profile.dpi_weights):
-        raise SampleConfigError(f"{path}: unknown formats {sorted(unknown)} or dpi outside 72–1200")
+    problems = check_profile(profile)
+    if problems:
+        raise SampleConfigError(f"{path}: " + "; ".join(problems))
     return profile
+
+
+def check_profile(profile: ScanProfile) -> list[str]:
+    """Every problem of a scan profile, in words (empty when it is valid).
+
+    Shares are within 0–1; skew at most 10°; speckle at most 0.05 of the pixels; blur at most 5 px;
+    JPEG quality a range within 1–95 (low ≤ high); dpi 72–1200; formats known; weights positive.
+    """
+    problems = []
+    for name in (
+        "skew_share",
+        "rotation_share",
+        "speckle_share",
+        "blur_share",
+        "grayscale_share",
+        "batch_share",
+    ):
+        value = getattr(profile, name)
+        if not isinstance(value, int | float) or not 0 <= value <= 1:
+            problems.append(f"{name} must be a share within 0–1, not {value!r}")
+    for name, top in (("max_skew", 10.0), ("speckle_max", 0.05), ("blur_max", 5.0)):
+        value = getattr(profile, name)
+        if not isinstance(value, int | float) or not 0 <= value <= top:
+            problems.append(f"{name} must be within 0–{top}, not {value!r}")
+    quality = profile.jpeg_quality
+    if not (
+        len(quality) == 2
+        and all(isinstance(q, int) and 1 <= q <= 95 for q in quality)
+        and quality[0] <= quality[1]
+    ):
+        problems.append(
+            f"jpeg_quality must be [low, high] within 1–95 with low ≤ high, not {list(quality)!r}"
+        )
+    for name, keys_ok, what in (
+        ("dpi_weights", lambda k: isinstance(k, int) and 72 <= k <= 1200, "dpi within 72–1200"),
+        ("format_weights", lambda k: k in FORMATS, f"formats among {', '.join(FORMATS)}"),
+    ):
+        weights = getattr(profile, name)
+        if not isinstance(weights, dict) or not weights:
+            problems.append(f"{name} must be a non-empty mapping")
+            continue
+        if not all(keys_ok(k) for k in weights):
+            problems.append(f"{name} keys must be {what}, not {sorted(map(str, weights))}")
+        if (
+            not all(isinstance(v, int | float) and v >= 0 for v in weights.values())
+            or sum(weights.values()) <= 0
+        ):
+            problems.append(f"{name} weights must be ≥ 0 with a positive total")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -137,7 +188,8 @@ class GeneratorConfig:
     new_unit: the new commune (post2025 code) whose merger is staged. dossiers: documents to make.
     duplicate_share: share of documents naming a person already named in another archive.
     profile: a key of PROFILES or the path of a JSON profile (see `resolve_profile`). exact_duplicates / broken_files: counts of extra files (None: about
-    3% and 5% of the dossiers, at least one). workers: rendering processes (does not change the bytes).
+    3% and 5% of the dossiers, at least one; copies are capped at one per rendered file). workers:
+    rendering processes (does not change the bytes).
     """
 
     new_unit: str = "14488"
@@ -149,6 +201,24 @@ class GeneratorConfig:
     exact_duplicates: int | None = None
     broken_files: int | None = None
     workers: int = 2
+
+
+def check_config(config: GeneratorConfig) -> list[str]:
+    """Every problem of a generator configuration, in words (empty when it is valid)."""
+    problems = []
+    if config.dossiers < 1:
+        problems.append(f"dossiers must be ≥ 1, not {config.dossiers}")
+    for name in ("duplicate_share", "district_share"):
+        value = getattr(config, name)
+        if not 0 <= value <= 1:
+            problems.append(f"{name.replace('_', ' ')} must be a share within 0–1, not {value}")
+    if config.workers < 1:
+        problems.append(f"workers must be ≥ 1, not {config.workers}")
+    for name in ("exact_duplicates", "broken_files"):
+        value = getattr(config, name)
+        if value is not None and value < 0:
+            problems.append(f"{name.replace('_', ' ')} must be ≥ 0, not {value}")
+    return problems
 
 
 @dataclass
@@ -183,8 +253,9 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
         sapnhap.samples.geography.ScenarioError: for a new unit that cannot stage the sample.
     """
     profile = resolve_profile(config.profile)
-    if config.dossiers < 1 or not 0 <= config.duplicate_share <= 1:
-        raise SampleConfigError("dossiers must be ≥ 1 and duplicate_share within 0–1")
+    problems = check_config(config)
+    if problems:
+        raise SampleConfigError("; ".join(problems))
     _prepare(out, overwrite)
     rng = random.Random(f"sapnhap-samples:{config.seed}")
     scenario = build_scenario(config.new_unit, rng)
@@ -243,10 +314,9 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
     n_broken = (
         config.broken_files if config.broken_files is not None else max(1, round(config.dossiers * 0.05))
     )
-    if n_dup < 0 or n_broken < 0:
-        raise SampleConfigError("exact_duplicates and broken_files must be ≥ 0")
     folders = list(scenario.folders)
     originals = list(file_rows)
+    n_dup = min(n_dup, len(originals))  # at most one copy of each rendered file
     for i in range(n_dup):
         source = originals[extra_rng.randrange(len(originals))]
         folder = extra_rng.choice([f for f in folders if f != source["folder"]])
@@ -399,6 +469,8 @@ def _render_all(files: list[_FilePlan], workers: int) -> list[render.RenderedFil
 
 
 def _prepare(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} is a file, not a folder")
     if out.exists() and any(out.iterdir()):
         if not (out / "ground_truth" / "manifest.json").exists():
             raise FileExistsError(

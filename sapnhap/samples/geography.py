@@ -133,7 +133,11 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
     if rows.empty:
         raise ScenarioError(f"{new_unit!r} is not the code of a new (post-2025) commune")
     district_code = rows["old_district_code"].value_counts().sort_index().idxmax()
-    district_rows = mapping[mapping["old_district_code"] == district_code]
+    merged_codes = set(rows["old_ward_code"])
+    # The district's communes, plus any commune merged into the new unit from a neighbouring district.
+    district_rows = mapping[
+        (mapping["old_district_code"] == district_code) | mapping["old_ward_code"].isin(merged_codes)
+    ]
     new_names = dict(units_table("post2025")[["ward_code", "ward_name"]].itertuples(index=False, name=None))
     communes: dict[str, FormerCommune] = {}
     for code, group in district_rows.groupby("old_ward_code", sort=True):
@@ -144,7 +148,7 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
         communes[code] = FormerCommune(
             code=code,
             name=first["old_ward_name"],
-            district_code=district_code,
+            district_code=first["old_district_code"],
             district_name=first["old_district_name"],
             province_code=first["old_province_code"],
             province_name=first["old_province_name"],
@@ -157,7 +161,7 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
             f"no former commune of district {district_code} was split; choose a new unit whose "
             "district had a split commune (e.g. 14488 Xã Gia Vân, Ninh Bình)"
         )
-    first = district_rows.iloc[0]
+    first = district_rows[district_rows["old_district_code"] == district_code].iloc[0]
     return Scenario(
         new_unit=new_unit,
         new_unit_name=new_names[new_unit],

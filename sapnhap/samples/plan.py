@@ -43,6 +43,15 @@ MAIN_ROLE = {
     "staff_cv": "staff",
     "procedure_receipt": "applicant",
 }
+# Birth years of a person who may be named again in a document of each type: civil-status books of
+# the communes start about 1950; a marriage, a staff CV or a receipt needs an adult of working age.
+REUSE_BIRTH_YEARS = {
+    "birth_registration": (1950, 2025),
+    "marriage_registration": (1950, 2005),
+    "death_registration": (1925, 2025),
+    "staff_cv": (1962, 2003),
+    "procedure_receipt": (1935, 2007),
+}
 # Variations planted on a repeated appearance (at least one, at most two per appearance).
 NAME_VARIATIONS = ("strip_diacritics", "change_tone", "typo")
 OTHER_VARIATIONS = ("date_style", "swap_day_month", "id_missing", "id_one_digit_wrong", "other_address_form")
@@ -171,7 +180,11 @@ class Planner:
         self.registration_numbers: dict[tuple[str, str, int], int] = {}
         self.receipt_numbers: dict[tuple[str, date], int] = {}
         self.folders = list(scenario.merged)
-        self.district_commune_codes = sorted(scenario.district_communes)
+        self.own_district_codes = sorted(
+            code
+            for code, c in scenario.district_communes.items()
+            if c.district_code == scenario.district_code
+        )
         self.provinces = sorted(ppl_province_codes())
 
     def run(self) -> Plan:
@@ -187,6 +200,12 @@ class Planner:
             self.scenario.district_code
             if rng.random() < self.config.district_share
             else rng.choice(self.folders)
+        )
+        if index < len(self.scenario.folders):
+            folder = self.scenario.folders[index]  # every archive folder gets at least one document
+        # A former district ceased on 1 July 2025: its archive holds nothing dated after that.
+        self.latest = (
+            REFORM_DATE - timedelta(days=1) if folder == self.scenario.district_code else LATEST_DATE
         )
         doc_type = rng.choices(list(DOC_TYPE_WEIGHTS), weights=list(DOC_TYPE_WEIGHTS.values()))[0]
         reuse = self._pick_reuse(folder, doc_type) if rng.random() < self.config.duplicate_share else None
@@ -220,6 +239,7 @@ class Planner:
 
     def _pick_reuse(self, folder: str, doc_type: str) -> ppl.Person | None:
         rng = self.rng
+        low, high = REUSE_BIRTH_YEARS[doc_type]
         for _ in range(8):
             if not self.reusable:
                 return None
@@ -228,9 +248,9 @@ class Planner:
             person = self.plan.persons[entity]
             if folder in seen or len(seen) >= 3 or entity in self.dead:
                 continue
-            if doc_type in ("marriage_registration", "staff_cv", "procedure_receipt") and _age(
-                person.birth_date, LATEST_DATE
-            ) < (22 if doc_type == "staff_cv" else 20):
+            adult = doc_type != "birth_registration"
+            latest_birth = _add_years(self.latest, -20) if adult else self.latest - timedelta(days=3)
+            if not (low <= person.birth_date.year <= high and person.birth_date <= latest_birth):
                 continue
             return person
         return None
@@ -238,8 +258,10 @@ class Planner:
     # -- people ---------------------------------------------------------------------------------
 
     def _home_commune(self, folder: str) -> str:
+        """Where a new person lives: for a former commune's archive mostly that commune (1 in 10 moved
+        in from elsewhere in the district); for the district's archive any of the district's communes."""
         if folder == self.scenario.district_code or self.rng.random() < 0.1:
-            return self.rng.choice(self.district_commune_codes)
+            return self.rng.choice(self.own_district_codes)
         return folder
 
     def _new_person(
@@ -310,7 +332,7 @@ class Planner:
             fields["nationality"] = ("Việt Nam", "Việt Nam")
         if with_id:
             number = person.personal_id or ""
-            if "id_missing" in variations or (issued < ID_ERA and rng.random() < 0.7):
+            if "id_missing" in variations or issued < ID_ERA:
                 number = ""
             elif "id_one_digit_wrong" in variations and number:
                 number = ppl.id_one_digit_wrong(number, rng)
@@ -351,16 +373,20 @@ class Planner:
 
     # -- document types -------------------------------------------------------------------------
 
-    def _issuer(self, folder: str, issued: date) -> tuple[str, str]:
-        """(issuer header as printed, registration place) for a document of this folder and date."""
-        if folder == self.scenario.district_code:
+    def _issuer(self, folder: str, issued: date, home: str | None = None) -> tuple[str, str]:
+        """(issuer header as printed, registration place) for a document of this folder and date.
+
+        Civil status is registered by communes: a civil-status extract in a former district's archive
+        (filed in a district dossier) was issued by the person's own former commune (`home`).
+        """
+        if folder == self.scenario.district_code and home is None:
             name = self.scenario.district_name
             place = f"Ủy ban nhân dân {name}, {self.scenario.province_name}"
         elif issued >= REFORM_DATE:
             name = self.scenario.new_unit_name
             place = f"Ủy ban nhân dân {name}, {self.scenario.new_province_name}"
         else:
-            commune = self.scenario.commune(folder)
+            commune = self.scenario.commune(home if folder == self.scenario.district_code else folder)
             name = commune.name
             place = f"Ủy ban nhân dân {name}, {commune.district_name}, {commune.province_name}"
         return f"UBND {name.upper()}", place
@@ -378,12 +404,14 @@ class Planner:
         if reuse is not None:
             child = reuse
         else:
-            child = self._new_person(folder, None, (date(1962, 1, 1), date(2025, 10, 1)))
-        registered = min(child.birth_date + timedelta(days=rng.randint(3, 60)), LATEST_DATE)
+            child = self._new_person(
+                folder, None, (date(1962, 1, 1), min(date(2025, 10, 1), self.latest - timedelta(days=3)))
+            )
+        registered = min(child.birth_date + timedelta(days=rng.randint(3, 60)), self.latest)
         parents = self._parents(child, folder)
         child = self.plan.persons[child.entity_id]
         style = self._style()
-        issuer, place = self._issuer(folder, registered)
+        issuer, place = self._issuer(folder, registered, child.address.former_commune_code)
         doc = DocumentPlan(doc_id, folder, "birth_registration", issuer, registered, [])
         doc.extra = {
             "registration_number": (n := self._number(folder, "KS", registered.year), n),
@@ -446,9 +474,9 @@ class Planner:
         earliest = _add_years(first.birth_date, 20 if first.sex == "male" else 18)
         start = max(earliest, date(1975, 1, 1))
         married = start + timedelta(
-            days=rng.randint(0, max(0, (min(LATEST_DATE, _add_years(start, 15)) - start).days))
+            days=rng.randint(0, max(0, (min(self.latest, _add_years(start, 15)) - start).days))
         )
-        married = min(married, LATEST_DATE)
+        married = min(married, self.latest)
         other_sex = "female" if first.sex == "male" else "male"
         age = rng.randint(20 if other_sex == "male" else 18, 35)
         born = _add_years(married, -age)
@@ -457,7 +485,7 @@ class Planner:
         )
         husband, wife = (first, spouse) if first.sex == "male" else (spouse, first)
         style = self._style()
-        issuer, place = self._issuer(folder, married)
+        issuer, place = self._issuer(folder, married, first.address.former_commune_code)
         doc = DocumentPlan(doc_id, folder, "marriage_registration", issuer, married, [])
         doc.extra = {
             "registration_number": (n := self._number(folder, "KH", married.year), n),
@@ -475,11 +503,11 @@ class Planner:
         rng = self.rng
         person = reuse or self._new_person(folder, None, (date(1925, 1, 1), date(1990, 1, 1)))
         start = max(_add_years(person.birth_date, 18), date(2000, 1, 1))
-        died = min(start + timedelta(days=rng.randint(0, max(1, (LATEST_DATE - start).days))), LATEST_DATE)
-        registered = min(died + timedelta(days=rng.randint(1, 15)), LATEST_DATE)
+        died = min(start + timedelta(days=rng.randint(0, max(1, (self.latest - start).days))), self.latest)
+        registered = min(died + timedelta(days=rng.randint(1, 15)), self.latest)
         self.dead.add(person.entity_id)
         style = self._style()
-        issuer, place = self._issuer(folder, registered)
+        issuer, place = self._issuer(folder, registered, person.address.former_commune_code)
         doc = DocumentPlan(doc_id, folder, "death_registration", issuer, registered, [])
         home = _address_text(person.address, registered >= REFORM_DATE)
         doc.extra = {
@@ -507,7 +535,7 @@ class Planner:
             rng.randint(1, 12),
             rng.randint(1, 28),
         )
-        issued = min(issued, LATEST_DATE)
+        issued = min(issued, self.latest)
         style = self._style()
         district = folder == self.scenario.district_code
         rank, code, coefficients = rng.choice(RANKS)
@@ -563,8 +591,8 @@ class Planner:
     def _procedure_receipt(self, doc_id: str, folder: str, reuse: ppl.Person | None):
         rng = self.rng
         person = reuse or self._new_person(folder, None, (date(1950, 1, 1), date(2005, 1, 1)))
-        received = date(2024, 1, 2) + timedelta(days=rng.randint(0, (LATEST_DATE - date(2024, 1, 2)).days))
-        received = max(received, _add_years(person.birth_date, 18))
+        received = date(2024, 1, 2) + timedelta(days=rng.randint(0, (self.latest - date(2024, 1, 2)).days))
+        received = min(max(received, _add_years(person.birth_date, 18)), self.latest)
         appointment = received + timedelta(days=rng.choice((1, 3, 5, 7, 10, 15)))
         style = self._style()
         issuer, _ = self._issuer(folder, received)

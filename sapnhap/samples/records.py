@@ -24,6 +24,7 @@ from sapnhap.samples.generator import SampleConfigError
 from sapnhap.samples.geography import build_scenario
 from sapnhap.samples.plan import PlanConfig, Planner
 
+MANIFEST_GENERATOR = "sapnhap.samples (records only)"
 RECORD_COLUMNS = (
     "record_id", "entity_id", "source", "doc_type", "role", "doc_date", "full_name", "birth_date",
     "birth_date_text", "birth_year", "sex", "personal_id", "residence", "father_name", "mother_name",
@@ -43,18 +44,26 @@ class RecordsConfig:
     seed: int = 20250701
 
 
-def write_records(config: RecordsConfig, out: Path) -> dict:
+def write_records(config: RecordsConfig, out: Path, overwrite: bool = False) -> dict:
     """Stream records to `out/records.parquet` and persons to `out/persons.parquet`; return the manifest.
 
     All columns are strings (ID numbers keep their leading zeros) except `routing_decidable` (bool).
 
     Raises:
-        SampleConfigError: when `config.records` < 1 (a ValueError).
+        SampleConfigError: when `config.records` < 1 or a share is outside 0–1 (a ValueError).
+        FileExistsError: when `out` holds other files, or an earlier records-only run and not
+            `overwrite`.
     """
-    if config.records < 1:
-        raise SampleConfigError("records must be ≥ 1")
+    problems = [] if config.records >= 1 else [f"records must be ≥ 1, not {config.records}"]
+    for name in ("duplicate_share", "district_share"):
+        if not 0 <= getattr(config, name) <= 1:
+            problems.append(
+                f"{name.replace('_', ' ')} must be a share within 0–1, not {getattr(config, name)}"
+            )
+    if problems:
+        raise SampleConfigError("; ".join(problems))
+    _prepare(out, overwrite)
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     scenario = build_scenario(config.new_unit, random.Random(f"sapnhap-samples:{config.seed}"))
     planner = Planner(
         scenario,
@@ -127,7 +136,7 @@ def write_records(config: RecordsConfig, out: Path) -> dict:
     )
     elapsed = time.perf_counter() - started
     manifest = {
-        "generator": "sapnhap.samples (records only)",
+        "generator": MANIFEST_GENERATOR,
         "config": asdict(config),
         "counts": {"records": written, "documents": documents, "persons": len(persons)},
     }
@@ -135,3 +144,23 @@ def write_records(config: RecordsConfig, out: Path) -> dict:
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     return manifest | {"seconds": round(elapsed, 2), "records_per_second": round(written / elapsed, 1)}
+
+
+def _prepare(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out} is a file, not a folder")
+    if out.exists() and any(out.iterdir()):
+        manifest = out / "manifest.json"
+        mine = (
+            manifest.exists()
+            and json.loads(manifest.read_text(encoding="utf-8")).get("generator") == MANIFEST_GENERATOR
+        )
+        if not mine:
+            raise FileExistsError(
+                f"{out} holds files that the records-only mode did not write; choose an empty folder"
+            )
+        if not overwrite:
+            raise FileExistsError(f"{out} already holds records-only output; pass --overwrite to replace it")
+        for name in ("records.parquet", "persons.parquet", "manifest.json"):
+            (out / name).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)

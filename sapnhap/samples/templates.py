@@ -152,8 +152,30 @@ def _pairs(*pairs: tuple[str, str]) -> list[Line]:
         if _fits(pair):
             lines.append(Line(pair))
         else:
-            lines.extend([Line((Segment(label, "label"),)), Line((Segment(value, "value"),))])
+            lines.append(Line((Segment(label, "label"),)))
+            lines.extend(Line((Segment(part, "value"),)) for part in _wrap(value))
     return lines
+
+
+def _wrap(value: str) -> list[str]:
+    """A value too long for one line, broken after commas (as a clerk types a long address), else at
+    spaces; each piece fits the printable width."""
+    pieces: list[str] = []
+    current = ""
+    for word in value.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and not _fits((Segment(candidate, "value"),)):
+            pieces.append(current)
+            current = word
+        else:
+            current = candidate
+    pieces.append(current)
+    # Prefer breaking after a comma: move trailing words of a piece onto the next one up to the last comma.
+    for i in range(len(pieces) - 1):
+        head, sep, tail = pieces[i].rpartition(", ")
+        if sep and tail and _fits((Segment(f"{tail} {pieces[i + 1]}", "value"),)):
+            pieces[i], pieces[i + 1] = head + ",", f"{tail} {pieces[i + 1]}"
+    return pieces
 
 
 def _plain(text: str, align: str = "left") -> Line:
