@@ -15,6 +15,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from sapnhap.samples.model import Address
 from sapnhap.units import mapping_table, units_table
 
@@ -32,6 +34,8 @@ class FormerCommune:
 
     `targets` lists the new commune codes in the NSO table's order; more than one means the commune
     was split. `villages` maps each invented village name to the new commune code it went to.
+    `population_target` is set for a split commune whose NSO note sends the whole population to one
+    target (the others received land only): every village went there.
     """
 
     code: str
@@ -42,6 +46,7 @@ class FormerCommune:
     province_name: str
     targets: tuple[str, ...]
     villages: tuple[tuple[str, str], ...]
+    population_target: str | None = None
 
     @property
     def split(self) -> bool:
@@ -122,7 +127,8 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
 
     The former district is the one that held most of the former communes merged into the new unit.
     Villages are invented (4–7 per former commune, deterministic from `rng`); a split commune's
-    villages are dealt round-robin over its new communes, so every target gets at least one.
+    villages are dealt round-robin over its new communes, so every target gets at least one, except
+    where the NSO note sends the whole population to one target: all villages go there.
 
     Raises:
         ScenarioError: when the code is not a new commune, or none of the former communes of its
@@ -144,7 +150,9 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
         first = group.iloc[0]
         targets = tuple(group["new_ward_code"])
         ward_like = not first["old_ward_name"].startswith("Xã ")
-        villages = _villages(rng, ward_like, len(targets))
+        population = _population_target(group) if len(targets) > 1 else None
+        villages = _villages(rng, ward_like, 1 if population else len(targets))
+        dealt = (population,) if population else targets
         communes[code] = FormerCommune(
             code=code,
             name=first["old_ward_name"],
@@ -153,7 +161,8 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
             province_code=first["old_province_code"],
             province_name=first["old_province_name"],
             targets=targets,
-            villages=tuple((v, targets[i % len(targets)]) for i, v in enumerate(villages)),
+            villages=tuple((v, dealt[i % len(dealt)]) for i, v in enumerate(villages)),
+            population_target=population,
         )
     merged = tuple(sorted(c for c in rows["old_ward_code"].unique() if c in communes))
     if not any(c.split for c in communes.values()):
@@ -173,6 +182,15 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
         district_communes=communes,
         new_unit_names={code: new_names[code] for code in district_rows["new_ward_code"].unique()},
     )
+
+
+def _population_target(group: pd.DataFrame) -> str | None:
+    """The one target a split commune's NSO note sends the whole population to, if there is one."""
+    alls = group[group["population_hint"] == "all"]
+    if len(alls) == 1:
+        return str(alls.iloc[0]["new_ward_code"])
+    peopled = group[group["population_hint"] != "none"]
+    return str(peopled.iloc[0]["new_ward_code"]) if len(peopled) == 1 else None
 
 
 def _villages(rng: random.Random, ward_like: bool, minimum: int) -> list[str]:

@@ -350,9 +350,10 @@ class Planner:
                 new_form = not new_form
             commune = self.scenario.commune(address.former_commune_code)
             if commune.split and rng.random() < 0.15:
-                # Written without the village: a split commune's record cannot be routed by address.
+                # Written without the village: in the former form a split commune's record cannot be
+                # routed by address (in the new form the new commune is named, which decides it).
                 address = dataclasses.replace(address, village="")
-                decidable = False
+                decidable = new_form or commune.population_target is not None
             text = _address_text(address, new_form)
             fields["residence"] = (text, text)
             canonical["residence"] = person.address.former_form()
