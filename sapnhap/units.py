@@ -164,3 +164,49 @@ def mapping_table() -> pd.DataFrame:
     ref = resources.files("sapnhap.reference.admin_units") / "old_to_new.csv"
     with ref.open("r", encoding="utf-8") as handle:
         return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+def crosscheck_mapping(old_codes: list[str] | None = None) -> pd.DataFrame:
+    """Compare the official mapping with the `vietnamadminunits` package (MIT, PyPI 1.0.4), code by code.
+
+    For each former commune (pre2025; all 10,035, or `old_codes`), the package converts the address
+    "commune, district, province" without a street, so it names one new commune (for a split commune
+    its own default choice, `isDefaultNewWard`, which is not official). The two agree when that new
+    commune is one of the NSO table's targets. The package matches on names, not codes: its known
+    disagreements are collisions between name keys (e.g. `Phường 4` of Tây Ninh and of Tân An) and one
+    missing target (Xã Văn Khê → Xã Ô Diên, NQ 1656) — see `sapnhap/reference/admin_units/README.md`.
+
+    Returns one row per former commune: old_ward_code, old_ward_name, old_district_name,
+    old_province_name, targets (";"-joined post2025 codes), package_target (post2025 code, "" when
+    it found none), package_error ("" or the exception's name), agrees (bool).
+    """
+    from vietnamadminunits import convert_address
+
+    table = mapping_table()
+    if old_codes is not None:
+        table = table[table["old_ward_code"].isin(set(old_codes))]
+    rows = []
+    for code, group in table.groupby("old_ward_code", sort=True):
+        first = group.iloc[0]
+        targets = list(group["new_ward_code"])
+        target, error = "", ""
+        try:
+            unit = convert_address(
+                f"{first['old_ward_name']}, {first['old_district_name']}, {first['old_province_name']}"
+            )
+            target = str(getattr(unit, "ward_code", "") or "")
+        except Exception as exc:  # the package raises bare exceptions for names it cannot parse
+            error = type(exc).__name__
+        rows.append(
+            {
+                "old_ward_code": code,
+                "old_ward_name": first["old_ward_name"],
+                "old_district_name": first["old_district_name"],
+                "old_province_name": first["old_province_name"],
+                "targets": ";".join(targets),
+                "package_target": target,
+                "package_error": error,
+                "agrees": target in targets,
+            }
+        )
+    return pd.DataFrame(rows)
