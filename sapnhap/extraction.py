@@ -63,6 +63,8 @@ LOW_CONFIDENCE = 90.0
 # A re-read replaces the page's reading when it is this much more confident (word confidences of two
 # readings of the same text differ by a few points by chance).
 REREAD_MARGIN = 3.0
+# A re-read less confident than this is never kept (a crop of noise reads as noise).
+MIN_REREAD_CONFIDENCE = 60.0
 # A name whose least confident word is under this is repaired from the lexicons (tone marks only).
 REPAIR_BELOW = 80.0
 
@@ -764,7 +766,7 @@ def _better(
         return True
     if not ok_second:
         return False
-    if second_score is None:
+    if second_score is None or second_score < MIN_REREAD_CONFIDENCE:
         return False
     if first_score is None:
         return True
