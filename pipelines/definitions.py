@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dagster import Definitions, load_assets_from_modules
 
-from assets import documents, intake, ocr, reconciliation, register, units
+from assets import documents, intake, ocr, reconciliation, records, register, units
 from pipelines.jobs import ingest_former_unit
 from pipelines.sensors import inbox_sensor
 from resources import DossierStore, OcrEngine, ParquetIOManager, ProjectSettings, UnifiedDatabase
@@ -42,7 +42,7 @@ def build_definitions(
 ) -> Definitions:
     """Definitions for a given configuration (tests pass their own temporary folders)."""
     return Definitions(
-        assets=load_assets_from_modules([intake, ocr, documents, register, reconciliation, units]),
+        assets=load_assets_from_modules([intake, ocr, documents, records, register, reconciliation, units]),
         jobs=[ingest_former_unit],
         sensors=[inbox_sensor],
         resources=build_resources(settings, ocr_cache_dir),

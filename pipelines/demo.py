@@ -56,7 +56,7 @@ def main() -> int:
         return 2
     truth = settings.inbox.parent / "ground_truth"
     if truth.is_dir():
-        report = evaluate(truth, outcome.database.engine)
+        report = evaluate(truth, outcome.database.engine, settings.home / "warehouse")
         write_report(report, settings.home / "evaluation.md", settings.home / "evaluation.json")
         print()
         print(f"Evaluation against the generated batch's ground truth ({settings.home / 'evaluation.md'}):")

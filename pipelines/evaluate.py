@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     outcome = run_inbox(settings)
     if outcome is None:
         return 2
-    report = evaluate(home / "sample" / "ground_truth", outcome.database.engine)
+    report = evaluate(home / "sample" / "ground_truth", outcome.database.engine, home / "warehouse")
     report["run"] = {
         "generation_seconds": round(generated_in, 1) if generated_in else None,
         "pipeline_seconds": round(outcome.elapsed, 1),

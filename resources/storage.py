@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+import pandas as pd
 from dagster import ConfigurableResource
 
 from sapnhap.intake import ContentAddressedArchive
@@ -101,3 +102,12 @@ class DossierStore(ConfigurableResource):
                 else:
                     out.append((path, "not a regular file"))
         return out
+
+    def merger_plan_villages(self) -> pd.DataFrame | None:
+        """The province's merger plan: which village of each split former commune went to which new
+        commune (`reference/villages.csv` beside the inbox: columns former_commune_code, village,
+        new_unit_code), or None when there is none. Codes are read as strings."""
+        path = Path(self.inbox_dir).parent / "reference" / "villages.csv"
+        if not path.is_file():
+            return None
+        return pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -139,9 +139,12 @@ def routing_accuracy(truth: pd.DataFrame, predicted: pd.DataFrame) -> dict:
 # --- the report -----------------------------------------------------------------------------------
 
 
-def evaluate(truth_dir: Path, engine: Engine) -> dict:
+def evaluate(truth_dir: Path, engine: Engine, warehouse_dir: Path | None = None) -> dict:
     """Compare the database behind `engine` with the ground truth in `truth_dir` (a generated sample's
     `ground_truth/` folder). Returns the report as a JSON-ready dict.
+
+    Fields and routing are scored from the `source_records` and `validated_records` tables of the
+    Parquet warehouse (`warehouse_dir/<asset>/<former unit>.parquet`) until the database holds them.
 
     Raises:
         FileNotFoundError: when `truth_dir` lacks the generator's files.
@@ -185,8 +188,86 @@ def evaluate(truth_dir: Path, engine: Engine) -> dict:
             "routing", tables, "validated_records", "routing to the new unit (issue 4)", len(records)
         ),
         "linkage": _not_yet("linkage", tables, "persons", "record linkage (issue 5)", len(records)),
+        "records": None,
     }
+    if warehouse_dir is not None:
+        _score_records(report, Path(warehouse_dir), documents, fields, records)
     return report
+
+
+def _read_warehouse(warehouse_dir: Path, asset: str) -> pd.DataFrame:
+    parts = sorted((warehouse_dir / asset).glob("*.parquet"))
+    frames = [pd.read_parquet(p) for p in parts]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _score_records(
+    report: dict, warehouse_dir: Path, documents: pd.DataFrame, fields: pd.DataFrame, records: pd.DataFrame
+) -> None:
+    """Score extraction (fields) and routing from the warehouse tables, when the pipeline wrote them."""
+    source = _read_warehouse(warehouse_dir, "source_records")
+    validated = _read_warehouse(warehouse_dir, "validated_records")
+    doc_of = {(r.sha256, int(r.first_page)): r.doc_id for r in documents.itertuples()}
+    truth = fields.merge(documents[["doc_id", "doc_type"]].drop_duplicates("doc_id"), on="doc_id")
+    if not source.empty:
+        source = source.assign(
+            doc_id=[
+                doc_of.get((a, int(b)))
+                for a, b in zip(source["file_sha256"], source["first_page"], strict=True)
+            ]
+        )
+        seen = set(source["doc_id"].dropna())
+        scored = truth[truth["doc_id"].isin(seen)]
+        predicted = source[source["status"] == "found"][["doc_id", "role", "field", "value"]]
+        table = field_accuracy(scored[["doc_id", "doc_type", "role", "field", "value"]], predicted)
+        groups = {
+            "names": table[table["field"] == "full_name"],
+            "dates": table[table["field"].isin(_DATE_FIELDS)],
+            "id_numbers": table[table["field"] == "personal_id"],
+            "all": table,
+        }
+        report["fields"] = {
+            "status": "scored",
+            "reason": "from the warehouse's source_records (database tables come later)",
+            "truth_items": int(len(truth)),
+            "documents_scored": len(seen),
+            "documents_in_truth": int(truth["doc_id"].nunique()),
+            "groups": {
+                k: {
+                    "n": int(g["n"].sum()),
+                    "accuracy": float(g["correct"].sum() / g["n"].sum()) if g["n"].sum() else None,
+                }
+                for k, g in groups.items()
+            },
+            "per_field": table.to_dict("records"),
+        }
+    if not validated.empty:
+        validated = validated.assign(
+            record_id=[
+                f"{doc_of.get((a, int(b)))}:{role}"
+                for a, b, role in zip(
+                    validated["file_sha256"], validated["first_page"], validated["role"], strict=True
+                )
+            ]
+        )
+        routing = routing_accuracy(records, validated[["record_id", "new_unit_code"]])
+        report["routing"] = {
+            "status": "scored",
+            "reason": "from the warehouse's validated_records",
+            "truth_items": int(len(records)),
+            **routing,
+        }
+        report["records"] = {
+            "extracted": int(len(validated)),
+            **{str(k): int(v) for k, v in validated["status"].value_counts().items()},
+        }
+
+
+_DATE_FIELDS = (
+    "birth_date", "registration_date", "death_time", "received_date", "appointment_date", "recruited_date",
+    "declared_at",
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,10 +285,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--truth", type=Path, required=True, help="a generated sample's ground_truth/ folder")
     parser.add_argument("--database", required=True, help="SQLAlchemy URL of the unified database")
     parser.add_argument("--report", type=Path, required=True, help="Markdown report path (JSON beside it)")
+    parser.add_argument(
+        "--warehouse", type=Path, default=None, help="Parquet warehouse (scores fields and routing)"
+    )
     args = parser.parse_args(argv)
     engine = create_engine(args.database)
     try:
-        report = evaluate(args.truth, engine)
+        report = evaluate(args.truth, engine, args.warehouse)
     except FileNotFoundError as exc:
         print(f"sapnhap.evaluation: {exc}")
         return 2
@@ -374,8 +458,25 @@ def summary_lines(report: dict) -> list[str]:
         f"Quarantine: precision {_pct(q['precision'])}, recall {_pct(q['recall'])}, reasons right "
         f"{_pct(q['reason_accuracy'])}; exact duplicates found {q['duplicates_found']}/{q['duplicates_expected']}",
     ]
-    for part in ("fields", "routing", "linkage"):
-        lines.append(f"{part.capitalize()}: {report[part]['status']} ({report[part]['reason']})")
+    fields, routing = report["fields"], report["routing"]
+    if fields.get("status") == "scored":
+        lines.append(
+            "Fields (exact match): "
+            + ", ".join(
+                f"{k.replace('_', ' ')} {_pct(v['accuracy'])} of {v['n']}"
+                for k, v in fields["groups"].items()
+            )
+        )
+    else:
+        lines.append(f"Fields: {fields['status']} ({fields['reason']})")
+    if routing.get("status") == "scored":
+        lines.append(
+            f"Routing: {_pct(routing['accuracy'])} of {routing['decidable']} records whose address decides the "
+            f"unit routed right; {routing['sent_to_review']} of {routing['undecidable']} undecidable sent to review"
+        )
+    else:
+        lines.append(f"Routing: {routing['status']} ({routing['reason']})")
+    lines.append(f"Linkage: {report['linkage']['status']} ({report['linkage']['reason']})")
     return lines
 
 
@@ -436,7 +537,25 @@ def to_markdown(report: dict) -> str:
             for e in q["errors"]
         ]
     out += ["", "## Fields, routing, record linkage", ""]
+    fields = report["fields"]
+    if fields.get("status") == "scored":
+        out += [
+            f"Field exact-match accuracy ({fields['documents_scored']} of {fields['documents_in_truth']} documents "
+            "extracted; a field not found counts as wrong):",
+            "",
+            "| document type | field | n | accuracy |",
+            "|---|---|---:|---:|",
+        ]
+        out += [
+            f"| {r['doc_type']} | {r['field']} | {r['n']} | {_pct(r['accuracy'])} |"
+            for r in fields["per_field"]
+        ]
+        out.append("")
+    if report.get("records"):
+        out += ["Records: " + ", ".join(f"{k} {v}" for k, v in report["records"].items()) + ".", ""]
     for part in ("fields", "routing", "linkage"):
+        if report[part].get("status") == "scored":
+            continue
         out.append(
             f"- **{part}**: {report[part]['status']} — {report[part]['reason']} ({report[part]['truth_items']} items in the truth)."
         )

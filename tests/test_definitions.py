@@ -24,6 +24,8 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "unified_register",
         "reconciliation",
         "admin_units",
+        "source_records",
+        "validated_records",
     }
     keys.discard("admin_units")  # reference data: not partitioned, not part of the ingest job
     parents = {k: {p.to_user_string() for p in graph.get(AssetKey(k)).parent_keys} for k in keys}
@@ -33,19 +35,27 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "documents": {"ocr_pages"},
         "unified_register": {"dossier_files", "ocr_pages", "documents"},
         "reconciliation": {"dossier_files", "unified_register"},
+        "source_records": {"ocr_pages", "documents"},
+        "validated_records": {"source_records"},
     }
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert checks == {
         ("dossier_files", "no_quarantined_files"),
         ("ocr_pages", "pages_readable"),
         ("reconciliation", "balanced"),
+        ("validated_records", "every_record_accounted"),
+        ("validated_records", "no_quarantined_records"),
     }
     balanced = graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == "balanced"))
     assert balanced.blocking
+    accounted = graph.get_check_spec(
+        next(c for c in graph.asset_check_keys if c.name == "every_record_accounted")
+    )
+    assert accounted.blocking
     for key in keys:
         node = graph.get(AssetKey(key))
         assert node.partitions_def == former_units
-        assert node.group_name in {"intake", "ocr", "unified_register"}
+        assert node.group_name in {"intake", "ocr", "records", "unified_register"}
         assert node.owners
         assert node.description
     job = defs.resolve_job_def("ingest_former_unit")

@@ -1,0 +1,135 @@
+"""Records: the fields of every person and event named in each document, validated and routed."""
+
+import pandas as pd
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MetadataValue,
+    Output,
+    asset,
+)
+
+from assets.metadata import markdown_table
+from assets.partitions import former_units
+from resources import DossierStore
+from sapnhap.records import extract_source_records, validate_records
+from sapnhap.routing import Router
+
+
+@asset(
+    partitions_def=former_units,
+    group_name="records",
+    kinds={"python"},
+    owners=["team:data-engineering"],
+    io_manager_key="warehouse",
+)
+def source_records(context: AssetExecutionContext, ocr_pages: pd.DataFrame, documents: pd.DataFrame):
+    """Every field of every civil-status extract (birth, marriage, death), staff CV and procedure receipt
+    of the former unit, found by the template's labels in the page's words: for each person (child,
+    mother, father, spouses, deceased, staff, applicant) and for the document itself. One row per field,
+    with the text as read, the normalised value (names NFC, dates ISO, ID numbers as text), the words'
+    OCR confidence and where it was read (file, page, box, OCR method and engine version). A label that
+    is not found is a `missing` row, never an invented value.
+    """
+    unit = context.partition_key
+    table = extract_source_records(ocr_pages, documents, unit)
+    found = table[table["status"] == "found"]
+    people = table[table["role"] != ""][["file_sha256", "first_page", "role"]].drop_duplicates()
+    missing = table[table["status"] == "missing"]
+    context.log.info(
+        f"former unit {unit}: {len(table)} fields of {table[['file_sha256', 'first_page']].drop_duplicates().shape[0]} "
+        f"documents, {len(people)} person records, {len(missing)} fields not found"
+    )
+    yield Output(
+        table,
+        metadata={
+            "fields": len(table),
+            "fields_found": len(found),
+            "fields_missing": len(missing),
+            "person_records": len(people),
+            "mean_confidence": float(found["confidence"].dropna().mean())
+            if found["confidence"].notna().any()
+            else 0.0,
+            "missing_by_field": MetadataValue.md(
+                markdown_table(
+                    ["document type", "role", "field", "not found"],
+                    missing.groupby(["doc_type", "role", "field"]).size().reset_index().values.tolist(),
+                )
+            ),
+        },
+    )
+
+
+@asset(
+    partitions_def=former_units,
+    group_name="records",
+    kinds={"python"},
+    owners=["team:data-engineering"],
+    io_manager_key="warehouse",
+    check_specs=[
+        AssetCheckSpec("every_record_accounted", asset="validated_records", blocking=True),
+        AssetCheckSpec("no_quarantined_records", asset="validated_records"),
+    ],
+)
+def validated_records(context: AssetExecutionContext, source_records: pd.DataFrame, store: DossierStore):
+    """One row per person named in a document: valid, valid with warnings, or quarantined with every
+    reason (rules with their legal sources: personal ID structure, real dates, marriage ages, required
+    fields, units existing at the document's date), and the new unit (after 1 July 2025) the record
+    belongs to, from the person's address: a split former commune is decided by the merger plan's
+    villages or goes to review with its candidates. Quarantined records are kept and listed, never
+    dropped. Record ids name the file and page, not the person.
+    """
+    unit = context.partition_key
+    router = Router(store.merger_plan_villages())
+    table = validate_records(source_records, router)
+    people = source_records[source_records["role"] != ""][
+        ["file_sha256", "first_page", "role"]
+    ].drop_duplicates()
+    statuses = table["status"].value_counts().to_dict()
+    routes = table["route_status"].value_counts().to_dict()
+    context.log.info(f"former unit {unit}: records {statuses}; routing {routes}")
+    quarantined = table[table["status"] == "quarantined"]
+    review = table[table["route_status"] != "routed"]
+    yield Output(
+        table,
+        metadata={
+            "records": len(table),
+            **{f"status_{k}": int(v) for k, v in sorted(statuses.items())},
+            **{f"route_{k}": int(v) for k, v in sorted(routes.items())},
+            "routing_review": MetadataValue.md(
+                markdown_table(
+                    ["record", "document type", "role", "route", "candidates", "evidence"],
+                    review[
+                        ["record_id", "doc_type", "role", "route_status", "candidates", "route_evidence"]
+                    ].values.tolist(),
+                )
+            ),
+        },
+    )
+    balanced = len(table) == len(people) == sum(statuses.values())
+    yield AssetCheckResult(
+        check_name="every_record_accounted",
+        passed=bool(balanced),
+        metadata={
+            "person_records_extracted": len(people),
+            "valid": int(statuses.get("valid", 0)),
+            "warning": int(statuses.get("warning", 0)),
+            "quarantined": int(statuses.get("quarantined", 0)),
+        },
+    )
+    yield AssetCheckResult(
+        check_name="no_quarantined_records",
+        passed=quarantined.empty,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "quarantined": len(quarantined),
+            "records": MetadataValue.md(
+                markdown_table(
+                    ["record", "document type", "role", "reasons"],
+                    quarantined[["record_id", "doc_type", "role", "reasons"]].values.tolist(),
+                )
+            ),
+        },
+    )
