@@ -23,7 +23,7 @@ help:
 	@echo "make ui     Dagster UI on the same local instance as the demo"
 	@echo "make bench  OCR and sample-generator benchmarks (writes docs/benchmarks.md, docs/benchmarks_samples.md)"
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
-	@echo "make evaluate  generate DOSSIERS dossiers, run the pipeline, score it (writes docs/evaluation.md)"
+	@echo "make evaluate  generate DOSSIERS dossiers, run the pipeline, score it (the default batch writes docs/evaluation.md, others var/evaluate/)"
 
 sysdeps:
 	@missing=""; for p in $(SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -13,8 +13,8 @@ from dagster import (
 
 from assets.metadata import markdown_table
 from assets.partitions import former_units
-from resources import DossierStore
-from sapnhap.records import extract_source_records, validate_records
+from resources import DossierStore, OcrEngine
+from sapnhap.records import crop_readers_for, extract_source_records, validate_records
 from sapnhap.routing import Router
 
 
@@ -25,16 +25,25 @@ from sapnhap.routing import Router
     owners=["team:data-engineering"],
     io_manager_key="warehouse",
 )
-def source_records(context: AssetExecutionContext, ocr_pages: pd.DataFrame, documents: pd.DataFrame):
+def source_records(
+    context: AssetExecutionContext,
+    dossier_files: pd.DataFrame,
+    ocr_pages: pd.DataFrame,
+    documents: pd.DataFrame,
+    ocr: OcrEngine,
+):
     """Every field of every civil-status extract (birth, marriage, death), staff CV and procedure receipt
     of the former unit, found by the template's labels in the page's words: for each person (child,
     mother, father, spouses, deceased, staff, applicant) and for the document itself. One row per field,
     with the text as read, the normalised value (names NFC, dates ISO, ID numbers as text), the words'
     OCR confidence and where it was read (file, page, box, OCR method and engine version). A label that
-    is not found is a `missing` row, never an invented value.
+    is not found is a `missing` row, never an invented value. Small or doubtful words of an OCR'd field
+    are read again from the archived page, enlarged, as one line (method `ocr_crop`).
     """
     unit = context.partition_key
-    table = extract_source_records(ocr_pages, documents, unit)
+    table = extract_source_records(
+        ocr_pages, documents, unit, crop_readers_for(dossier_files, ocr.settings())
+    )
     found = table[table["status"] == "found"]
     people = table[table["role"] != ""][["file_sha256", "first_page", "role"]].drop_duplicates()
     missing = table[table["status"] == "missing"]
@@ -49,6 +58,7 @@ def source_records(context: AssetExecutionContext, ocr_pages: pd.DataFrame, docu
             "fields_found": len(found),
             "fields_missing": len(missing),
             "person_records": len(people),
+            "fields_read_again": int((found["method"] == "ocr_crop").sum()),
             "mean_confidence": float(found["confidence"].dropna().mean())
             if found["confidence"].notna().any()
             else 0.0,

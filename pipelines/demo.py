@@ -87,6 +87,8 @@ def stage_demo_inbox(sample_dir: Path, config: GeneratorConfig) -> Path:
             f"{result.counts['files']} files generated in {time.perf_counter() - started:.0f} s",
             flush=True,
         )
+    else:
+        print(f"sapnhap demo: reusing the generated batch in {sample_dir} (same configuration)", flush=True)
     inbox = sample_dir / "inbox"
     real = REPO_ROOT / "samples" / "inbox"
     for folder in sorted(p for p in real.iterdir() if p.is_dir()) if real.is_dir() else []:

@@ -25,7 +25,9 @@ from datetime import date
 import pandas as pd
 
 from sapnhap.extraction import extract_document
+from sapnhap.extraction_crops import PageImageCropReader
 from sapnhap.extraction_templates import TEMPLATES
+from sapnhap.ocr import OcrSettings, PageTask
 from sapnhap.page import PageResult, Word
 from sapnhap.routing import Route, Router
 from sapnhap.rules import DATE_FIELDS, validate
@@ -75,6 +77,12 @@ def page_results(ocr_pages: pd.DataFrame) -> dict[tuple[str, int], PageResult]:
             width=row.get("width"),
             height=row.get("height"),
             box_unit=row.get("box_unit") or "px",
+            languages=row.get("languages") or "",
+            dpi=None if pd.isna(row.get("dpi")) else int(row["dpi"]),
+            image_sha256=row.get("image_sha256"),
+            rotation=0 if pd.isna(row.get("rotation")) else int(row["rotation"]),
+            rotation_method=row.get("rotation_method") or "",
+            skew_degrees=0.0 if pd.isna(row.get("skew_degrees")) else float(row["skew_degrees"]),
             words=words,
         )
     return out
@@ -192,3 +200,25 @@ def _named_units(route: Route) -> list[tuple[str, str]]:
     if evidence.startswith("former commune named") and route.former_unit_code:
         return [(route.former_unit_code, "pre2025")]
     return []
+
+
+def crop_readers_for(files: pd.DataFrame, settings: OcrSettings) -> CropReaderFactory:
+    """A crop-reader factory for `extract_source_records` over a unit's archived files.
+
+    files: the `dossier_files` table (sha256, kind, archive_path); OCR'd pages are read again from
+    the archived original, rebuilt exactly as they were OCR'd (same settings, rotation and deskew);
+    text-layer pages are never re-read.
+    """
+    archived = files[files["archive_path"].notna()].drop_duplicates("sha256").set_index("sha256")
+
+    def factory(sha: str, pages: list[PageResult]) -> Callable | None:
+        if sha not in archived.index or all(p.method != "ocr" for p in pages):
+            return None
+        row = archived.loc[sha]
+        tasks = {
+            p.page_number: PageTask(sha, str(row["archive_path"]), str(row["kind"]), p.page_number - 1)
+            for p in pages
+        }
+        return PageImageCropReader(tasks, {p.page_number: p for p in pages}, settings=settings)
+
+    return factory

@@ -35,7 +35,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "documents": {"ocr_pages"},
         "unified_register": {"dossier_files", "ocr_pages", "documents"},
         "reconciliation": {"dossier_files", "unified_register"},
-        "source_records": {"ocr_pages", "documents"},
+        "source_records": {"dossier_files", "ocr_pages", "documents"},
         "validated_records": {"source_records"},
     }
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
