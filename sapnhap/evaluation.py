@@ -27,6 +27,7 @@ import pandas as pd
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import Engine, inspect, text
 
+from sapnhap.rules import DATE_FIELDS
 from sapnhap.text import nfc
 
 NOT_YET = "not yet available"
@@ -223,7 +224,7 @@ def _score_records(
         table = field_accuracy(scored[["doc_id", "doc_type", "role", "field", "value"]], predicted)
         groups = {
             "names": table[table["field"] == "full_name"],
-            "dates": table[table["field"].isin(_DATE_FIELDS)],
+            "dates": table[table["field"].isin(DATE_FIELDS)],
             "id_numbers": table[table["field"] == "personal_id"],
             "all": table,
         }
@@ -262,12 +263,6 @@ def _score_records(
             "extracted": int(len(validated)),
             **{str(k): int(v) for k, v in validated["status"].value_counts().items()},
         }
-
-
-_DATE_FIELDS = (
-    "birth_date", "registration_date", "death_time", "received_date", "appointment_date", "recruited_date",
-    "declared_at",
-)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,7 @@ from sapnhap.extraction_templates import TEMPLATES
 from sapnhap.ocr import OcrSettings, PageTask
 from sapnhap.page import PageResult, Word
 from sapnhap.routing import Route, Router
-from sapnhap.rules import DATE_FIELDS, validate
+from sapnhap.rules import DATE_FIELDS, SOURCE_RECORDS_SCHEMA, VALIDATED_RECORDS_SCHEMA, validate
 
 SOURCE_COLUMNS = [
     "record_id", "former_unit_code", "file_sha256", "first_page", "doc_type", "role", "field", "raw",
@@ -98,7 +98,8 @@ def extract_source_records(
 
     `record_id` is `<former unit>:<file SHA-256 first 16>:<first page>:<role>` (role `document` for
     the document's own fields). `crop_readers(file_sha256, pages)` may give a crop reader for a
-    document's pages (re-reading small or doubtful fields); None reads no crops.
+    document's pages (re-reading small or doubtful fields); None reads no crops. The table is checked
+    against `sapnhap.rules.SOURCE_RECORDS_SCHEMA` (pandera.errors.SchemaError if this code broke it).
     """
     pages = page_results(ocr_pages)
     rows: list[dict] = []
@@ -120,7 +121,11 @@ def extract_source_records(
                 doc_type=doc["doc_type"],
             )
             rows.append(row)
-    return pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+    # The table's contract (text codes and ID numbers, pages from 1, one row per record and field).
+    table = pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+    numbers = ["confidence", "left", "top", "width", "height"]
+    table[numbers] = table[numbers].astype(float)  # a text layer has no confidences: NaN, not None objects
+    return SOURCE_RECORDS_SCHEMA.validate(table)
 
 
 def validate_records(source: pd.DataFrame, router: Router, today: date | None = None) -> pd.DataFrame:
@@ -128,7 +133,7 @@ def validate_records(source: pd.DataFrame, router: Router, today: date | None = 
     `sapnhap.rules.validate`, route to the new unit from `Router.route`."""
     rows: list[dict] = []
     if source.empty:
-        return pd.DataFrame(rows, columns=VALIDATED_COLUMNS)
+        return VALIDATED_RECORDS_SCHEMA.validate(pd.DataFrame(rows, columns=VALIDATED_COLUMNS))
     for (sha, first), doc in source.groupby(["file_sha256", "first_page"], sort=True):
         unit = str(doc["former_unit_code"].iloc[0])
         doc_type = str(doc["doc_type"].iloc[0])
@@ -173,7 +178,7 @@ def validate_records(source: pd.DataFrame, router: Router, today: date | None = 
                     "route_evidence": route.evidence,
                 }
             )
-    return pd.DataFrame(rows, columns=VALIDATED_COLUMNS)
+    return VALIDATED_RECORDS_SCHEMA.validate(pd.DataFrame(rows, columns=VALIDATED_COLUMNS))
 
 
 def _typed(field: str, value: object) -> object:

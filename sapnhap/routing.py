@@ -34,7 +34,7 @@ import pandas as pd
 
 from sapnhap.normalise import expand_unit_abbreviations, normalise_text
 from sapnhap.text import fold_diacritics
-from sapnhap.units import mapping_table, units_table
+from sapnhap.units import mapping_table, population_target, units_table
 
 Status = Literal["routed", "review", "unresolved"]
 _COMMUNE_TYPES = ("xa", "phuong", "thi tran", "dac khu")
@@ -156,7 +156,7 @@ class Router:
                 return Route(
                     "routed", former, target, (), f"{evidence}; split, village {village!r} in the merger plan"
                 )
-        whole = _population_target(former)
+        whole = population_target(former)
         if whole is not None:
             return Route(
                 "routed",
@@ -236,26 +236,6 @@ def _post2025_index() -> dict[tuple[str, str], list[str]]:
 def _targets_by_former() -> dict[str, tuple[str, ...]]:
     table = mapping_table()
     return {code: tuple(group["new_ward_code"]) for code, group in table.groupby("old_ward_code", sort=False)}
-
-
-@functools.cache
-def _population_targets() -> dict[str, str]:
-    """Split former communes whose NSO note sends the whole population to one target (59 of 440)."""
-    table = mapping_table()
-    split = table[table["n_new_wards"].astype(int) > 1]
-    out: dict[str, str] = {}
-    for code, group in split.groupby("old_ward_code"):
-        alls = group[group["population_hint"] == "all"]
-        not_none = group[group["population_hint"] != "none"]
-        if len(alls) == 1:
-            out[code] = alls.iloc[0]["new_ward_code"]
-        elif len(not_none) == 1:
-            out[code] = not_none.iloc[0]["new_ward_code"]
-    return out
-
-
-def _population_target(former: str) -> str | None:
-    return _population_targets().get(former)
 
 
 def _find_former(parsed: ParsedAddress) -> str | None:

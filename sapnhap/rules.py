@@ -739,21 +739,24 @@ _ID_COLUMNS_CHECK = pa.Check(
 
 SOURCE_RECORDS_SCHEMA = pa.DataFrameSchema(
     {
-        "record_id": _text_column(unique=True),
+        "record_id": _text_column(),
         "doc_type": _text_column(checks=[pa.Check.isin(DOCUMENT_TYPES)]),
         "role": _text_column(checks=[pa.Check.isin((*ROLES, ""))]),
         "former_unit_code": _text_column(checks=[pa.Check.str_matches(r"^(?:\d{3}|\d{5})$")]),
         "file_sha256": _text_column(checks=[pa.Check.str_matches(r"^[0-9a-f]{64}$")]),
-        "page": pa.Column(int, checks=[pa.Check.ge(1)], coerce=False),
+        # A field whose label was not found has no page (None); pages read are counted from 1.
+        "page": pa.Column("Int64", checks=[pa.Check.ge(1)], nullable=True, coerce=True),
         "field": _text_column(checks=[pa.Check.str_length(min_value=1)]),
         "raw": _text_column(),
         "value": _text_column(nullable=True),
         "confidence": pa.Column(float, checks=[pa.Check.in_range(0.0, 100.0)], nullable=True, coerce=False),
     },
     checks=[_ID_COLUMNS_CHECK],
+    unique=["record_id", "field"],
     strict=False,
     name="source_records",
-    description="One row per field read from a page: where it came from, the text as read, the value.",
+    description="One row per field of a person record (or of the document) read from a page: where it "
+    "came from, the text as read, the value; (record_id, field) is unique.",
 )
 
 VALIDATED_RECORDS_SCHEMA = pa.DataFrameSchema(

@@ -210,3 +210,27 @@ def crosscheck_mapping(old_codes: list[str] | None = None) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+@functools.cache
+def _population_targets() -> dict[str, str]:
+    table = mapping_table()
+    split = table[table["n_new_wards"].astype(int) > 1]
+    out: dict[str, str] = {}
+    for code, group in split.groupby("old_ward_code"):
+        alls = group[group["population_hint"] == "all"]
+        peopled = group[group["population_hint"] != "none"]
+        if len(alls) == 1:
+            out[code] = str(alls.iloc[0]["new_ward_code"])
+        elif len(peopled) == 1:
+            out[code] = str(peopled.iloc[0]["new_ward_code"])
+    return out
+
+
+def population_target(old_ward_code: str) -> str | None:
+    """The one new commune (post2025) a split former commune's whole population went to, by the NSO
+    note (`population_hint`: exactly one target marked `all`, or only one target that is not `none`,
+    i.e. the others received land only); None for a commune merged whole or split without such a
+    note. 59 of the 440 split former communes have one (`sapnhap/reference/admin_units/README.md`).
+    """
+    return _population_targets().get(old_ward_code)

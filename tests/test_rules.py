@@ -374,7 +374,7 @@ def test_validate_many_keeps_every_record():
 def source_frame(**columns) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
-            "record_id": ["D1:child:full_name", "D1:child:personal_id", "D1::registration_date"],
+            "record_id": ["D1:child", "D1:child", "D1:document"],
             "doc_type": ["birth_registration"] * 3,
             "role": ["child", "child", ""],
             "former_unit_code": ["14503", "14503", "373"],
@@ -392,8 +392,14 @@ def source_frame(**columns) -> pd.DataFrame:
 
 
 def test_source_records_schema_accepts_a_good_frame():
-    SOURCE_RECORDS_SCHEMA.validate(source_frame())
-    SOURCE_RECORDS_SCHEMA.validate(source_frame().astype({"value": object, "raw": object}))
+    checked = SOURCE_RECORDS_SCHEMA.validate(source_frame())
+    assert list(checked["value"][:2]) == ["Nguyễn Văn An", "037219001234"] and checked["value"].isna().iloc[2]
+    assert list(checked["page"]) == [1, 1, 2]
+    checked = SOURCE_RECORDS_SCHEMA.validate(source_frame().astype({"value": object, "raw": object}))
+    assert checked["value"].iloc[1] == "037219001234"
+    # A field not found has no page: allowed (None), while a page 0 is not (see the next test).
+    missing = SOURCE_RECORDS_SCHEMA.validate(source_frame(page=[1, None, 2]))
+    assert missing["page"].isna().tolist() == [False, True, False]
 
 
 @pytest.mark.parametrize(
@@ -404,7 +410,7 @@ def test_source_records_schema_accepts_a_good_frame():
         ("doc_type", ["birth_registration", "will", "birth_registration"]),
         ("former_unit_code", ["14503", "1450", "373"]),
         ("confidence", [91.5, 100.5, None]),
-        ("record_id", ["a", "a", "b"]),
+        ("field", ["full_name", "full_name", "registration_date"]),  # (record_id, field) twice
         ("role", ["child", "king", ""]),
     ],
 )
@@ -451,7 +457,9 @@ def test_validated_records_schema():
 
 def test_validate_many_output_fits_the_validated_schema():
     out = validate_many([birth(), birth(personal_id="162345678")], today=TODAY)
-    VALIDATED_RECORDS_SCHEMA.validate(out.assign(record_id=["a", "b"], new_unit_code=["14488", ""]))
+    checked = VALIDATED_RECORDS_SCHEMA.validate(out.assign(record_id=["a", "b"], new_unit_code=["14488", ""]))
+    assert list(checked["status"]) == ["valid", "warning"]
+    assert checked.loc[1, "reasons"] == "legacy_id_number"
 
 
 # --- over the generator --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sapnhap.units import (
     former_unit_label,
     level_of_code,
     mapping_table,
+    population_target,
     units_table,
 )
 
@@ -93,3 +94,12 @@ def test_labels():
     assert former_unit_label("373") == "former district 373 Huyện Gia Viễn, Tỉnh Ninh Bình"
     assert former_unit_label("21058") == "former unit 21058 Xã Bình Khương, Huyện Bình Sơn"
     assert former_unit_label("99999") == "former unit 99999 (not a pre-2025 commune or district code)"
+
+
+def test_population_target_follows_the_nso_note():
+    # Phường Thụy Khuê (00112): Phường Ba Đình received land only, Phường Tây Hồ (00103) the people.
+    assert population_target("00112") == "00103"
+    assert population_target("14503") is None  # Gia Tân: split, no single population target
+    assert population_target("14479") is None  # Gia Vân: merged whole
+    split = mapping_table()[mapping_table()["n_new_wards"].astype(int) > 1]["old_ward_code"].unique()
+    assert sum(population_target(code) is not None for code in split) == 59  # as the data README says

@@ -15,10 +15,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-import pandas as pd
-
 from sapnhap.samples.model import Address
-from sapnhap.units import mapping_table, units_table
+from sapnhap.units import mapping_table, population_target, units_table
 
 # Village name parts as they appear across the Red River delta and the north-central coast.
 _VILLAGE_WORDS = (
@@ -150,7 +148,7 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
         first = group.iloc[0]
         targets = tuple(group["new_ward_code"])
         ward_like = not first["old_ward_name"].startswith("Xã ")
-        population = _population_target(group) if len(targets) > 1 else None
+        population = population_target(code) if len(targets) > 1 else None
         villages = _villages(rng, ward_like, 1 if population else len(targets))
         dealt = (population,) if population else targets
         communes[code] = FormerCommune(
@@ -182,15 +180,6 @@ def build_scenario(new_unit: str, rng: random.Random) -> Scenario:
         district_communes=communes,
         new_unit_names={code: new_names[code] for code in district_rows["new_ward_code"].unique()},
     )
-
-
-def _population_target(group: pd.DataFrame) -> str | None:
-    """The one target a split commune's NSO note sends the whole population to, if there is one."""
-    alls = group[group["population_hint"] == "all"]
-    if len(alls) == 1:
-        return str(alls.iloc[0]["new_ward_code"])
-    peopled = group[group["population_hint"] != "none"]
-    return str(peopled.iloc[0]["new_ward_code"]) if len(peopled) == 1 else None
 
 
 def _villages(rng: random.Random, ward_like: bool, minimum: int) -> list[str]:
