@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from sapnhap.text import fold_diacritics, nfc
+from sapnhap.text import fold_diacritics, match_key, nfc
 
 # --- text -------------------------------------------------------------------------------------------
 
@@ -88,9 +88,7 @@ def title_case_name(raw: str) -> str:
     return " ".join(_title_word(word) for word in normalise_text(raw).split(" ") if word)
 
 
-def _key(text: str) -> str:
-    """Matching key: diacritics folded (Đ → D), lower case, single spaces: `Đặng  Văn` → `dang van`."""
-    return " ".join(fold_diacritics(text).lower().split())
+_key = match_key  # the matching key of names and places (sapnhap.text.match_key)
 
 
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng

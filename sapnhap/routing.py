@@ -33,7 +33,7 @@ from typing import Literal
 import pandas as pd
 
 from sapnhap.normalise import expand_unit_abbreviations, normalise_text
-from sapnhap.text import fold_diacritics
+from sapnhap.text import match_key
 from sapnhap.units import mapping_table, population_target, units_table
 
 Status = Literal["routed", "review", "unresolved"]
@@ -185,7 +185,7 @@ class Router:
 
 
 def _key(text: str) -> str:
-    return " ".join(fold_diacritics(normalise_text(text)).lower().split())
+    return match_key(normalise_text(text))  # normalise_text also reads Ð as Đ
 
 
 def _bare(text: str, types: tuple[str, ...]) -> str:

@@ -41,6 +41,14 @@ def fold_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
 
 
+def match_key(text: str) -> str:
+    """The key names are matched on: NFC, diacritics folded (Đ → D), lower case, single spaces.
+
+    `Đặng  Văn` → `dang van`; `Hòa` and `Hoà` (two tone-mark placements) give the same key.
+    """
+    return " ".join(fold_diacritics(nfc(text)).lower().split())
+
+
 def cid_token_share(text: str) -> float:
     """Share (0..1) of non-space characters that belong to `(cid:NN)` tokens.
 

@@ -51,3 +51,10 @@ def test_character_error_rate_counts_characters_not_bytes():
     assert character_error_rate(unicodedata.normalize("NFD", "Hưng"), "Hưng") == 0.0
     assert character_error_rate("", "") == 0.0
     assert character_error_rate("", "x") == 1.0
+
+
+def test_match_key_folds_marks_case_and_spacing():
+    from sapnhap.text import match_key
+
+    assert match_key("Đặng  Văn") == "dang van"
+    assert match_key("Hòa") == match_key("Hoà") == match_key(unicodedata.normalize("NFD", "HÒA")) == "hoa"
