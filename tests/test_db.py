@@ -37,8 +37,19 @@ from sapnhap.db.models import Base, ProvenanceEvent, table_names
 from sapnhap.db.session import alembic_config, write_connection
 from sapnhap.page import PageResult, Word
 
-HEAD = "0002"
-TABLES = {"former_units", "files", "file_sources", "pages", "words", "documents", "provenance_events"}
+HEAD = "0003"
+TABLES = {
+    "former_units",
+    "files",
+    "file_sources",
+    "pages",
+    "words",
+    "documents",
+    "provenance_events",
+    "person_records",
+    "record_fields",
+    "quarantined_records",
+}
 SHA_A = hashlib.sha256(b"file A").hexdigest()
 SHA_B = hashlib.sha256(b"file B").hexdigest()
 SHA_Q = hashlib.sha256(b"file Q").hexdigest()

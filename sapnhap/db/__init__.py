@@ -6,18 +6,21 @@ Typical use::
     migrate(engine)                      # Alembic upgrade head
     upsert_former_units(engine, units)
     load_files(engine, files_df)         # then load_pages, load_documents, record_events
+    load_records(engine, validated, source)  # person records, their fields, the quarantine
 """
 
 from sapnhap.db.load import (
     LoadCounts,
     count_files,
     count_pages,
+    count_records,
     count_sources,
     event_key,
     first_sources,
     load_documents,
     load_files,
     load_pages,
+    load_records,
     record_events,
     summary,
     upsert_former_units,
@@ -29,7 +32,10 @@ from sapnhap.db.models import (
     FileSource,
     FormerUnit,
     Page,
+    PersonRecord,
     ProvenanceEvent,
+    QuarantinedRecord,
+    RecordField,
     Word,
 )
 from sapnhap.db.session import (
@@ -49,10 +55,14 @@ __all__ = [
     "FormerUnit",
     "LoadCounts",
     "Page",
+    "PersonRecord",
     "ProvenanceEvent",
+    "QuarantinedRecord",
+    "RecordField",
     "Word",
     "count_files",
     "count_pages",
+    "count_records",
     "count_sources",
     "current_revision",
     "default_database_url",
@@ -61,6 +71,7 @@ __all__ = [
     "load_documents",
     "load_files",
     "load_pages",
+    "load_records",
     "make_engine",
     "migrate",
     "record_events",

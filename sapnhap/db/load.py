@@ -2,8 +2,9 @@
 
 Every load is keyed by content: files by SHA-256, file sources by (unit, path, SHA-256), pages by
 (file SHA-256, page number), words by (page, word index), documents by (file SHA-256, first page),
-provenance events by the SHA-256 of their identity. Loading the same input again adds no row and
-changes nothing; the returned counts say so (`LoadCounts.total_new == 0`, nothing updated).
+provenance events by the SHA-256 of their identity, person records (loaded or quarantined) by
+record_id, record fields by (record_id, scope, field). Loading the same input again adds no row
+and changes nothing; the returned counts say so (`LoadCounts.total_new == 0`, nothing updated).
 
 Upserts are `INSERT ... ON CONFLICT` (SQLite and PostgreSQL dialect inserts, chosen by
 `engine.dialect.name`), so two runs loading the same rows at the same time do not fail on a unique
@@ -24,7 +25,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,8 +51,12 @@ from sqlalchemy.sql.dml import Insert
 
 from sapnhap.db.models import (
     BOX_UNITS,
+    FIELD_STATUSES,
     FILE_STATUSES,
     PAGE_METHODS,
+    PRE2025,
+    RECORD_STATUSES,
+    ROUTE_STATUSES,
     SUBJECT_TYPES,
     UNIT_LEVELS,
     Document,
@@ -59,11 +64,15 @@ from sapnhap.db.models import (
     FileSource,
     FormerUnit,
     Page,
+    PersonRecord,
     ProvenanceEvent,
+    QuarantinedRecord,
+    RecordField,
     Word,
     utcnow,
 )
 from sapnhap.db.session import write_connection
+from sapnhap.rules import DOCUMENT_TYPES, ROLES, STATUSES
 from sapnhap.text import nfc as nfc_text
 from sapnhap.units import find_unit, level_of_code
 
@@ -74,6 +83,9 @@ PAGES: Table = Page.__table__  # type: ignore[assignment]
 WORDS: Table = Word.__table__  # type: ignore[assignment]
 DOCUMENTS: Table = Document.__table__  # type: ignore[assignment]
 EVENTS: Table = ProvenanceEvent.__table__  # type: ignore[assignment]
+PERSON_RECORDS: Table = PersonRecord.__table__  # type: ignore[assignment]
+RECORD_FIELDS: Table = RecordField.__table__  # type: ignore[assignment]
+QUARANTINED_RECORDS: Table = QuarantinedRecord.__table__  # type: ignore[assignment]
 
 # Rows per statement; SQLAlchemy's "insertmanyvalues" further splits executemany inserts into
 # multi-row VALUES of 1000 rows, well below the bind-parameter limits (SQLite 32766, PostgreSQL 65535).
@@ -114,8 +126,10 @@ PAGE_VALUE_COLUMNS = (
 class LoadCounts:
     """Rows per table that a load inserted, updated, left unchanged or deleted.
 
-    Each field maps a table name ("files", "file_sources", "pages", "words", "documents") to a row
-    count. `deleted` only counts words of a changed page that were replaced.
+    Each field maps a table name ("files", "file_sources", "pages", "words", "documents",
+    "person_records", "record_fields", "quarantined_records") to a row count. `deleted` counts words
+    of a changed page that were replaced, and (`load_records`) records that moved between
+    `person_records` and `quarantined_records` and record fields no longer read.
     """
 
     inserted: dict[str, int] = field(default_factory=dict)
@@ -326,11 +340,19 @@ def _existing(
 
 
 def _upsert(
-    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: Sequence[str], values: Sequence[str]
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    keys: Sequence[str],
+    values: Sequence[str],
+    *,
+    touch: Sequence[str] = (),
 ) -> tuple[int, int, int]:
     """Insert `rows`, or update `values` columns of rows whose `keys` exist and differ.
 
-    `rows` must have unique keys. Returns (inserted, updated, unchanged).
+    `touch` columns (e.g. a "last written" timestamp) are set too when a row is updated, but are not
+    compared: a row that differs only in them is unchanged. `rows` must have unique keys. Returns
+    (inserted, updated, unchanged).
     """
     if not rows:
         return 0, 0, 0
@@ -339,7 +361,7 @@ def _upsert(
     stmt = _insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys),
-        set_={c: stmt.excluded[c] for c in values},
+        set_={c: stmt.excluded[c] for c in (*values, *touch)},
         where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in values]),
     ).returning(*key_cols)
     inserted = updated = 0
@@ -826,6 +848,455 @@ def record_events(engine: Engine, events: pd.DataFrame | Iterable[Mapping[str, A
     _check_lengths(EVENTS, rows)
     with write_connection(engine) as conn:
         return _insert_new(conn, EVENTS, rows, ("event_key",))
+
+
+# --------------------------------------------------------------------------- person records
+
+RECORD_VALUE_COLUMNS = (
+    "former_unit_vintage",
+    "former_unit_code",
+    "file_sha256",
+    "first_page",
+    "doc_type",
+    "role",
+    "route_status",
+    "former_commune_code",
+    "new_unit_code",
+    "route_candidates",
+    "route_evidence",
+)
+PERSON_VALUE_COLUMNS = (*RECORD_VALUE_COLUMNS, "status", "warnings")
+"""Columns of a `person_records` row compared on re-load (`loaded_at` is only set when they differ)."""
+QUARANTINE_VALUE_COLUMNS = (*RECORD_VALUE_COLUMNS, "reasons", "n_errors", "fields")
+"""Columns of a `quarantined_records` row compared on re-load (likewise `quarantined_at`)."""
+FIELD_KEY = ("record_id", "scope", "field")
+FIELD_VALUE_COLUMNS = (
+    "status",
+    "raw",
+    "value",
+    "confidence",
+    "page",
+    "left",
+    "top",
+    "width",
+    "height",
+    "box_unit",
+    "method",
+    "engine",
+    "engine_version",
+    "repaired",
+    "note",
+)
+_RECORD_ID = re.compile(r"^([0-9]{2,5}):([0-9a-f]{16}):([1-9][0-9]*):([a-z_]+)$")
+_COMMUNE_CODE = re.compile(r"^[0-9]{5}$")
+_RECORD_ID_FORMAT = "<former unit code>:<file SHA-256, first 16>:<first page>:<role>"
+
+# Messages of the record loader name the table, row, record_id and column, never the value: the
+# values are names, ID numbers and dates of birth, and exceptions end up in logs.
+
+
+def _q_text(value: Any, where: str, *, default: str | None = None, text: bool = False) -> str:
+    value = _py(value)
+    if value is None:
+        if default is None:
+            raise ValueError(f"{where}: a value is required")
+        return default
+    if not isinstance(value, str):
+        raise ValueError(
+            f"{where}: expected text (str), got {type(value).__name__}"
+            " (read IDs and codes as text: a number loses its leading zeros)"
+        )
+    return nfc_text(value) if text else unicodedata.normalize("NFC", value)
+
+
+def _q_opt_text(value: Any, where: str, *, text: bool = False) -> str | None:
+    return None if _py(value) is None else _q_text(value, where, text=text)
+
+
+def _q_choice(value: Any, where: str, allowed: Sequence[str]) -> str:
+    choice = _q_text(value, where)
+    if choice not in allowed:
+        raise ValueError(f"{where}: not one of {', '.join(repr(a) for a in allowed)}")
+    return choice
+
+
+def _q_code(value: Any, where: str, pattern: re.Pattern[str], what: str) -> str:
+    code = _q_text(value, where).strip()
+    if not pattern.match(code):
+        raise ValueError(f"{where}: not {what}")
+    return code
+
+
+def _q_opt_code(value: Any, where: str) -> str | None:
+    """A 5-digit commune code, or None for a missing or empty value."""
+    value = _py(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _q_code(value, where, _COMMUNE_CODE, "a commune code of 5 digits (as text)")
+
+
+def _q_int(value: Any, where: str, *, default: int | None = None, minimum: int | None = None) -> int:
+    value = _py(value)
+    if value is None:
+        if default is None:
+            raise ValueError(f"{where}: a value is required")
+        return default
+    if isinstance(value, float) and value.is_integer():  # ints become floats next to NaN in pandas
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{where}: expected an integer, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{where}: must be at least {minimum}")
+    return value
+
+
+def _q_opt_int(value: Any, where: str, *, minimum: int | None = None) -> int | None:
+    return None if _py(value) is None else _q_int(value, where, minimum=minimum)
+
+
+def _q_opt_float(
+    value: Any, where: str, *, low: float | None = None, high: float | None = None
+) -> float | None:
+    value = _py(value)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: expected a number, got {type(value).__name__}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"{where}: out of range {low}..{high}")
+    return float(value)
+
+
+def _q_bool(value: Any, where: str) -> bool:
+    value = _py(value)
+    if value is None:
+        return False
+    if isinstance(value, (bool, int)) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{where}: expected a boolean, got {type(value).__name__}")
+
+
+def _q_candidates(value: Any, where: str) -> str:
+    """Route candidates (a JSON list of 5-digit codes as text, or a list) as canonical JSON text."""
+    value = _py(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "[]"
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"{where}: not a JSON list") from exc
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{where}: not a list of unit codes")
+    codes = [
+        _q_code(c, f"{where}[{j}]", _COMMUNE_CODE, "a commune code of 5 digits (as text)")
+        for j, c in enumerate(value)
+    ]
+    return json.dumps(codes)
+
+
+def _check_record_lengths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    """`_check_lengths` naming the record instead of the value."""
+    limits = {c.name: c.type.length for c in table.columns if getattr(c.type, "length", None)}
+    for row in rows:
+        for name, limit in limits.items():
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                record = row.get("record_id")
+                label = f"record {record}" if name != "record_id" else "a record_id"
+                raise ValueError(f"{table.name}, {label}, {name}: {len(value)} characters, at most {limit}")
+
+
+def _record_where(table: str, i: int, record_id: Any) -> Callable[[str], str]:
+    """`where(column)` for messages: the row and, when it is well formed, the record_id."""
+    rid = record_id if isinstance(record_id, str) and _RECORD_ID.match(record_id) else None
+    prefix = f"{table} row {i}" + (f" (record {rid})" if rid else "")
+    return lambda column: f"{prefix}, {column}"
+
+
+def _validated_row(r: Mapping[str, Any], i: int) -> dict[str, Any]:
+    where = _record_where("validated", i, _py(r.get("record_id")))
+    record_id = _q_text(r.get("record_id"), where("record_id"))
+    match = _RECORD_ID.match(record_id)
+    if not match:
+        raise ValueError(f"{where('record_id')}: not of the form {_RECORD_ID_FORMAT}")
+    row: dict[str, Any] = {
+        "record_id": record_id,
+        "former_unit_vintage": _q_text(
+            r.get("former_unit_vintage"), where("former_unit_vintage"), default=PRE2025
+        ),
+        "former_unit_code": _q_code(
+            r.get("former_unit_code"),
+            where("former_unit_code"),
+            _UNIT_CODE,
+            "an official unit code of 2-5 digits",
+        ),
+        "file_sha256": _q_code(r.get("file_sha256"), where("file_sha256"), _SHA256, "a SHA-256 hex digest"),
+        "first_page": _q_int(r.get("first_page"), where("first_page"), minimum=1),
+        "doc_type": _q_choice(r.get("doc_type"), where("doc_type"), DOCUMENT_TYPES),
+        "role": _q_choice(r.get("role"), where("role"), ROLES),
+        "status": _q_choice(r.get("status"), where("status"), STATUSES),
+        "n_errors": _q_int(r.get("n_errors"), where("n_errors"), default=0, minimum=0),
+        "reasons": _q_text(r.get("reasons"), where("reasons"), default="").strip(),
+        "route_status": _q_choice(r.get("route_status"), where("route_status"), ROUTE_STATUSES),
+        "former_commune_code": _q_opt_code(r.get("former_commune_code"), where("former_commune_code")),
+        "new_unit_code": _q_opt_code(r.get("new_unit_code"), where("new_unit_code")),
+        "route_candidates": _q_candidates(r.get("candidates"), where("candidates")),
+        "route_evidence": _q_text(r.get("route_evidence"), where("route_evidence"), default="", text=True),
+    }
+    if match.groups() != (
+        row["former_unit_code"],
+        row["file_sha256"][:16],
+        str(row["first_page"]),
+        row["role"],
+    ):
+        raise ValueError(
+            f"{where('record_id')}: does not match former_unit_code, file_sha256, first_page and role"
+            f" ({_RECORD_ID_FORMAT})"
+        )
+    status = row["status"]
+    if status == "quarantined" and (row["n_errors"] < 1 or not row["reasons"]):
+        raise ValueError(f"{where('status')}: a quarantined record needs n_errors >= 1 and its reasons")
+    if status != "quarantined" and row["n_errors"]:
+        raise ValueError(f"{where('status')}: a record with errors (n_errors > 0) must be quarantined")
+    if status == "warning" and not row["reasons"]:
+        raise ValueError(f"{where('reasons')}: a warning record needs its reasons")
+    if status == "valid" and row["reasons"]:
+        raise ValueError(f"{where('reasons')}: a valid record has no reasons (status should be warning)")
+    if (row["route_status"] == "routed") != (row["new_unit_code"] is not None):
+        raise ValueError(
+            f"{where('new_unit_code')}: a routed record needs its new unit code, and only a routed one has one"
+        )
+    return row
+
+
+def _source_row(r: Mapping[str, Any], i: int) -> tuple[tuple[str, int, str], dict[str, Any]]:
+    """((file_sha256, first_page, role), field row without record_id/scope) of one source row."""
+    where = _record_where("source", i, _py(r.get("record_id")))
+    sha = _q_code(r.get("file_sha256"), where("file_sha256"), _SHA256, "a SHA-256 hex digest")
+    first = _q_int(r.get("first_page"), where("first_page"), minimum=1)
+    role = _q_choice(_py(r.get("role")) or "", where("role"), ("", *ROLES))
+    field = _q_text(r.get("field"), where("field")).strip()
+    if not field:
+        raise ValueError(f"{where('field')}: a field name is required")
+    row = {
+        "field": field,
+        "status": _q_choice(r.get("status"), where("status"), FIELD_STATUSES),
+        "raw": _q_text(r.get("raw"), where("raw"), default="", text=True),
+        "value": _q_opt_text(r.get("value"), where("value"), text=True),
+        "confidence": _q_opt_float(r.get("confidence"), where("confidence"), low=0.0, high=100.0),
+        "page": _q_opt_int(r.get("page"), where("page"), minimum=1),
+        **{c: _q_opt_float(r.get(c), where(c)) for c in ("left", "top", "width", "height")},
+        "box_unit": _q_choice(_py(r.get("box_unit")) or "px", where("box_unit"), BOX_UNITS),
+        "method": _q_text(r.get("method"), where("method"), default=""),
+        "engine": _q_text(r.get("engine"), where("engine"), default=""),
+        "engine_version": _q_text(r.get("engine_version"), where("engine_version"), default=""),
+        "repaired": _q_bool(r.get("repaired"), where("repaired")),
+        "note": _q_text(r.get("note"), where("note"), default="", text=True),
+    }
+    return (sha, first, role), row
+
+
+def _record_fields(
+    record_id: str,
+    person: Mapping[str, dict[str, Any]],
+    document: Mapping[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    return [
+        {"record_id": record_id, "scope": scope, **row}
+        for scope, fields in (("person", person), ("document", document))
+        for row in fields.values()
+    ]
+
+
+def _fields_json(record_id: str, fields: list[dict[str, Any]]) -> str:
+    out: dict[str, dict[str, Any]] = {}
+    for f in fields:
+        if f["field"] in out:
+            raise ValueError(
+                f"source, record {record_id}, field: {f['field']!r} is both a person and a document field"
+            )
+        out[f["field"]] = {k: f[k] for k in ("raw", "value", "page", "confidence", "scope")}
+    return json.dumps(out, ensure_ascii=False, sort_keys=True)
+
+
+def _delete_in(conn: Connection, table: Table, column: str, values: Sequence[Any]) -> int:
+    deleted = 0
+    for chunk in _chunks(sorted(set(values)), _IN_CHUNK):
+        deleted += conn.execute(delete(table).where(table.c[column].in_(chunk))).rowcount or 0
+    return deleted
+
+
+def load_records(
+    engine: Engine,
+    validated: pd.DataFrame | Iterable[Mapping[str, Any]],
+    source: pd.DataFrame | Iterable[Mapping[str, Any]],
+) -> LoadCounts:
+    """Load validated person records and the fields read for them; quarantined ones kept apart.
+
+    `validated`: one row per person record, columns `sapnhap.records.VALIDATED_COLUMNS`: record_id
+    (`<former unit code>:<file SHA-256 first 16>:<first page>:<role>`, checked against the other
+    columns), former_unit_code (text of 2-5 digits), file_sha256, first_page, doc_type, role, status
+    ("valid" | "warning" | "quarantined"), n_errors, n_warnings (not stored), reasons (rule codes
+    joined by ";"), route_status ("routed" | "review" | "unresolved"), former_commune_code (pre2025)
+    and new_unit_code (post2025; "" or None for none), candidates (JSON list of post2025 codes),
+    route_evidence; optionally former_unit_vintage (default "pre2025").
+    `source`: one row per field read, columns `sapnhap.records.SOURCE_COLUMNS`; the document's own
+    fields have role "". A record's fields are the source rows of its document (file_sha256,
+    first_page) with its role (scope "person") and those with role "" (scope "document").
+
+    Valid and warning records go to `person_records` (the reasons as `warnings`) with their fields in
+    `record_fields`; quarantined records go to `quarantined_records` with their reasons, n_errors
+    and fields as JSON. Keyed by record_id: loading the same input again changes nothing
+    (`total_changed == 0`); a changed record is updated (and its `loaded_at`/`quarantined_at` set);
+    a record that moved between loaded and quarantined since the last load is deleted from the
+    other table (with its fields); fields of a loaded record no longer in the input are deleted.
+    Records stored earlier but absent from the input are kept. Text is stored NFC (`sapnhap.text.nfc`
+    for names and other human-language text); ID numbers stay text with their leading zeros.
+    Counts tables "person_records", "record_fields" and "quarantined_records".
+
+    One write transaction: all or nothing. Raises ValueError, before anything is written, for an
+    invalid value (a status not allowed, a code or ID given as a number, a record_id that does not
+    match its columns, a duplicate record or field, a quarantined record without reasons, a record
+    with errors not quarantined, a routed record without a new unit code ...); LookupError when a
+    former unit or a document (file_sha256, first_page) is not in the database (load them first).
+    Messages name the row, record_id and column, never a value (values are personal data).
+    """
+    records: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(_records(validated)):
+        row = _validated_row(r, i)
+        if row["record_id"] in records:
+            raise ValueError(f"validated row {i} (record {row['record_id']}), record_id: given twice")
+        records[row["record_id"]] = row
+
+    people: dict[tuple[str, int, str], dict[str, dict[str, Any]]] = {}
+    for i, r in enumerate(_records(source)):
+        key, field_row = _source_row(r, i)
+        fields = people.setdefault(key, {})
+        if field_row["field"] in fields:
+            raise ValueError(_record_where("source", i, _py(r.get("record_id")))("field") + ": given twice")
+        fields[field_row["field"]] = field_row
+
+    now = utcnow()
+    person_rows: list[dict[str, Any]] = []
+    field_rows: list[dict[str, Any]] = []
+    quarantine_rows: list[dict[str, Any]] = []
+    for record_id, row in records.items():
+        sha, first = row["file_sha256"], row["first_page"]
+        fields = _record_fields(
+            record_id, people.get((sha, first, row["role"]), {}), people.get((sha, first, ""), {})
+        )
+        shared = {c: row[c] for c in ("record_id", *RECORD_VALUE_COLUMNS)}
+        if row["status"] == "quarantined":
+            quarantine_rows.append(
+                {
+                    **shared,
+                    "reasons": row["reasons"],
+                    "n_errors": row["n_errors"],
+                    "fields": _fields_json(record_id, fields),
+                    "quarantined_at": now,
+                }
+            )
+        else:
+            person_rows.append(
+                {**shared, "status": row["status"], "warnings": row["reasons"], "loaded_at": now}
+            )
+            field_rows.extend(fields)
+    _check_record_lengths(PERSON_RECORDS, person_rows)
+    _check_record_lengths(RECORD_FIELDS, field_rows)
+    _check_record_lengths(QUARANTINED_RECORDS, quarantine_rows)
+
+    counts = LoadCounts()
+    loaded_ids = [r["record_id"] for r in person_rows]
+    quarantined_ids = [r["record_id"] for r in quarantine_rows]
+    with write_connection(engine) as conn:
+        units = {(r["former_unit_vintage"], r["former_unit_code"]) for r in records.values()}
+        missing_units = _missing(conn, FORMER_UNITS, ("vintage", "code"), units)
+        if missing_units:
+            raise LookupError(
+                f"records of former units not in former_units (vintage, code): {sorted(missing_units)}"
+            )
+        documents = {(r["file_sha256"], r["first_page"]) for r in records.values()}
+        missing_documents = _missing(conn, DOCUMENTS, ("file_sha256", "first_page"), documents)
+        if missing_documents:
+            raise LookupError(
+                f"records of documents not in documents (file_sha256, first_page): {sorted(missing_documents)}"
+            )
+
+        # Records that moved since the last load leave the other table (a person record with its fields).
+        counts.add(
+            "deleted", "quarantined_records", _delete_in(conn, QUARANTINED_RECORDS, "record_id", loaded_ids)
+        )
+        counts.add("deleted", "record_fields", _delete_in(conn, RECORD_FIELDS, "record_id", quarantined_ids))
+        counts.add(
+            "deleted", "person_records", _delete_in(conn, PERSON_RECORDS, "record_id", quarantined_ids)
+        )
+
+        inserted, updated, unchanged = _upsert(
+            conn, PERSON_RECORDS, person_rows, ("record_id",), PERSON_VALUE_COLUMNS, touch=("loaded_at",)
+        )
+        counts.add("inserted", "person_records", inserted)
+        counts.add("updated", "person_records", updated)
+        counts.add("unchanged", "person_records", unchanged)
+
+        wanted = {tuple(f[k] for k in FIELD_KEY) for f in field_rows}
+        stale: list[tuple[Any, ...]] = []
+        key_columns = [RECORD_FIELDS.c[k] for k in FIELD_KEY]
+        for chunk in _chunks(sorted(set(loaded_ids)), _IN_CHUNK):
+            stored = conn.execute(select(*key_columns).where(RECORD_FIELDS.c.record_id.in_(chunk)))
+            stale.extend(tuple(k) for k in stored if tuple(k) not in wanted)
+        deleted = 0
+        for stale_chunk in _chunks(sorted(stale), _IN_CHUNK):
+            deleted += (
+                conn.execute(
+                    delete(RECORD_FIELDS).where(tuple_(*key_columns).in_(list(stale_chunk)))
+                ).rowcount
+                or 0
+            )
+        counts.add("deleted", "record_fields", deleted)
+        inserted, updated, unchanged = _upsert(
+            conn, RECORD_FIELDS, field_rows, FIELD_KEY, FIELD_VALUE_COLUMNS
+        )
+        counts.add("inserted", "record_fields", inserted)
+        counts.add("updated", "record_fields", updated)
+        counts.add("unchanged", "record_fields", unchanged)
+
+        inserted, updated, unchanged = _upsert(
+            conn,
+            QUARANTINED_RECORDS,
+            quarantine_rows,
+            ("record_id",),
+            QUARANTINE_VALUE_COLUMNS,
+            touch=("quarantined_at",),
+        )
+        counts.add("inserted", "quarantined_records", inserted)
+        counts.add("updated", "quarantined_records", updated)
+        counts.add("unchanged", "quarantined_records", unchanged)
+    return counts
+
+
+def count_records(engine: Engine, former_unit_code: str, vintage: str = "pre2025") -> dict[str, int]:
+    """Count one former unit's person records in the database, for reconciliation.
+
+    Returns `{"valid": n, "warning": n, "quarantined": n}`: rows of `person_records` by status and
+    rows of `quarantined_records`, of the former unit (vintage, former_unit_code); every key is
+    present (0 when none). Raises ValueError for a code that is not a string of digits.
+    """
+    code = _unit_code(former_unit_code, "former_unit_code")
+    loaded = (
+        select(PERSON_RECORDS.c.status, func.count())
+        .where(PERSON_RECORDS.c.former_unit_code == code, PERSON_RECORDS.c.former_unit_vintage == vintage)
+        .group_by(PERSON_RECORDS.c.status)
+    )
+    quarantined = select(func.count()).where(
+        QUARANTINED_RECORDS.c.former_unit_code == code, QUARANTINED_RECORDS.c.former_unit_vintage == vintage
+    )
+    with engine.connect() as conn:
+        found = {status: n for status, n in conn.execute(loaded)}
+        n_quarantined = conn.execute(quarantined).scalar_one()
+    return {**{status: found.get(status, 0) for status in RECORD_STATUSES}, "quarantined": n_quarantined}
 
 
 # --------------------------------------------------------------------------- queries

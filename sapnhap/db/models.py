@@ -45,6 +45,14 @@ BOX_UNITS = ("px", "pt")
 SUBJECT_TYPES = ("file", "page", "document")
 UNIT_LEVELS = ("commune", "district")
 PRE2025 = "pre2025"
+RECORD_STATUSES = ("valid", "warning")
+"""Statuses of the person records loaded into `person_records` (`sapnhap.rules.STATUSES` but "quarantined")."""
+ROUTE_STATUSES = ("routed", "review", "unresolved")
+"""`sapnhap.routing.Route.status`: routed to one new unit, left for review, or not resolved."""
+FIELD_SCOPES = ("person", "document")
+"""A record field is the person's own ("person") or the document's ("document", shared by its people)."""
+FIELD_STATUSES = ("found", "missing")
+"""`sapnhap.extraction.ExtractedField.status`: the field's label was found on the page, or not."""
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -316,6 +324,182 @@ class ProvenanceEvent(Base):
     run_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
+class PersonRecord(Base):
+    """One person named in one document whose record passed validation and is in the unified database.
+
+    `record_id` is `<former unit code>:<file SHA-256, first 16 hex digits>:<first page>:<role>`
+    (`sapnhap.records`). The record comes from the document (file_sha256, first_page) found in the
+    former unit (former_unit_vintage, former_unit_code) and names the person in `role` ("child",
+    "mother", "husband" ...; `sapnhap.rules.ROLES`) of a document of type `doc_type`
+    (`sapnhap.rules.DOCUMENT_TYPES`). `status` is "valid" or "warning"; `warnings` is the validator's
+    rule codes joined by ";" ("" for a valid record). A record that breaks a hard rule is in
+    `quarantined_records` instead, never here.
+
+    Routing (`sapnhap.routing`): `route_status` is "routed" (to one new unit), "review" (the former
+    commune was split and the address does not say which part: `route_candidates` lists the new
+    units it may go to) or "unresolved"; `route_evidence` says what decided. Unit codes are reused
+    across vintages with different meanings, so each column names its code list:
+    `former_commune_code` is a "pre2025" commune code (the commune the person belonged to before
+    2025-07-01; None when not resolved), `new_unit_code` and the codes of `route_candidates` (a JSON
+    list of strings) are "post2025" commune codes (None while routing needs review). `loaded_at`
+    (UTC) is when the row was last written with changed values.
+    """
+
+    __tablename__ = "person_records"
+    __table_args__ = (
+        CheckConstraint(_in("status", RECORD_STATUSES), name="status"),
+        CheckConstraint(_in("route_status", ROUTE_STATUSES), name="route_status"),
+        ForeignKeyConstraint(
+            ["former_unit_vintage", "former_unit_code"],
+            ["former_units.vintage", "former_units.code"],
+            name="fk_person_records_former_unit",
+        ),
+        ForeignKeyConstraint(
+            ["file_sha256", "first_page"],
+            ["documents.file_sha256", "documents.first_page"],
+            name="fk_person_records_document",
+        ),
+        Index("ix_person_records_former_unit", "former_unit_vintage", "former_unit_code"),
+        Index("ix_person_records_document", "file_sha256", "first_page"),
+    )
+
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    former_unit_vintage: Mapped[str] = mapped_column(String(16), default=PRE2025)
+    former_unit_code: Mapped[str] = mapped_column(String(5))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    first_page: Mapped[int] = mapped_column(Integer)
+    doc_type: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    warnings: Mapped[str] = mapped_column(Text, default="")
+    route_status: Mapped[str] = mapped_column(String(16))
+    # A "pre2025" commune code (vintage pre2025).
+    former_commune_code: Mapped[str | None] = mapped_column(String(5))
+    # A "post2025" commune code (vintage post2025); None while routing needs review.
+    new_unit_code: Mapped[str | None] = mapped_column(String(5), index=True)
+    # JSON list of "post2025" commune codes, e.g. '["10105", "10108"]'.
+    route_candidates: Mapped[str] = mapped_column(Text, default="[]")
+    route_evidence: Mapped[str] = mapped_column(Text, default="")
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    fields: Mapped[list[RecordField]] = relationship(
+        back_populates="record",
+        order_by="(RecordField.scope, RecordField.field)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    document: Mapped[Document] = relationship(viewonly=True)
+    former_unit: Mapped[FormerUnit] = relationship(viewonly=True)
+
+
+class RecordField(Base):
+    """One field read for a person record, with its lineage to the page (`sapnhap.extraction`).
+
+    `scope` is "person" (the person's own field: full_name, birth_date, personal_id ...) or
+    "document" (a field of the document the person is named in, shared by its people:
+    registration_number, registration_date, registration_place ...). `status` is "found" or
+    "missing" (the label was not found on the page: raw "" and value None, no page or box).
+    `raw` is the text as read; `value` the normalised value as text (names in title case, dates ISO
+    `YYYY-MM-DD`, ID numbers as the digits printed, leading zeros kept). `confidence` is the mean OCR
+    word confidence 0..100 (None for a text layer, which has none). `page` is the 1-based page of the
+    file; `left`/`top`/`width`/`height` the box of the value's words in `box_unit` ("px" of the OCR'd
+    image or "pt" of a text layer). `method` is "text_layer", "ocr" or "ocr_crop" (re-read from an
+    enlarged crop), `engine`/`engine_version` what read it; `repaired` says the diacritics were
+    restored from the name lexicons; `note` what went wrong or was done. Deleting the record deletes
+    its fields.
+    """
+
+    __tablename__ = "record_fields"
+    __table_args__ = (
+        CheckConstraint(_in("scope", FIELD_SCOPES), name="scope"),
+        CheckConstraint(_in("status", FIELD_STATUSES), name="status"),
+    )
+
+    # The primary key leads with record_id, so it also indexes the foreign key.
+    record_id: Mapped[str] = mapped_column(
+        String(128),
+        ForeignKey(
+            "person_records.record_id", name="fk_record_fields_record_id_person_records", ondelete="CASCADE"
+        ),
+        primary_key=True,
+    )
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    raw: Mapped[str] = mapped_column(Text, default="")
+    value: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    page: Mapped[int | None] = mapped_column(Integer)
+    left: Mapped[float | None] = mapped_column(Float)
+    top: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[float | None] = mapped_column(Float)
+    height: Mapped[float | None] = mapped_column(Float)
+    box_unit: Mapped[str] = mapped_column(String(8), default="px")
+    method: Mapped[str] = mapped_column(String(16), default="")
+    engine: Mapped[str] = mapped_column(String(64), default="")
+    engine_version: Mapped[str] = mapped_column(String(64), default="")
+    repaired: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    record: Mapped[PersonRecord] = relationship(back_populates="fields")
+
+
+class QuarantinedRecord(Base):
+    """A person record held out of `person_records` because it broke a hard rule (`sapnhap.rules`).
+
+    Kept with every reason for an archivist's review, never dropped: `reasons` are the rule codes
+    joined by ";" (never empty), `n_errors` (>= 1) the number of errors found. `record_id`, the
+    former unit, the document (file_sha256, first_page), `doc_type`, `role` and the routing columns
+    mean what they mean in `person_records` (`former_commune_code` a "pre2025" commune code,
+    `new_unit_code` and `route_candidates` "post2025" codes). `fields` is a JSON object of the
+    fields read, field name → {"raw", "value", "page", "confidence", "scope"} (scope "person" or
+    "document"), so the archivist sees what was read and where without the page. `quarantined_at`
+    (UTC) is when the row was last written with changed values.
+    """
+
+    __tablename__ = "quarantined_records"
+    __table_args__ = (
+        CheckConstraint(_in("route_status", ROUTE_STATUSES), name="route_status"),
+        CheckConstraint("reasons <> ''", name="reasons"),
+        CheckConstraint("n_errors >= 1", name="n_errors"),
+        ForeignKeyConstraint(
+            ["former_unit_vintage", "former_unit_code"],
+            ["former_units.vintage", "former_units.code"],
+            name="fk_quarantined_records_former_unit",
+        ),
+        ForeignKeyConstraint(
+            ["file_sha256", "first_page"],
+            ["documents.file_sha256", "documents.first_page"],
+            name="fk_quarantined_records_document",
+        ),
+        Index("ix_quarantined_records_former_unit", "former_unit_vintage", "former_unit_code"),
+        Index("ix_quarantined_records_document", "file_sha256", "first_page"),
+    )
+
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    former_unit_vintage: Mapped[str] = mapped_column(String(16), default=PRE2025)
+    former_unit_code: Mapped[str] = mapped_column(String(5))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    first_page: Mapped[int] = mapped_column(Integer)
+    doc_type: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    reasons: Mapped[str] = mapped_column(Text)
+    n_errors: Mapped[int] = mapped_column(Integer)
+    route_status: Mapped[str] = mapped_column(String(16))
+    # A "pre2025" commune code (vintage pre2025).
+    former_commune_code: Mapped[str | None] = mapped_column(String(5))
+    # A "post2025" commune code (vintage post2025); None while routing needs review.
+    new_unit_code: Mapped[str | None] = mapped_column(String(5))
+    # JSON list of "post2025" commune codes.
+    route_candidates: Mapped[str] = mapped_column(Text, default="[]")
+    route_evidence: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[str] = mapped_column(Text, default="{}")
+    quarantined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    document: Mapped[Document] = relationship(viewonly=True)
+    former_unit: Mapped[FormerUnit] = relationship(viewonly=True)
+
+
 def table_names() -> list[str]:
     """Return the names of the tables the models define, sorted by dependency."""
     return [t.name for t in Base.metadata.sorted_tables]
@@ -323,9 +507,13 @@ def table_names() -> list[str]:
 
 __all__ = [
     "BOX_UNITS",
+    "FIELD_SCOPES",
+    "FIELD_STATUSES",
     "FILE_STATUSES",
     "PAGE_METHODS",
     "PRE2025",
+    "RECORD_STATUSES",
+    "ROUTE_STATUSES",
     "SUBJECT_TYPES",
     "UNIT_LEVELS",
     "Base",
@@ -334,7 +522,10 @@ __all__ = [
     "FileSource",
     "FormerUnit",
     "Page",
+    "PersonRecord",
     "ProvenanceEvent",
+    "QuarantinedRecord",
+    "RecordField",
     "UTCDateTime",
     "Word",
     "table_names",
