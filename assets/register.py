@@ -1,12 +1,28 @@
-"""The unified register: files, pages, words and documents loaded into the unified database."""
+"""The unified register: files, pages, words, documents and person records loaded into the unified database."""
 
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
+from assets.metadata import markdown_table
 from assets.partitions import former_units
 from resources import UnifiedDatabase
-from sapnhap.db.load import load_documents, load_files, load_pages, upsert_former_units
-from sapnhap.units import find_unit, former_unit_label, level_of_code
+from sapnhap.db.load import (
+    count_records,
+    load_documents,
+    load_files,
+    load_pages,
+    load_records,
+    upsert_former_units,
+)
+from sapnhap.units import find_unit, former_unit_label, level_of_code, new_unit_label
 
 
 @asset(
@@ -72,3 +88,81 @@ def unified_register(
             "documents": str(docs),
         }
     )
+
+
+@asset(
+    partitions_def=former_units,
+    group_name="unified_register",
+    kinds={"sqlalchemy"},
+    owners=["team:data-engineering"],
+    deps=[AssetKey("unified_register")],
+    check_specs=[
+        AssetCheckSpec(
+            "records_reconciled",
+            asset="record_register",
+            blocking=True,
+            description="The database holds this former unit's validated records: valid + warning in "
+            "person_records, quarantined in quarantined_records, as many as validated_records.",
+        )
+    ],
+)
+def record_register(
+    context: AssetExecutionContext,
+    validated_records: pd.DataFrame,
+    source_records: pd.DataFrame,
+    database: UnifiedDatabase,
+) -> MaterializeResult:
+    """The former unit's person records in the unified database, with every field's lineage.
+
+    Valid records and records with warnings go to `person_records`, each with its fields
+    (`record_fields`: raw text, value, OCR confidence, page and box, method, engine version) and its
+    route to the new unit; records that failed a hard rule go to `quarantined_records` with every
+    reason, for an archivist, and are kept out of the unified records. Runs only when the blocking
+    `every_record_accounted` check of `validated_records` passed in the same run. Keyed by record id
+    (file, page, role): loading again changes nothing.
+    """
+    unit = context.partition_key
+    counts = load_records(database.engine, validated_records, source_records)
+    context.log.info(
+        f"loaded records of former unit {unit}: rows new / updated / deleted per table: "
+        + ", ".join(
+            f"{t} {counts.inserted.get(t, 0)} / {counts.updated.get(t, 0)} / {counts.deleted.get(t, 0)}"
+            for t in ("person_records", "record_fields", "quarantined_records")
+        )
+    )
+    stored = count_records(database.engine, unit)
+    statuses = validated_records["status"].value_counts().to_dict()
+    expected = {s: int(statuses.get(s, 0)) for s in ("valid", "warning", "quarantined")}
+    routed = validated_records[validated_records["status"] != "quarantined"]
+    metadata = {
+        "former_unit": former_unit_label(unit),
+        "database": database.display_url(),
+        "records_loaded": expected["valid"] + expected["warning"],
+        "records_quarantined": expected["quarantined"],
+        "new_rows": counts.total_new,
+        "rows_changed": counts.total_changed,
+        "by_new_unit": MetadataValue.md(
+            markdown_table(
+                ["new unit", "records"],
+                [
+                    [new_unit_label(code) if code else "review: no new unit yet", n]
+                    for code, n in routed["new_unit_code"].fillna("").value_counts().sort_index().items()
+                ],
+            )
+        ),
+        **counts.as_metadata(),
+    }
+    problems = [
+        f"{status}: {expected[status]} validated, {stored.get(status, 0)} in the database"
+        for status in expected
+        if expected[status] != stored.get(status, 0)
+    ]
+    check = AssetCheckResult(
+        check_name="records_reconciled",
+        passed=not problems,
+        metadata={
+            **{f"stored_{k}": int(v) for k, v in stored.items()},
+            "problems": MetadataValue.md("\n".join(f"- {p}" for p in problems) or "_none_"),
+        },
+    )
+    return MaterializeResult(metadata=metadata, check_results=[check])

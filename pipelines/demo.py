@@ -216,13 +216,14 @@ def _run_figures(result: ExecuteInProcessResult) -> dict:
     for node, key, name in (
         ("ocr_pages", "pages_from_cache", "cached"),
         ("unified_register", "new_rows", "new_rows"),
+        ("record_register", "new_rows", "new_rows"),  # added to the register's new rows
     ):
         try:
             mats = result.asset_materializations_for_node(node)
         except Exception:  # the step did not run
             continue
         if mats and key in mats[0].metadata:
-            figures[name] = mats[0].metadata[key].value
+            figures[name] = figures.get(name, 0) + mats[0].metadata[key].value
     return figures
 
 
@@ -248,18 +249,19 @@ def _summary(
 ) -> str:
     header = (
         f"{'former unit':<12}{'files':>6}{'archived':>9}{'dup.':>5}{'quar.':>6}{'pages':>6}{'text':>5}{'OCR':>5}"
-        f"{'conf.':>7}{'cached':>7}{'new rows':>9}  status"
+        f"{'conf.':>7}{'cached':>7}{'records':>9}{'quar.':>6}{'new rows':>9}  status"
     )
     lines = ["Summary", header, "-" * len(header)]
     quarantined: list[str] = []
     totals = [0] * 7
+    record_totals = [0, 0]  # person records validated, of which quarantined
     confs: list[float] = []
     for unit in units:
         files = _read(settings, "dossier_files", unit)
         pages = _read(settings, "ocr_pages", unit)
         status = "FAILED" if unit in failures else "ok"
         if files.empty:
-            lines.append(f"{unit:<12}{'-':>6}{'':>70}  {status if unit in failures else 'no files'}")
+            lines.append(f"{unit:<12}{'-':>6}{'':>85}  {status if unit in failures else 'no files'}")
             continue
         st = files["status"].value_counts().to_dict()
         by_method = pages["method"].value_counts().to_dict() if not pages.empty else {}
@@ -278,10 +280,15 @@ def _summary(
         totals = [a + b for a, b in zip(totals, row, strict=True)]
         mean = f"{sum(conf) / len(conf):.1f}" if conf else "-"
         figures = extras.get(unit, {})
+        records = _read(settings, "validated_records", unit)
+        held = int((records["status"] == "quarantined").sum()) if not records.empty else 0
+        record_totals[0] += len(records)
+        record_totals[1] += held
         lines.append(
             f"{unit:<12}"
             + "".join(f"{v:>{w}}" for v, w in zip(row, (6, 9, 5, 6, 6, 5, 5), strict=True))
-            + f"{mean:>7}{figures.get('cached', '-'):>7}{figures.get('new_rows', '-'):>9}  {status}"
+            + f"{mean:>7}{figures.get('cached', '-'):>7}{len(records):>9}{held:>6}"
+            + f"{figures.get('new_rows', '-'):>9}  {status}"
         )
         for r in files[files["status"] == "quarantined"].itertuples():
             quarantined.append(f"  {r.original_path}: {r.quarantine_reason} — {r.detail}")
@@ -292,7 +299,11 @@ def _summary(
     lines.append(
         f"{'total':<12}"
         + "".join(f"{v:>{w}}" for v, w in zip(totals, (6, 9, 5, 6, 6, 5, 5), strict=True))
-        + f"{mean_all:>7}{cached_all:>7}{new_all:>9}"
+        + f"{mean_all:>7}{cached_all:>7}{record_totals[0]:>9}{record_totals[1]:>6}{new_all:>9}"
+    )
+    lines.append(
+        "records: person records named in the documents (valid and with warnings are loaded); "
+        "quar.: held in quarantine for review"
     )
     lines.append("")
     lines.append("Quarantined files:" if quarantined else "Quarantined files: none")

@@ -193,6 +193,19 @@ def evaluate(truth_dir: Path, engine: Engine, warehouse_dir: Path | None = None)
     }
     if warehouse_dir is not None:
         _score_records(report, Path(warehouse_dir), documents, fields, records)
+    if report["records"] is not None and "person_records" in tables:
+        with engine.connect() as conn:
+            loaded = conn.execute(text("SELECT COUNT(*) FROM person_records")).scalar_one()
+            held = conn.execute(text("SELECT COUNT(*) FROM quarantined_records")).scalar_one()
+        r = report["records"]
+        r["loaded_in_database"], r["quarantined_in_database"] = int(loaded), int(held)
+        # No record lost: every person extracted is validated, and every validated record is in the
+        # database, loaded (valid, warning) or held in quarantine.
+        r["lost"] = (
+            (r["extracted"] - (r["valid"] + r["warning"] + r["quarantined"]))
+            + (r["valid"] + r["warning"] - r["loaded_in_database"])
+            + (r["quarantined"] - r["quarantined_in_database"])
+        )
     return report
 
 
@@ -259,9 +272,15 @@ def _score_records(
             "truth_items": int(len(records)),
             **routing,
         }
+        statuses = validated["status"].value_counts()
+        reasons = validated.loc[validated["status"] != "valid", "reasons"].fillna("").str.split(";").explode()
         report["records"] = {
-            "extracted": int(len(validated)),
-            **{str(k): int(v) for k, v in validated["status"].value_counts().items()},
+            "extracted": int(source.loc[source["role"] != "", "record_id"].nunique())
+            if not source.empty
+            else 0,
+            "validated": int(len(validated)),
+            **{s: int(statuses.get(s, 0)) for s in ("valid", "warning", "quarantined")},
+            "by_rule": {str(k): int(v) for k, v in reasons[reasons != ""].value_counts().items()},
         }
 
 
@@ -471,6 +490,18 @@ def summary_lines(report: dict) -> list[str]:
         )
     else:
         lines.append(f"Routing: {routing['status']} ({routing['reason']})")
+    records = report.get("records")
+    if records:
+        line = (
+            f"Records: {records['extracted']} extracted = {records['valid']} valid + {records['warning']} with "
+            f"warnings + {records['quarantined']} quarantined"
+        )
+        if "loaded_in_database" in records:
+            line += (
+                f"; database: {records['loaded_in_database']} loaded, {records['quarantined_in_database']} held "
+                f"in quarantine; lost {records['lost']}"
+            )
+        lines.append(line)
     lines.append(f"Linkage: {report['linkage']['status']} ({report['linkage']['reason']})")
     return lines
 
@@ -547,7 +578,22 @@ def to_markdown(report: dict) -> str:
         ]
         out.append("")
     if report.get("records"):
-        out += ["Records: " + ", ".join(f"{k} {v}" for k, v in report["records"].items()) + ".", ""]
+        by_rule = report["records"].get("by_rule") or {}
+        out += [
+            "Records: "
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report["records"].items() if k != "by_rule")
+            + ".",
+            "",
+        ]
+        if by_rule:
+            out += [
+                "Rules behind quarantines and warnings (a record may have several):",
+                "",
+                "| rule | records |",
+                "|---|---:|",
+            ]
+            out += [f"| {k} | {v} |" for k, v in by_rule.items()]
+            out.append("")
     for part in ("fields", "routing", "linkage"):
         if report[part].get("status") == "scored":
             continue

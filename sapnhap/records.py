@@ -27,6 +27,7 @@ import pandas as pd
 from sapnhap.extraction import extract_document
 from sapnhap.extraction_crops import PageImageCropReader
 from sapnhap.extraction_templates import TEMPLATES
+from sapnhap.masking import mask_date, mask_name
 from sapnhap.ocr import OcrSettings, PageTask
 from sapnhap.page import PageResult, Word
 from sapnhap.routing import Route, Router
@@ -227,3 +228,65 @@ def crop_readers_for(files: pd.DataFrame, settings: OcrSettings) -> CropReaderFa
         return PageImageCropReader(tasks, {p.page_number: p for p in pages}, settings=settings)
 
     return factory
+
+
+def accounting_problems(source: pd.DataFrame, validated: pd.DataFrame) -> list[str]:
+    """What breaks the record contract between `source_records` and `validated_records` ([] when none).
+
+    The contract (checked before anything is loaded into the unified database): every person named in
+    a document (a distinct (file, first page, role) of `source`) has exactly one validated row;
+    extracted = valid + warning + quarantined; a record that failed a hard rule (`n_errors` > 0) is
+    quarantined; a quarantined record says why; a record routed to a new unit names it. Messages name
+    record ids and counts only, never personal data.
+    """
+    problems: list[str] = []
+    people = source[source["role"] != ""][["file_sha256", "first_page", "role"]].drop_duplicates()
+    expected = {(s, int(p), r) for s, p, r in people.itertuples(index=False)}
+    got = [
+        (s, int(p), r) for s, p, r in validated[["file_sha256", "first_page", "role"]].itertuples(index=False)
+    ]
+    if len(got) != len(set(got)):
+        problems.append(f"{len(got) - len(set(got))} person records validated more than once")
+    lost, extra = expected - set(got), set(got) - expected
+    if lost:
+        problems.append(f"{len(lost)} person records extracted but not validated")
+    if extra:
+        problems.append(f"{len(extra)} validated records not in source_records")
+    counts = validated["status"].value_counts().to_dict()
+    known = sum(int(counts.get(s, 0)) for s in ("valid", "warning", "quarantined"))
+    if known != len(validated):
+        problems.append(
+            f"{len(validated) - known} records with a status other than valid, warning, quarantined"
+        )
+    failed_hard = validated[(validated["n_errors"] > 0) & (validated["status"] != "quarantined")]
+    if len(failed_hard):
+        problems.append(
+            f"{len(failed_hard)} records failed a hard rule but are not quarantined: "
+            + ", ".join(failed_hard["record_id"].head(5))
+        )
+    silent = validated[(validated["status"] == "quarantined") & (validated["reasons"].fillna("") == "")]
+    if len(silent):
+        problems.append(
+            f"{len(silent)} quarantined records without a reason: " + ", ".join(silent["record_id"].head(5))
+        )
+    unrouted = validated[
+        (validated["route_status"] == "routed") & (validated["new_unit_code"].fillna("") == "")
+    ]
+    if len(unrouted):
+        problems.append(
+            f"{len(unrouted)} records routed without a new unit: " + ", ".join(unrouted["record_id"].head(5))
+        )
+    return problems
+
+
+def masked_people(source: pd.DataFrame) -> pd.DataFrame:
+    """One row per person record of `source` with its name and date of birth masked for display
+    (`sapnhap.masking`): columns record_id, name (initials), born (year only). Index: record_id."""
+    people = source[(source["role"] != "") & source["field"].isin(["full_name", "birth_date"])]
+    wide = people.pivot_table(index="record_id", columns="field", values="value", aggfunc="first")
+    out = pd.DataFrame(
+        index=pd.Index(sorted(set(source.loc[source["role"] != "", "record_id"])), name="record_id")
+    )
+    out["name"] = [mask_name(v) for v in wide.get("full_name", pd.Series(dtype=object)).reindex(out.index)]
+    out["born"] = [mask_date(v) for v in wide.get("birth_date", pd.Series(dtype=object)).reindex(out.index)]
+    return out

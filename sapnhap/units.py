@@ -151,6 +151,16 @@ def former_unit_label(code: str) -> str:
     return f"former unit {code} {known.name}, {known.district_name}"
 
 
+def new_unit_label(code: str) -> str:
+    """How a new unit (after 1 July 2025) is named to people: "new unit 14488 Xã Gia Vân, Tỉnh Ninh Bình",
+    or the code with why it is not known. New codes reuse former ones with another meaning, so the
+    label always says "new unit"."""
+    known = find_unit(code, "post2025")
+    if known is None:
+        return f"new unit {code} (not a post-2025 commune code)"
+    return f"new unit {code} {known.name}, {known.province_name}"
+
+
 @functools.cache
 def mapping_table() -> pd.DataFrame:
     """The official former → new commune mapping (NSO conversion table), one row per (former, new) pair.

@@ -26,6 +26,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "admin_units",
         "source_records",
         "validated_records",
+        "record_register",
     }
     keys.discard("admin_units")  # reference data: not partitioned, not part of the ingest job
     parents = {k: {p.to_user_string() for p in graph.get(AssetKey(k)).parent_keys} for k in keys}
@@ -37,6 +38,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "reconciliation": {"dossier_files", "unified_register"},
         "source_records": {"dossier_files", "ocr_pages", "documents"},
         "validated_records": {"source_records"},
+        "record_register": {"validated_records", "source_records", "unified_register"},
     }
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert checks == {
@@ -45,6 +47,9 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         ("reconciliation", "balanced"),
         ("validated_records", "every_record_accounted"),
         ("validated_records", "no_quarantined_records"),
+        ("validated_records", "no_warnings"),
+        ("validated_records", "routing_decided"),
+        ("record_register", "records_reconciled"),
     }
     balanced = graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == "balanced"))
     assert balanced.blocking
@@ -52,6 +57,8 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         next(c for c in graph.asset_check_keys if c.name == "every_record_accounted")
     )
     assert accounted.blocking
+    for name in ("no_quarantined_records", "no_warnings", "routing_decided"):
+        assert not graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == name)).blocking
     for key in keys:
         node = graph.get(AssetKey(key))
         assert node.partitions_def == former_units

@@ -130,7 +130,15 @@ def test_generated_sample_through_the_job_scores_as_planned(db_url, tmp_path, tm
     assert fields["groups"]["all"]["accuracy"] >= 0.9 and fields["groups"]["id_numbers"]["accuracy"] >= 0.9
     assert routing["status"] == "scored" and routing["accuracy"] >= 0.9
     assert routing["sent_to_review"] == routing["undecidable"]
-    assert scored["records"]["extracted"] == sum(v for k, v in scored["records"].items() if k != "extracted")
+    counts = scored["records"]
+    assert (
+        counts["extracted"]
+        == counts["validated"]
+        == counts["valid"] + counts["warning"] + counts["quarantined"]
+    )
+    assert counts["loaded_in_database"] == counts["valid"] + counts["warning"] > 0
+    assert counts["quarantined_in_database"] == counts["quarantined"] and counts["lost"] == 0
+    assert any(line.startswith(f"Records: {counts['extracted']} extracted") for line in summary_lines(scored))
     # Losing a page is seen: the page is reported missing and scored as all wrong.
     with engine.begin() as conn:
         victim = conn.execute(text("SELECT id FROM pages ORDER BY id LIMIT 1")).scalar_one()

@@ -6,7 +6,13 @@ import random
 
 import pandas as pd
 
-from sapnhap.records import SOURCE_COLUMNS, VALIDATED_COLUMNS, extract_source_records, validate_records
+from sapnhap.records import (
+    SOURCE_COLUMNS,
+    VALIDATED_COLUMNS,
+    accounting_problems,
+    extract_source_records,
+    validate_records,
+)
 from sapnhap.routing import Router
 from sapnhap.samples.generator import _village_rows
 from sapnhap.samples.geography import build_scenario
@@ -64,3 +70,33 @@ def test_every_person_record_is_extracted_validated_and_routed():
                 # Only a planted variation breaks a hard rule on a perfectly read page.
                 assert record.variations, (row.record_id, row.reasons)
     assert checked == len(plan.records) and decidable > 100
+
+
+def test_accounting_problems_name_every_broken_contract():
+    scenario = build_scenario("14488", random.Random(1))
+    plan = make_plan(scenario, PlanConfig(documents=30, seed=3))
+    router = Router(pd.DataFrame(_village_rows(scenario)))
+    folder = scenario.folders[0]
+    ocr_pages, documents, _ = _unit_tables(plan, folder)
+    source = extract_source_records(ocr_pages, documents, folder)
+    validated = validate_records(source, router)
+    assert accounting_problems(source, validated) == []
+    assert accounting_problems(source, validated.iloc[2:]) == ["2 person records extracted but not validated"]
+    doubled = pd.concat([validated, validated.iloc[:1]])
+    assert accounting_problems(source, doubled) == ["1 person records validated more than once"]
+    hard = validated.copy()
+    hard.loc[hard.index[0], ["n_errors", "status"]] = [1, "valid"]
+    assert accounting_problems(source, hard)[0].startswith(
+        "1 records failed a hard rule but are not quarantined"
+    )
+    silent = validated.copy()
+    silent.loc[silent.index[0], ["status", "reasons"]] = ["quarantined", ""]
+    assert accounting_problems(source, silent) == [
+        f"1 quarantined records without a reason: {silent['record_id'].iloc[0]}"
+    ]
+    unrouted = validated.copy()
+    first_routed = unrouted.index[unrouted["route_status"] == "routed"][0]
+    unrouted.loc[first_routed, "new_unit_code"] = ""
+    assert accounting_problems(source, unrouted) == [
+        f"1 records routed without a new unit: {unrouted.loc[first_routed, 'record_id']}"
+    ]

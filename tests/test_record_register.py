@@ -1,0 +1,133 @@
+"""Records into the unified database through the job: loaded, quarantined, gated by the blocking check."""
+
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+from dagster import AssetKey, DagsterInstance
+from sqlalchemy import func, select
+
+import assets.records
+from pipelines.definitions import build_definitions
+from resources import ProjectSettings
+from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
+from sapnhap.db.session import make_engine
+from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
+
+UNIT = "14503"  # Xã Gia Tân: split between two new units, so some records need the villages to route
+
+
+@pytest.fixture(scope="module")
+def digital_sample(tmp_path_factory):
+    """A small generated batch of born-digital PDFs (text layers: no OCR, so the test is quick)."""
+    root = tmp_path_factory.mktemp("records-sample")
+    profile = {
+        **dataclasses.asdict(PROFILES["clean"]),
+        "name": "digital",
+        "format_weights": {"pdf_digital": 1.0},
+    }
+    (root / "digital.json").write_text(json.dumps(profile), encoding="utf-8")
+    config = GeneratorConfig(
+        dossiers=24,
+        seed=11,
+        profile=str(root / "digital.json"),
+        exact_duplicates=0,
+        broken_files=0,
+        workers=1,
+    )
+    generate(config, root / "sample")
+    return root / "sample"
+
+
+def _job(sample, home, db_url):
+    settings = ProjectSettings.from_env(
+        {"SAPNHAP_HOME": str(home), "SAPNHAP_INBOX": str(sample / "inbox"), "SAPNHAP_DATABASE_URL": db_url}
+    )
+    return build_definitions(settings, ocr_cache_dir=home / "ocr-cache").resolve_job_def("ingest_former_unit")
+
+
+def _checks(result) -> dict:
+    return {
+        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+
+
+def _materialized(result) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def _rows(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {
+            m.__tablename__: conn.execute(select(func.count()).select_from(m)).scalar_one()
+            for m in (PersonRecord, RecordField, QuarantinedRecord)
+        }
+
+
+def test_failed_blocking_check_stops_the_load_and_a_good_run_loads_every_record(
+    digital_sample, db_url, tmp_path, monkeypatch
+):
+    home = tmp_path / "home"
+    job = _job(digital_sample, home, db_url)
+    engine = make_engine(db_url)
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("former_units", [UNIT])
+        # A validator that loses a record (a bug): the blocking check fails and nothing is loaded.
+        real = assets.records.validate_records
+        monkeypatch.setattr(assets.records, "validate_records", lambda *a, **k: real(*a, **k).iloc[1:])
+        broken = job.execute_in_process(partition_key=UNIT, instance=instance, raise_on_error=False)
+        checks = _checks(broken)
+        assert checks["every_record_accounted"].passed is False
+        assert checks["every_record_accounted"].severity.value == "ERROR"
+        assert (
+            "1 person records extracted but not validated"
+            in checks["every_record_accounted"].metadata["problems"].value
+        )
+        assert "validated_records" in _materialized(broken)
+        assert "record_register" not in _materialized(broken)
+        assert "unified_register" in _materialized(broken)  # files and pages are loaded all the same
+        assert _rows(engine) == {"person_records": 0, "record_fields": 0, "quarantined_records": 0}
+
+        monkeypatch.setattr(assets.records, "validate_records", real)
+        good = job.execute_in_process(partition_key=UNIT, instance=instance)
+        assert good.success and "record_register" in _materialized(good)
+        checks = _checks(good)
+        assert checks["every_record_accounted"].passed and checks["records_reconciled"].passed
+        validated = good.output_for_node("validated_records")
+        statuses = validated["status"].value_counts().to_dict()
+        rows = _rows(engine)
+        assert rows["person_records"] == statuses.get("valid", 0) + statuses.get("warning", 0) > 0
+        assert rows["quarantined_records"] == statuses.get("quarantined", 0)
+        # Every loaded record's fields come with their page: none is without lineage.
+        with engine.connect() as conn:
+            found = conn.execute(
+                select(func.count()).select_from(RecordField).where(RecordField.status == "found")
+            ).scalar_one()
+            unpaged = conn.execute(
+                select(func.count())
+                .select_from(RecordField)
+                .where(RecordField.status == "found", RecordField.page.is_(None))
+            ).scalar_one()
+            ids = pd.read_sql(select(PersonRecord.record_id, PersonRecord.new_unit_code), conn)
+        assert found > rows["person_records"] and unpaged == 0
+        assert set(ids["record_id"]) == set(validated.loc[validated["status"] != "quarantined", "record_id"])
+        # The metadata an archivist reads shows names as initials, never in full.
+        quarantine_check = checks["no_quarantined_records"]
+        shown = quarantine_check.metadata["records"].value
+        source = good.output_for_node("source_records")
+        names = source.loc[(source["field"] == "full_name") & source["value"].notna(), "value"]
+        assert not any(name in shown for name in names if len(name.split()) > 1)
+
+        # Loading the same unit again changes nothing.
+        again = job.execute_in_process(partition_key=UNIT, instance=instance)
+        register = next(
+            e.materialization.metadata
+            for e in again.get_asset_materialization_events()
+            if e.asset_key == AssetKey("record_register")
+        )
+        assert register["rows_changed"].value == 0
+        assert _rows(engine) == rows
+    engine.dispose()
