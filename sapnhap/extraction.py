@@ -23,7 +23,9 @@ labels; the extractor
    image: its crop enlarged 3× and recognised as one line (`--psm 7`), through an injected
    `crop_reader(page_number, bbox) -> (text, confidence)`; the more confident reading is kept (Tesseract
    `vie` loses tone marks on small text: `Đặng` read `Đăng`). A name read with low confidence whose
-   letters are otherwise right gets its marks back from the name lexicons (`repair_name`).
+   letters are otherwise right gets its marks back from the name lexicons (`repair_name`); a name
+   typed without marks (`NGUYEN THI LAN`, `sapnhap.normalise.typed_without_marks`) is kept without
+   them, the marks OCR's language model put back (`THỊ`) dropped (note `marks_dropped`).
 
 A field whose label is not found is reported with status "missing" and no value: nothing is invented.
 Every value carries its provenance: file SHA-256, page, bounding box (in the page's `box_unit`), the
@@ -47,6 +49,7 @@ from sapnhap.normalise import (
     parse_year,
     repair_name,
     title_case_name,
+    typed_without_marks,
 )
 from sapnhap.page import PageResult, Word
 from sapnhap.text import fold_diacritics
@@ -337,7 +340,9 @@ def normalise_value(kind: ValueKind, raw: str) -> Normalised:
         parsed = parse_date(text)
         if parsed.value is None:
             return Normalised(text, note=f"date_error:{parsed.error}")
-        return Normalised(parsed.value.isoformat())
+        return Normalised(
+            parsed.value.isoformat(), note="date_separators_inferred" if parsed.separators_inferred else ""
+        )
     if kind == "year":
         if not text:
             return Normalised("")
@@ -700,7 +705,17 @@ def _field(
                 notes = [normalised.note] if normalised.note else []
                 notes.append("reread_from_crop")
     repaired = False
-    if kind == "name" and normalised.value and method in ("ocr", "ocr_crop"):
+    typed_bare = (
+        kind == "name"
+        and bool(normalised.value)
+        and method in ("ocr", "ocr_crop")
+        and typed_without_marks(normalised.value)
+    )
+    if typed_bare and normalised.value != fold_diacritics(normalised.value):
+        # Typed without marks (`NGUYEN THI LAN`): the marks OCR put back (`THỊ`) are not on the paper.
+        normalised = Normalised(fold_diacritics(normalised.value), normalised.repaired, normalised.note)
+        notes.append("marks_dropped:typed_without_marks")
+    if kind == "name" and normalised.value and method in ("ocr", "ocr_crop") and not typed_bare:
         worst = min((w.confidence for w in value.words if w.confidence is not None), default=100.0)
         if method == "ocr_crop":
             worst = confidence if confidence is not None else worst

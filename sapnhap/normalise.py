@@ -342,6 +342,42 @@ def repair_name(raw: str, sex: Sex | None = None) -> Repair:
     return Repair(value, raw, value != parts.full, candidates, ";".join(reasons))
 
 
+def _needs_marks(word: str, bucket: Collection[str] | None) -> bool:
+    """True when `word` is written without marks and its lexicon bucket (the spellings sharing its key
+    in that name part's table) has no spelling without marks: `Nguyen` as a family name, `Thi` as a
+    middle name. A word the lexicon does not know is never said to need marks."""
+    return word == fold_diacritics(word) and bool(bucket) and all(s != fold_diacritics(s) for s in bucket)
+
+
+def typed_without_marks(name: str) -> bool:
+    """Whether a name reads as typed without diacritics, even where OCR put some marks back.
+
+    Registers and foreign systems often hold names typed without marks (`NGUYEN THI LAN`); Tesseract's
+    Vietnamese model then tends to "restore" a mark on a frequent syllable (`NGUYEN THỊ LAN`). A name is
+    taken as typed without marks when at least one of its syllables is written without marks although
+    that name part is never spelt so (`_needs_marks`: `Nguyen`, `Thi`, `Tran`, `Pham` …) and at least
+    half of its syllables carry no mark. `Nguyen Thị Lan` → True; `Nguyễn Thị Lan` → False (every
+    syllable spelt right); `Nguyễn Minh Anh` → False (`Minh` and `Anh` are spellings of their own);
+    `Nguyen Thị Hương` → False (two of three syllables marked: a mark lost by OCR, for `repair_name`).
+    A blank name is False.
+    """
+    parts = split_name(name)
+    if not parts.folded:
+        return False
+    tables = name_lexicons()
+    family = (
+        {_COMPOUNDS[_key(parts.family)]: 1.0}
+        if _key(parts.family) in _COMPOUNDS
+        else tables["family"].get(_key(parts.family))
+    )
+    words = [(parts.family, family)] if parts.family else []
+    words += [(w, tables["middle"].get(_key(w))) for w in parts.middle.split()]
+    if parts.given:
+        words.append((parts.given, tables["given"].get(_key(parts.given))))
+    unmarked = [(w, bucket) for w, bucket in words if w == fold_diacritics(w)]
+    return 2 * len(unmarked) >= len(words) and any(_needs_marks(w, bucket) for w, bucket in unmarked)
+
+
 # Unit type words as the gazetteer writes them, longest first (for prefix stripping).
 UNIT_TYPES: tuple[str, ...] = ("Thành phố", "Thị trấn", "Thị xã", "Phường", "Huyện", "Quận", "Tỉnh", "Xã")
 
@@ -496,6 +532,11 @@ _MONTH_YEAR = re.compile(
     rf"|(?<![\w/.\-]){_D}{{1,2}}\s*[/.\-]\s*{_D}{{4}}(?![\w/\-]|\.\d)"
 )
 _YEAR = re.compile(rf"(?<![\w/.\-])(?P<y>{_D}{{4}})(?![\w/\-]|\.\d)")
+# Day and month run together or split by a stray colon, the year last (`13042003`, `2/42008`,
+# `22/011961`, `18-08: 1975`): separators lost by the writer or by OCR.
+_RUN_DATE = re.compile(
+    r"(?<![\w/.\-])(?P<a>\d{1,4})(?:\s*[/.\-:]\s*(?P<b>\d{1,2}))?\s*[/.\-:]?\s*(?P<y>\d{4})(?!\d)"
+)
 _TWO_DIGIT_YEAR = re.compile(r"(?:nam|sinh)\s*:?\s*(?P<y>\d{2})(?!\w)")
 YEAR_RANGE = (1800, 2100)  # years outside are taken as misreadings (error year_out_of_range)
 
@@ -510,11 +551,13 @@ class ParsedDate:
     None on success, else a reason code: `blank` (no text), `unparseable_date` (no date found),
     `incomplete_date` (month and year only), `two_digit_year` (century ambiguous: `21/09/73`),
     `impossible_date` (no such day: `31/02/1990`, month 13), `year_out_of_range` (outside `YEAR_RANGE`,
-    taken as a misreading)."""
+    taken as a misreading). `separators_inferred` is True when the day and month were told apart
+    without the separators the text lost (`_run_together`)."""
 
     value: date | None
     raw: str
     error: DateError | None = None
+    separators_inferred: bool = False
 
 
 @dataclass(frozen=True)
@@ -559,6 +602,9 @@ def parse_date(raw: str) -> ParsedDate:
     separators are allowed, and inside the numbers the OCR confusions `l`/`I`/`i`/`|` → 1 and
     `O`/`o` → 0 are read as digits (`2l/O9/1973`) when each number keeps at least one real digit.
 
+    When no date is printed with its separators, a numeric date that lost them is read if only one
+    reading is a real date (`13042003`, `2/42008`, `18-08: 1975`; `separators_inferred` is then True).
+
     Never fails silently: the raw text is always returned and a failure has an error code (see
     `ParsedDate`): `31/02/1990` → `impossible_date`; `21/09/73` → `two_digit_year` (no century rule:
     registers hold births of 1900s and 2000s alike, so `73` cannot be decided safely).
@@ -579,11 +625,44 @@ def parse_date(raw: str) -> ParsedDate:
             start = match.start() if source is folded else len(fold_diacritics(text[: match.start()]))
             found.append((start, match))
     if not found:
+        run = _run_together(raw, text)
+        if run is not None:
+            return run
         if _MONTH_YEAR.search(folded):
             return ParsedDate(None, raw, "incomplete_date")
         return ParsedDate(None, raw, "unparseable_date")
     _, match = min(found, key=lambda item: item[0])
     return _to_date(raw, match.group("d"), match.group("m"), match.group("y"))
+
+
+def _run_together(raw: str, text: str) -> ParsedDate | None:
+    """A numeric date whose separators were lost, when only one reading is a real date; else None.
+
+    The year is the last four digits. The digits before it are the day and month: split at a
+    separator left between them (`2/42008` → 2/4/2008, `22/011961` → 22/01/1961), else two and two
+    (`13042003` → 13/04/2003), one and one (`152003` → 1/5/2003), or, for three digits, the one split
+    that gives a real date (`3122003` → 31/2 impossible, 3/12 → 2003-12-03). A single digit or an
+    ambiguous split gives None (the caller reports the text as unparseable), never a guess.
+    """
+    match = _RUN_DATE.search(text)
+    if match is None:
+        return None
+    a, b, y = match.group("a"), match.group("b"), match.group("y")
+    if b is not None:
+        splits = [(a, b)] if len(a) <= 2 else []
+    elif len(a) == 4:
+        splits = [(a[:2], a[2:])]
+    elif len(a) == 2:
+        splits = [(a[0], a[1])]
+    elif len(a) == 3:
+        splits = [(a[:1], a[1:]), (a[:2], a[2:])]
+    else:
+        splits = []
+    readings = [_to_date(raw, d, m, y) for d, m in splits]
+    real = [r for r in readings if r.value is not None]
+    if len(real) != 1:
+        return None
+    return ParsedDate(real[0].value, raw, None, separators_inferred=True)
 
 
 def parse_year(raw: str) -> ParsedYear:

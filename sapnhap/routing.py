@@ -17,6 +17,8 @@ Resolution, in order (the evidence used is stated on every `Route`):
 2. A new commune named with its province (vintage `post2025`) is the target itself; the former
    commune is then told by the village list, or by the archive the record came from when that former
    commune was merged into the target.
+   A former commune whose name OCR misspelt (`Thịnh h Vượng`) is taken when it is clearly the closest
+   name among the communes of the named district (`_closest_former`), and said so in the evidence.
 3. An address without a commune falls back on the archive's former commune (a commune's own
    register), and is treated as in 1 without village evidence.
 A unit code is never compared without its vintage: former codes are looked up among pre2025 units,
@@ -27,10 +29,12 @@ and is Xã Gia Vân).
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
+from rapidfuzz import fuzz
 
 from sapnhap.normalise import expand_unit_abbreviations, normalise_text
 from sapnhap.text import match_key
@@ -79,7 +83,8 @@ def parse_address(raw: str) -> ParsedAddress:
     is the commune; parts before the commune are the village (joined by ", ").
     """
     text = expand_unit_abbreviations(normalise_text(raw or ""))
-    parts = [p.strip() for p in text.split(",") if p.strip()]
+    # OCR reads a comma as a semicolon now and then (`Thị trấn Thịnh Vượng; Huyện Gia Viễn`).
+    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
     village: list[str] = []
     commune = district = province = ""
     for index, part in enumerate(parts):
@@ -134,6 +139,13 @@ class Router:
                     new,
                     (),
                     "new commune named in the address",
+                )
+            former = _closest_former(parsed)
+            if former is not None:
+                return self._from_former(
+                    former,
+                    parsed.village,
+                    "former commune named in the address (closest spelling in its district)",
                 )
             return Route(
                 "unresolved", None, None, (), f"commune {parsed.commune!r} not found in the gazetteer"
@@ -250,6 +262,39 @@ def _find_former(parsed: ParsedAddress) -> str | None:
         if len(codes) == 1 and (parsed.district or not _find_new(parsed)):
             return codes[0]
     return None
+
+
+def _closest_former(parsed: ParsedAddress) -> str | None:
+    """The former commune of the named district and province whose name is closest to the address's
+    commune, when the address names both and one name is clearly closest (`CLOSEST_MIN` similarity,
+    `CLOSEST_MARGIN` ahead of the next): an OCR slip in the commune's name (`Thịnh h Vượng`). None
+    otherwise. Similarity: rapidfuzz `ratio` (0..100) on the folded names with their type word."""
+    if not (parsed.district and parsed.province):
+        return None
+    district = _bare(parsed.district, _DISTRICT_TYPES)
+    province = _bare(parsed.province, _PROVINCE_TYPES)
+    names = _communes_of_district().get((district, province), {})
+    if not names:
+        return None
+    key = _key(parsed.commune)
+    scored = sorted(((fuzz.ratio(key, name), code) for code, name in names.items()), reverse=True)
+    best, code = scored[0]
+    second = scored[1][0] if len(scored) > 1 else 0.0
+    return code if best >= CLOSEST_MIN and best - second >= CLOSEST_MARGIN else None
+
+
+CLOSEST_MIN = 90.0
+CLOSEST_MARGIN = 10.0
+
+
+@functools.cache
+def _communes_of_district() -> dict[tuple[str, str], dict[str, str]]:
+    """(district bare key, province bare key) → {pre2025 commune code: commune key}."""
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    for row in units_table("pre2025").itertuples(index=False):
+        group = (_bare(row.district_name, _DISTRICT_TYPES), _bare(row.province_name, _PROVINCE_TYPES))
+        out.setdefault(group, {})[row.ward_code] = _key(row.ward_name)
+    return out
 
 
 def _find_new(parsed: ParsedAddress) -> str | None:

@@ -20,6 +20,7 @@ from sapnhap.normalise import (
     repair_place,
     split_name,
     title_case_name,
+    typed_without_marks,
 )
 from sapnhap.samples.geography import build_scenario
 from sapnhap.samples.people import strip_diacritics
@@ -464,3 +465,52 @@ def test_outputs_are_nfc():
         repair_place(unicodedata.normalize(NFD, "Xã Gia Tân")).value,
     ):
         assert is_nfc(out)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13042003", date(2003, 4, 13)),  # dots lost: two and two
+        ("2/42008", date(2008, 4, 2)),  # the separator between month and year lost
+        ("22/011961", date(1961, 1, 22)),
+        ("30-071986 (đề", date(1986, 7, 30)),  # seal text read after the date
+        ("18-08: 1975.", date(1975, 8, 18)),  # a stray colon
+        ("3122003", date(2003, 12, 3)),  # 31/2 does not exist: 3/12 is the only reading
+    ],
+)
+def test_parse_date_reads_a_date_that_lost_its_separators(raw, expected):
+    parsed = parse_date(raw)
+    assert (parsed.value, parsed.error, parsed.separators_inferred) == (expected, None, True)
+    assert parse_date("21/09/1973").separators_inferred is False
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("1112000", "unparseable_date"),  # 1/11 or 11/1: ambiguous, never guessed
+        ("3/1904. / No", "incomplete_date"),  # a day alone before the year
+        ("3/9/19968", "unparseable_date"),  # five digits for a year
+        ("2504-195", "unparseable_date"),
+    ],
+)
+def test_parse_date_does_not_guess_when_separators_leave_doubt(raw, error):
+    parsed = parse_date(raw)
+    assert (parsed.value, parsed.error) == (None, error)
+
+
+@pytest.mark.parametrize(
+    ("name", "typed_bare"),
+    [
+        ("Nguyen Thị Lan", True),  # `Nguyen` is never a family name without marks: OCR added `Thị`
+        ("Trinh Thị Chi", True),  # as a family name `Trinh` is always `Trịnh`
+        ("Nguyen Van Binh", True),
+        ("Ton That Thuyet", True),  # a compound family name typed bare
+        ("Nguyễn Thị Lan", False),
+        ("Nguyễn Minh Anh", False),  # `Minh` and `Anh` are spelt so
+        ("Nguyen Thị Hương", False),  # two of three marked: a mark lost by OCR (for repair_name)
+        ("Minh Anh", False),
+        ("", False),
+    ],
+)
+def test_typed_without_marks(name, typed_bare):
+    assert typed_without_marks(name) is typed_bare

@@ -102,3 +102,19 @@ def test_generated_records_are_routed_as_their_ground_truth_says(new_unit):
                 reviewed += route.status == "review" and truth.new_unit_code in route.candidates
     assert decided > 500 and right / decided >= 0.995
     assert undecidable > 0 and reviewed == undecidable
+
+
+def test_ocr_slips_in_an_address_semicolon_and_a_stray_letter():
+    router = Router()
+    # A comma read as a semicolon still separates the parts.
+    parsed = parse_address("Thị trấn Thịnh Vượng; Huyện Gia Viễn, Tỉnh Ninh Bình")
+    assert (parsed.commune, parsed.district) == ("Thị trấn Thịnh Vượng", "Huyện Gia Viễn")
+    # A stray letter in the commune's name: the closest commune of the named district, said so.
+    route = router.route("Thôn 3, Thị trấn Thịnh h Vượng, Huyện Gia Viễn, Tỉnh Ninh Bình")
+    assert (route.status, route.former_unit_code, route.new_unit_code) == ("routed", "14464", "14464")
+    assert "closest spelling" in route.evidence
+    # Nothing close enough: unresolved, never the nearest guess.
+    far = router.route("Xã Gia Xyz, Huyện Gia Viễn, Tỉnh Ninh Bình")
+    assert (far.status, far.new_unit_code) == ("unresolved", None)
+    # Without the district there is no list to choose from: unresolved.
+    assert router.route("Thị trấn Thịnh h Vượng, Tỉnh Ninh Bình").status == "unresolved"

@@ -34,7 +34,7 @@ from sapnhap.ocr.geometry import estimate_skew, rotate_page
 from sapnhap.page import PageResult, Word
 
 # Bumped whenever the OCR steps change in a way that changes results (invalidates the cache).
-OCR_PIPELINE_VERSION = "4"
+OCR_PIPELINE_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class OcrSettings:
     min_image_dpi: image files whose effective resolution is lower are enlarged to about 300 dpi
         before OCR (Tesseract's models are trained near 300 dpi; 70-100 dpi pages lose diacritics).
     drop_red_ink: read colour pages with red seal ink in their red channel, where the seal
-        disappears (`sapnhap.ocr.colour`).
+        disappears, and clear a seal scanned in grey (`sapnhap.ocr.colour`).
     """
 
     languages: str = "vie"

@@ -39,7 +39,7 @@ from sapnhap.samples.plan import Plan, PlanConfig, make_plan
 from sapnhap.samples.templates import FieldTruth, lay_out
 from sapnhap.text import nfc
 
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 BROKEN_KINDS = ("truncated_pdf", "password_pdf", "empty", "unsupported", "tiny_image")
 _PREFIX = {
     "birth_registration": "KS",

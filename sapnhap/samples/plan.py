@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sapnhap.normalise import title_case_name
 from sapnhap.samples import people as ppl
 from sapnhap.samples.geography import Scenario
 from sapnhap.samples.model import Address
@@ -304,7 +305,9 @@ class Planner:
         if "typo" in variations:
             name = ppl.typo(name, rng)
         printed_name = name.upper() if capitals else name
-        fields: dict[str, tuple[str, str]] = {"full_name": (printed_name, name)}
+        # The value a register stores is the name in title case, word by word, whatever the slip:
+        # a transposed `gNuyễn` is stored `Gnuyễn` (`sapnhap.normalise.title_case_name`).
+        fields: dict[str, tuple[str, str]] = {"full_name": (printed_name, title_case_name(name))}
         canonical: dict[str, str] = {"full_name": canonical_name}
         if with_birth_date:
             born = person.birth_date
