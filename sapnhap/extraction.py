@@ -47,6 +47,7 @@ from sapnhap.normalise import (
     normalise_text,
     parse_date,
     parse_year,
+    repair_address_units,
     repair_name,
     title_case_name,
     typed_without_marks,
@@ -705,6 +706,14 @@ def _field(
                 notes = [normalised.note] if normalised.note else []
                 notes.append("reread_from_crop")
     repaired = False
+    if kind == "place" and normalised.value and method in ("ocr", "ocr_crop"):
+        # Unit names OCR misread (`Tỉnh Ninlí: Bình`) set to the gazetteer's spelling; text layers are
+        # taken as written.
+        place = repair_address_units(normalised.value)
+        if place.repaired:
+            normalised = Normalised(place.value, True, normalised.note)
+            repaired = True
+            notes.append(f"place_repaired:{place.reason}")
     typed_bare = (
         kind == "name"
         and bool(normalised.value)

@@ -446,6 +446,96 @@ def repair_place(raw: str, vintage: Literal["pre2025", "post2025"] = "pre2025") 
     return Repair(value, raw, repaired, {"place": options} if options else {}, code)
 
 
+# Closest-spelling repair of unit names misread by OCR (`Tỉnh Ninlí: Bình`): rapidfuzz `ratio` on the
+# folded names (0..100), among the gazetteer's units of the same type; the best must be this close and
+# this far ahead of the next distinct name.
+PLACE_CLOSEST_MIN = 85.0
+PLACE_CLOSEST_MARGIN = 8.0
+_UNIT_WORD = re.compile(r"(?<!\w)(?:Thành phố|Thị trấn|Thị xã|Phường|Huyện|Quận|Tỉnh|Xã)(?!\w)")
+
+
+@functools.cache
+def _places_by_type() -> dict[str, dict[str, str]]:
+    """Unit-type key (`tinh`, `xa` …) → {folded full name: spelling} over both vintages, for names with
+    a single spelling under their key (two spellings under one key are never chosen between)."""
+    out: dict[str, dict[str, str]] = {}
+    for vintage in ("pre2025", "post2025"):
+        full, _ = _place_index(vintage)
+        for key, spellings in full.items():
+            type_key = next((_key(t) for t in UNIT_TYPES if key.startswith(_key(t) + " ")), None)
+            if type_key is None or len(spellings) != 1:
+                continue
+            spelling = next(iter(spellings))
+            known = out.setdefault(type_key, {})
+            if known.get(key, spelling) != spelling:
+                known[key] = ""  # the vintages spell it differently: ambiguous
+            else:
+                known[key] = spelling
+    return out
+
+
+def _closest_place(unit: str) -> str | None:
+    """The gazetteer spelling of `unit` (`Tỉnh Ninlí: Bình`), exact on its folded key or clearly the
+    closest of its type; None when neither."""
+    key = _key(unit)
+    type_key = next((_key(t) for t in UNIT_TYPES if key.startswith(_key(t) + " ")), None)
+    if type_key is None:
+        return None
+    names = _places_by_type().get(type_key, {})
+    if key in names:
+        return names[key] or None
+    from rapidfuzz import fuzz, process
+
+    best = process.extract(key, list(names), scorer=fuzz.ratio, limit=2)
+    if not best or best[0][1] < PLACE_CLOSEST_MIN:
+        return None
+    if len(best) > 1 and best[0][1] - best[1][1] < PLACE_CLOSEST_MARGIN:
+        return None
+    return names[best[0][0]] or None
+
+
+def repair_address_units(raw: str) -> Repair:
+    """An address or place (`Trạm y tế Xã Gia Tân, Huyện Gia Viễn, Tỉnh Ninh Bình`) with each unit
+    name it holds set to the gazetteer's spelling when OCR misread it.
+
+    The text is split at commas; in each part, from the first unit-type word (`Xã`, `Phường`, `Thị
+    trấn`, `Huyện`, `Quận`, `Thị xã`, `Thành phố`, `Tỉnh`; abbreviations expanded to find it, and kept
+    as written in a part that needs no repair) to the part's end is
+    the unit's name; what comes before it (`Ủy ban nhân dân`, `Trạm y tế`, a village) is kept as read.
+    The name is replaced by the gazetteer spelling (both vintages) whose folded name equals it, or which
+    is clearly the closest among the units of that type (`PLACE_CLOSEST_MIN` similarity,
+    `PLACE_CLOSEST_MARGIN` ahead of the next): `Tỉnh Ninlí: Bình` → `Tỉnh Ninh Bình`, `Tỉnh Ninh-Bình`
+    → `Tỉnh Ninh Bình`. A name too far from every unit (`Tỉnh Niaft8 d*`) is kept as read. `repaired`
+    says whether anything changed, `reason` lists the repaired parts' positions (`unit:2`).
+    Which unit a commune name designates still needs its district and province (`sapnhap.routing`).
+
+    Raises:
+        TypeError: when `raw` is not a str.
+    """
+    text = normalise_text(raw)
+    if not text:
+        return Repair("", raw, False, {}, "blank")
+    parts = [p.strip() for p in text.split(",")]
+    fixed: list[str] = []
+    reasons: list[str] = []
+    for index, written in enumerate(parts):
+        # Abbreviations are expanded to find the unit; a part left alone keeps them as written.
+        part = expand_unit_abbreviations(written)
+        match = _UNIT_WORD.search(part)
+        if match is None:
+            fixed.append(written)
+            continue
+        head, unit = part[: match.start()], part[match.start() :].strip(" .;:“”\"'")
+        spelling = _closest_place(unit)
+        if spelling is None or spelling == part[match.start() :]:
+            fixed.append(written)
+            continue
+        fixed.append(head + spelling)
+        reasons.append(f"unit:{index}")
+    value = ", ".join(p for p in fixed if p)
+    return Repair(value, raw, bool(reasons), {}, ";".join(reasons))
+
+
 # --- unit abbreviations ------------------------------------------------------------------------------
 
 _ABBREVIATIONS = {

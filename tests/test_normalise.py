@@ -16,6 +16,7 @@ from sapnhap.normalise import (
     normalise_text,
     parse_date,
     parse_year,
+    repair_address_units,
     repair_name,
     repair_place,
     split_name,
@@ -514,3 +515,39 @@ def test_parse_date_does_not_guess_when_separators_leave_doubt(raw, error):
 )
 def test_typed_without_marks(name, typed_bare):
     assert typed_without_marks(name) is typed_bare
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "reason"),
+    [
+        # OCR slips in a unit's name near a seal: set to the gazetteer's spelling.
+        (
+            "Ủy ban nhân dân Xã Gia Vân, Huyện Gia Viễn, Tỉnh Ninh-Bình",
+            "Ủy ban nhân dân Xã Gia Vân, Huyện Gia Viễn, Tỉnh Ninh Bình",
+            "unit:2",
+        ),
+        (
+            "Xã Gia Tân, Huyện Gia Viễn, Tỉnh Ninñ Bình“",
+            "Xã Gia Tân, Huyện Gia Viễn, Tỉnh Ninh Bình",
+            "unit:2",
+        ),
+        ("Thôn 4, Xã Gia Tẩn, Huyện Gia Viễn", "Thôn 4, Xã Gia Tân, Huyện Gia Viễn", "unit:1"),
+        # Right already, or nothing close enough, or no unit at all: kept as written.
+        (
+            "Thôn 4, Xã Gia Tân, Huyện Gia Viễn, Tỉnh Ninh Bình",
+            "Thôn 4, Xã Gia Tân, Huyện Gia Viễn, Tỉnh Ninh Bình",
+            "",
+        ),
+        ("Trạm y tế X. Gia Tân, H. Gia Viễn", "Trạm y tế X. Gia Tân, H. Gia Viễn", ""),
+        ("Xã Gia Vân, Tỉnh Niaft8 d*", "Xã Gia Vân, Tỉnh Niaft8 d*", ""),
+        ("Tại nhà", "Tại nhà", ""),
+    ],
+)
+def test_repair_address_units_sets_misread_unit_names_to_the_gazetteer(raw, value, reason):
+    repair = repair_address_units(raw)
+    assert (repair.value, repair.reason, repair.repaired, repair.original) == (
+        value,
+        reason,
+        bool(reason),
+        raw,
+    )
