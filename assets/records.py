@@ -1,5 +1,7 @@
 """Records: the fields of every person and event named in each document, validated and routed."""
 
+import json
+
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -22,6 +24,7 @@ from sapnhap.records import (
     validate_records,
 )
 from sapnhap.routing import Router
+from sapnhap.units import former_unit_label
 
 
 @asset(
@@ -108,7 +111,12 @@ def source_records(
         ),
     ],
 )
-def validated_records(context: AssetExecutionContext, source_records: pd.DataFrame, store: DossierStore):
+def validated_records(
+    context: AssetExecutionContext,
+    source_records: pd.DataFrame,
+    dossier_files: pd.DataFrame,
+    store: DossierStore,
+):
     """One row per person named in a document: valid, valid with warnings, or quarantined with every
     reason (rules with their legal sources: personal ID structure, real dates, marriage ages, required
     fields, units existing at the document's date), and the new unit (after 1 July 2025) the record
@@ -124,7 +132,14 @@ def validated_records(context: AssetExecutionContext, source_records: pd.DataFra
     routes = table["route_status"].value_counts().to_dict()
     context.log.info(f"former unit {unit}: records {statuses}; routing {routes}")
     people = masked_people(source_records)
-    shown = table.join(people, on="record_id")
+    paths = dossier_files.drop_duplicates("sha256").set_index("sha256")["original_path"]
+    shown = table.join(people, on="record_id").assign(
+        file=lambda t: [
+            f"{paths.get(sha, sha[:16])} p. {page}"
+            for sha, page in zip(t["file_sha256"], t["first_page"], strict=True)
+        ],
+        detail=lambda t: [_finding_text(f) for f in t["findings"]],
+    )
     quarantined = shown[shown["status"] == "quarantined"]
     warned = shown[shown["status"] == "warning"]
     review = shown[shown["route_status"] != "routed"]
@@ -157,6 +172,7 @@ def validated_records(context: AssetExecutionContext, source_records: pd.DataFra
         check_name="every_record_accounted",
         passed=not problems,
         metadata={
+            "former_unit": former_unit_label(unit),
             "person_records_extracted": len(people),
             "valid": int(statuses.get("valid", 0)),
             "warning": int(statuses.get("warning", 0)),
@@ -164,13 +180,15 @@ def validated_records(context: AssetExecutionContext, source_records: pd.DataFra
             "problems": MetadataValue.md("\n".join(f"- {p}" for p in problems) or "_none_"),
         },
     )
-    columns = ["record_id", "name", "born", "doc_type", "role", "reasons"]
-    headers = ["record", "name", "born", "document type", "role", "reasons"]
+    columns = ["file", "role", "name", "born", "doc_type", "detail", "record_id"]
+    headers = ["file and page", "role", "name", "born", "document type", "findings (field: rule)", "record"]
+    where = {"former_unit": former_unit_label(unit)}
     yield AssetCheckResult(
         check_name="no_quarantined_records",
         passed=quarantined.empty,
         severity=AssetCheckSeverity.WARN,
         metadata={
+            **where,
             "quarantined": len(quarantined),
             "by_reason": MetadataValue.md(_reason_counts(quarantined)),
             "records": MetadataValue.md(markdown_table(headers, quarantined[columns].values.tolist())),
@@ -181,6 +199,7 @@ def validated_records(context: AssetExecutionContext, source_records: pd.DataFra
         passed=warned.empty,
         severity=AssetCheckSeverity.WARN,
         metadata={
+            **where,
             "warning": len(warned),
             "by_reason": MetadataValue.md(_reason_counts(warned)),
             "records": MetadataValue.md(markdown_table(headers, warned[columns].values.tolist())),
@@ -191,10 +210,24 @@ def validated_records(context: AssetExecutionContext, source_records: pd.DataFra
         passed=review.empty,
         severity=AssetCheckSeverity.WARN,
         metadata={
+            **where,
+            "routing_review": MetadataValue.md(
+                markdown_table(
+                    ["file and page", "role", "name", "route", "candidates", "evidence"],
+                    review[
+                        ["file", "role", "name", "route_status", "candidates", "route_evidence"]
+                    ].values.tolist(),
+                )
+            ),
             "review": int((table["route_status"] == "review").sum()),
             "unresolved": int((table["route_status"] == "unresolved").sum()),
         },
     )
+
+
+def _finding_text(findings: str) -> str:
+    """`field: rule` for each finding of a record (the JSON of `validated_records.findings`)."""
+    return "; ".join(f"{f['field'] or '-'}: {f['rule']}" for f in json.loads(findings or "[]"))
 
 
 def _reason_counts(table: pd.DataFrame) -> str:

@@ -15,11 +15,11 @@ from assets.metadata import markdown_table
 from assets.partitions import former_units
 from resources import UnifiedDatabase
 from sapnhap.db.load import (
-    count_records,
     load_documents,
     load_files,
     load_pages,
     load_records,
+    stored_records,
     upsert_former_units,
 )
 from sapnhap.units import find_unit, former_unit_label, level_of_code, new_unit_label
@@ -101,8 +101,9 @@ def unified_register(
             "records_reconciled",
             asset="record_register",
             blocking=True,
-            description="The database holds this former unit's validated records: valid + warning in "
-            "person_records, quarantined in quarantined_records, as many as validated_records.",
+            description="Every record of validated_records is in the database with its status: valid + "
+            "warning in person_records, quarantined in quarantined_records. Records of files since removed "
+            "or replaced stay as history and are counted apart.",
         )
     ],
 )
@@ -130,7 +131,7 @@ def record_register(
             for t in ("person_records", "record_fields", "quarantined_records")
         )
     )
-    stored = count_records(database.engine, unit)
+    stored = stored_records(database.engine, unit)
     statuses = validated_records["status"].value_counts().to_dict()
     expected = {s: int(statuses.get(s, 0)) for s in ("valid", "warning", "quarantined")}
     routed = validated_records[validated_records["status"] != "quarantined"]
@@ -152,16 +153,27 @@ def record_register(
         ),
         **counts.as_metadata(),
     }
+    wanted = dict(zip(validated_records["record_id"], validated_records["status"], strict=True))
+    missing = [r for r, status in wanted.items() if r not in stored]
+    wrong = [r for r, status in wanted.items() if r in stored and stored[r] != status]
+    # Records of files since removed, replaced or read differently stay as history, counted apart.
+    history = [r for r in stored if r not in wanted]
     problems = [
-        f"{status}: {expected[status]} validated, {stored.get(status, 0)} in the database"
-        for status in expected
-        if expected[status] != stored.get(status, 0)
+        *(
+            [f"{len(missing)} validated records not in the database: {', '.join(missing[:5])}"]
+            if missing
+            else []
+        ),
+        *([f"{len(wrong)} records stored with another status: {', '.join(wrong[:5])}"] if wrong else []),
     ]
     check = AssetCheckResult(
         check_name="records_reconciled",
         passed=not problems,
         metadata={
-            **{f"stored_{k}": int(v) for k, v in stored.items()},
+            "former_unit": former_unit_label(unit),
+            "validated": len(wanted),
+            "in_database": len(wanted) - len(missing),
+            "earlier_records_kept_as_history": len(history),
             "problems": MetadataValue.md("\n".join(f"- {p}" for p in problems) or "_none_"),
         },
     )

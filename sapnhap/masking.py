@@ -14,7 +14,8 @@ birth and ID number are basic personal data) and the data-minimisation principle
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from sapnhap.text import nfc
 
 NAME_FIELDS = frozenset({"full_name", "father_name", "mother_name", "name"})
 ID_FIELDS = frozenset({"personal_id", "legacy_id"})
@@ -28,7 +29,7 @@ def mask_name(name: str | None) -> str:
     """
     if not isinstance(name, str) or not name.strip():
         return ""  # None, NaN from a DataFrame, or blank
-    words = unicodedata.normalize("NFC", str(name)).split()
+    words = nfc(name).split()  # NFC, and the look-alike `Ð` read as `Đ`
     return " ".join(f"{w[0].upper()}." for w in words if w)
 
 
@@ -48,19 +49,20 @@ def mask_id(number: str | None) -> str:
 
 
 _ISO = re.compile(r"^(\d{4})-\d{2}-\d{2}$")
-_YEAR = re.compile(r"(\d{4})")
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")  # a year standing on its own, 1800-2099
 
 
 def mask_date(value: str | None) -> str:
     """A date of birth reduced to its year: `"1985-04-12"` → `"1985-**-**"`; a value that is not an ISO
-    date shows only a four-digit year found in it (`"12/4/1985"` → `"1985"`), else `"***"`."""
+    date shows only a year standing on its own in it (`"12/4/1985"` → `"1985"`), else `"***"`
+    (`"1112000"`: its digits are not shown)."""
     if not isinstance(value, str) or not value.strip():
         return ""
     text = value.strip()
     if _ISO.match(text):
         return f"{text[:4]}-**-**"
     year = _YEAR.search(text)
-    return year.group(1) if year else "***"
+    return year.group(1) if year else "***"  # digits that are not a year on their own (`1112000`): none
 
 
 def mask_value(field: str, value: str | None) -> str:

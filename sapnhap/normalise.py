@@ -567,9 +567,22 @@ def _opens_name(text: str, position: int) -> bool:
     return position < len(text) and (text[position].isupper() or text[position].isdigit())
 
 
+@functools.cache
+def _province_keys() -> frozenset[str]:
+    """Folded province names without their type word, of both vintages (`ninh binh`, `ha noi`)."""
+    from sapnhap.units import units_table
+
+    return frozenset(
+        _key(_bare(nfc(name)))
+        for vintage in ("pre2025", "post2025")
+        for name in units_table(vintage)["province_name"]
+    )
+
+
 def expand_unit_abbreviations(raw: str) -> str:
     """Write unit-type prefixes out in full, after `normalise_text`: `P.` Phường, `Q.` Quận,
-    `TP.`/`Tp.` Thành phố, `TX.` Thị xã, `TT.` Thị trấn, `X.` Xã, `H.` Huyện, `T.` Tỉnh:
+    `TP.`/`Tp.` Thành phố, `TX.` Thị xã, `TT.` Thị trấn, `X.` Xã, `H.` Huyện, `T.` Tỉnh (only before a
+    province's name: `Đường T. Hưng Đạo` keeps its initial):
     `X. Gia Tân, H.Gia Viễn, T. Ninh Bình` → `Xã Gia Tân, Huyện Gia Viễn, Tỉnh Ninh Bình`;
     `P.5, Q.10, TP HCM` → `Phường 5, Quận 10, Thành phố HCM`.
 
@@ -591,7 +604,13 @@ def expand_unit_abbreviations(raw: str) -> str:
     def abbreviation(match: re.Match[str]) -> str:
         if not _opens_name(match.string, match.end()):
             return match.group(0)
-        return _ABBREVIATIONS[(match.group("abbr") or match.group("bare")).upper()] + " "
+        abbr = (match.group("abbr") or match.group("bare")).upper()
+        if abbr == "T":
+            # `T.` is also an initial (`Đường T. Hưng Đạo`): Tỉnh only before a province's name.
+            name = re.split(r"[,;(]", match.string[match.end() :], maxsplit=1)[0]
+            if _key(name.strip(" .")) not in _province_keys():
+                return match.group(0)
+        return _ABBREVIATIONS[abbr] + " "
 
     def unaccented(match: re.Match[str]) -> str:
         word = match.group("word")
@@ -610,7 +629,7 @@ def expand_unit_abbreviations(raw: str) -> str:
 _OCR_DIGITS = str.maketrans({"l": "1", "I": "1", "|": "1", "i": "1", "O": "0", "o": "0"})
 _D = r"[0-9OolIi|]"
 _NUMERIC_DATE = re.compile(
-    rf"(?<![\w/.\-])(?P<d>{_D}{{1,2}})\s*[/.\-]\s*(?P<m>{_D}{{1,2}})\s*[/.\-]\s*(?P<y>{_D}{{2,4}})(?![\w/\-]|\.\d)"
+    rf"(?<![\d/.\-])(?P<d>{_D}{{1,2}})\s*[/.\-]\s*(?P<m>{_D}{{1,2}})\s*[/.\-]\s*(?P<y>{_D}{{2,4}})(?![\w/\-]|\.\d)"
 )
 _ISO_DATE = re.compile(r"(?<![\w/.\-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\w/\-]|\.\d)")
 # On the folded, lower-cased text: ngày 21 tháng 9 năm 1973 (ngày optional; commas allowed).
@@ -625,7 +644,7 @@ _YEAR = re.compile(rf"(?<![\w/.\-])(?P<y>{_D}{{4}})(?![\w/\-]|\.\d)")
 # Day and month run together or split by a stray colon, the year last (`13042003`, `2/42008`,
 # `22/011961`, `18-08: 1975`): separators lost by the writer or by OCR.
 _RUN_DATE = re.compile(
-    r"(?<![\w/.\-])(?P<a>\d{1,4})(?:\s*[/.\-:]\s*(?P<b>\d{1,2}))?\s*[/.\-:]?\s*(?P<y>\d{4})(?!\d)"
+    r"(?<![\w/.\-])(?P<a>\d{1,4})(?:\s*[/.\-:]\s*(?P<b>\d{1,2}))?(?P<sep>\s*[/.\-:]?\s*)(?P<y>\d{4})(?![\w/\-])"
 )
 _TWO_DIGIT_YEAR = re.compile(r"(?:nam|sinh)\s*:?\s*(?P<y>\d{2})(?!\w)")
 YEAR_RANGE = (1800, 2100)  # years outside are taken as misreadings (error year_out_of_range)
@@ -687,7 +706,8 @@ def _to_date(raw: str, d: str, m: str, y: str) -> ParsedDate:
 def parse_date(raw: str) -> ParsedDate:
     """Read a date as Vietnamese registers print it, day first: `21/9/1973`, `21/09/1973`,
     `21-09-1973`, `21.09.1973`, `ngày 21 tháng 9 năm 1973` (with or without diacritics, `ngày`
-    optional), and ISO `1973-09-21`. Words around are ignored and the first date in the text is taken
+    optional), and ISO `1973-09-21`. Words around are ignored, also a label OCR glued to the date
+    (`Ngày12/03/1990`), and the first date in the text is taken
     (`09 giờ 15 phút, ngày 12/06/2025` → 2025-06-12; `Sinh ngày: 21/09/1973`). Spaces around the
     separators are allowed, and inside the numbers the OCR confusions `l`/`I`/`i`/`|` → 1 and
     `O`/`o` → 0 are read as digits (`2l/O9/1973`) when each number keeps at least one real digit.
@@ -731,13 +751,17 @@ def _run_together(raw: str, text: str) -> ParsedDate | None:
     The year is the last four digits. The digits before it are the day and month: split at a
     separator left between them (`2/42008` → 2/4/2008, `22/011961` → 22/01/1961), else two and two
     (`13042003` → 13/04/2003), one and one (`152003` → 1/5/2003), or, for three digits, the one split
-    that gives a real date (`3122003` → 31/2 impossible, 3/12 → 2003-12-03). A single digit or an
-    ambiguous split gives None (the caller reports the text as unparseable), never a guess.
+    that gives a real date (`3122003` → 31/2 impossible, 3/12 → 2003-12-03). A single digit, an
+    ambiguous split, or digits set apart from the year by a separator or a space (`12/2000` is a month
+    and a year, `1203 2003` unclear) give None (the caller reports the text), never a guess; when
+    every split names a day that does not exist the date is `impossible_date`.
     """
     match = _RUN_DATE.search(text)
     if match is None:
         return None
     a, b, y = match.group("a"), match.group("b"), match.group("y")
+    if b is None and match.group("sep"):
+        return None  # `12/2000`, `1203 2003`: a month and year, or a split that is not a lost separator
     if b is not None:
         splits = [(a, b)] if len(a) <= 2 else []
     elif len(a) == 4:
@@ -750,6 +774,8 @@ def _run_together(raw: str, text: str) -> ParsedDate | None:
         splits = []
     readings = [_to_date(raw, d, m, y) for d, m in splits]
     real = [r for r in readings if r.value is not None]
+    if not real and readings and all(r.error == "impossible_date" for r in readings):
+        return ParsedDate(None, raw, "impossible_date")  # `29022001` as `29/02/2001`
     if len(real) != 1:
         return None
     return ParsedDate(real[0].value, raw, None, separators_inferred=True)
@@ -773,6 +799,11 @@ def parse_year(raw: str) -> ParsedYear:
         return ParsedYear(parsed.value.year, raw, None)
     if parsed.error in ("two_digit_year", "impossible_date", "year_out_of_range"):
         return ParsedYear(None, raw, parsed.error)  # a full date is there but wrong: no guessing
+    month_year = re.search(r"(?<![\d/.\-])\d{1,2}\s*[/.\-]\s*(?P<y>\d{4})(?![\w/\-])", text)
+    if month_year and parsed.error == "incomplete_date":
+        year = int(month_year.group("y"))  # `06/2000`: the year of a month and year
+        if YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            return ParsedYear(year, raw, None)
     for match in _YEAR.finditer(fold_diacritics(text).lower()):
         year = _digits(match.group("y"))
         if year is None:

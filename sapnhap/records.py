@@ -8,7 +8,8 @@ Dagster-free glue between the stages' own modules, used by the `source_records` 
   raw text, normalised value, confidence and provenance (file hash, page, box, OCR method and engine
   version) — `sapnhap.extraction`.
 - `validate_records(source_records, router)`: one row per person named in a document, with its status
-  (valid, warning, quarantined with every reason — `sapnhap.rules`) and its route to the new unit
+  (valid, warning, quarantined with every reason — `sapnhap.rules`; `reasons` the rule codes,
+  `findings` every finding as JSON: rule, severity, field, message, legal source) and its route to the new unit
   (`sapnhap.routing`: from the person's residence; a child in a birth extract by the mother's, else
   the father's; without any address by the archive's own commune). No record is ever dropped:
   extracted = valid + warning + quarantined.
@@ -18,6 +19,7 @@ Tables are pandas DataFrames whose codes and ID numbers are strings.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import date
@@ -41,7 +43,7 @@ SOURCE_COLUMNS = [
 VALIDATED_COLUMNS = [
     "record_id", "former_unit_code", "file_sha256", "first_page", "doc_type", "role", "status",
     "n_errors", "n_warnings", "reasons", "route_status", "former_commune_code", "new_unit_code",
-    "candidates", "route_evidence",
+    "candidates", "route_evidence", "findings",
 ]  # fmt: skip
 CropReaderFactory = Callable[[str, list[PageResult]], Callable | None]
 
@@ -177,6 +179,10 @@ def validate_records(source: pd.DataFrame, router: Router, today: date | None = 
                     "new_unit_code": route.new_unit_code or "",
                     "candidates": json.dumps(list(route.candidates)),
                     "route_evidence": route.evidence,
+                    # Every finding with its field, message (never personal data) and legal source.
+                    "findings": json.dumps(
+                        [dataclasses.asdict(f) for f in outcome.findings], ensure_ascii=False
+                    ),
                 }
             )
     return VALIDATED_RECORDS_SCHEMA.validate(pd.DataFrame(rows, columns=VALIDATED_COLUMNS))

@@ -19,8 +19,11 @@ Resolution, in order (the evidence used is stated on every `Route`):
    commune was merged into the target.
    A former commune whose name OCR misspelt (`Thịnh h Vượng`) is taken when it is clearly the closest
    name among the communes of the named district (`_closest_former`), and said so in the evidence.
-3. An address without a commune falls back on the archive's former commune (a commune's own
-   register), and is treated as in 1 without village evidence.
+3. A commune named alone (`Xã Gia Tân`) is looked up among the former communes of the archive's
+   district. An address without any unit, empty or naming a village only (`Thôn 4`), falls back on
+   the archive's former commune (a commune's own register) and is treated as in 1; any other address
+   without a commune (a district or province only, text that is no village) is never given the
+   archive's commune: it goes to review with the archive's candidates, or stays unresolved.
 A unit code is never compared without its vintage: former codes are looked up among pre2025 units,
 new codes among post2025 units, even where the same digits exist in both (14488 was Xã Gia Lập
 and is Xã Gia Vân).
@@ -38,7 +41,7 @@ from rapidfuzz import fuzz
 
 from sapnhap.normalise import expand_unit_abbreviations, normalise_text
 from sapnhap.text import match_key
-from sapnhap.units import mapping_table, population_target, units_table
+from sapnhap.units import find_unit, mapping_table, population_target, units_table
 
 Status = Literal["routed", "review", "unresolved"]
 _COMMUNE_TYPES = ("xa", "phuong", "thi tran", "dac khu")
@@ -84,7 +87,7 @@ def parse_address(raw: str) -> ParsedAddress:
     """
     text = expand_unit_abbreviations(normalise_text(raw or ""))
     # OCR reads a comma as a semicolon now and then (`Thị trấn Thịnh Vượng; Huyện Gia Viễn`).
-    parts = [p.strip() for p in re.split(r"[,;]", text) if p.strip()]
+    parts = [p.strip() for p in re.split(r"[,;]|\s+-\s+", text) if p.strip()]
     village: list[str] = []
     commune = district = province = ""
     for index, part in enumerate(parts):
@@ -147,15 +150,37 @@ class Router:
                     parsed.village,
                     "former commune named in the address (closest spelling in its district)",
                 )
+            former = _named_in_archive_district(parsed, archive_unit)
+            if former is not None:
+                return self._from_former(
+                    former, parsed.village, "former commune named alone, of the archive's district"
+                )
             return Route(
                 "unresolved", None, None, (), f"commune {parsed.commune!r} not found in the gazetteer"
             )
-        if archive_unit and archive_unit in _targets_by_former():
+        commune_archive = bool(archive_unit) and archive_unit in _targets_by_former()
+        no_unit = not (parsed.district or parsed.province)
+        if commune_archive and no_unit and _village_level(parsed.village):
+            # A commune's own register: a village, or no address at all, is the archive's commune.
             return self._from_former(
                 archive_unit, parsed.village, "no commune in the address: the archive's commune"
             )
+        if commune_archive and no_unit:
+            return Route(
+                "review",
+                archive_unit,
+                None,
+                _targets_by_former()[archive_unit],
+                "the address names no unit and reads as no village: check it against the archive's commune",
+            )
         return Route(
-            "unresolved", None, None, (), "the address names no commune and the archive is not a commune's"
+            "unresolved",
+            None,
+            None,
+            (),
+            "the address names no commune"
+            + ("" if no_unit else " but a district or province elsewhere or unread")
+            + ("" if commune_archive else ", and the archive is not a commune's"),
         )
 
     def _from_former(self, former: str, village: str, evidence: str) -> Route:
@@ -262,6 +287,38 @@ def _find_former(parsed: ParsedAddress) -> str | None:
         if len(codes) == 1 and (parsed.district or not _find_new(parsed)):
             return codes[0]
     return None
+
+
+# Words that open a place below the commune (village, hamlet, residential group, street, house number).
+_VILLAGE_WORDS = (
+    "thon", "xom", "ap", "ban", "buon", "lang", "to", "khu", "khoi", "doi", "so", "duong", "pho", "ngo",
+    "hem", "kiet", "tdp", "cum", "khom", "soc", "phum",
+)  # fmt: skip
+
+
+def _village_level(village: str) -> bool:
+    """True for an empty village part, or one whose every piece opens with a village-level word
+    (`Thôn 4`, `Xóm Đông, Số 5 đường Lê Lợi`): an address a commune's own register may give."""
+    pieces = [p for p in village.split(",") if p.strip()]
+    return all(_key(p).split(" ", 1)[0] in _VILLAGE_WORDS for p in pieces)
+
+
+def _named_in_archive_district(parsed: ParsedAddress, archive_unit: str | None) -> str | None:
+    """A commune named without district or province (`Xã Gia Tân`), found among the former communes of
+    the archive's district (the archive's own commune's district, or the former district whose archive
+    it is) when exactly one has that name; None otherwise."""
+    if parsed.district or parsed.province or not archive_unit:
+        return None
+    unit = find_unit(archive_unit, "pre2025")
+    if unit is None:
+        return None
+    district = unit.name if unit.level == "district" else unit.district_name
+    if not district:
+        return None
+    group = (_bare(district, _DISTRICT_TYPES), _bare(unit.province_name, _PROVINCE_TYPES))
+    key = _key(parsed.commune)
+    codes = [code for code, name in _communes_of_district().get(group, {}).items() if name == key]
+    return codes[0] if len(codes) == 1 else None
 
 
 def _closest_former(parsed: ParsedAddress) -> str | None:

@@ -37,7 +37,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "unified_register": {"dossier_files", "ocr_pages", "documents"},
         "reconciliation": {"dossier_files", "unified_register"},
         "source_records": {"dossier_files", "ocr_pages", "documents"},
-        "validated_records": {"source_records"},
+        "validated_records": {"source_records", "dossier_files"},
         "record_register": {"validated_records", "source_records", "unified_register"},
     }
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}

@@ -51,3 +51,8 @@ def test_masked_people_one_row_per_person_record():
         "u:a:1:child": {"name": "N. V. H.", "born": "1985-**-**"},
         "u:a:1:mother": {"name": "", "born": ""},
     }
+
+
+def test_masked_dates_never_show_day_or_month_digits():
+    assert mask_date("1112000") == mask_date("29022001") == "***"
+    assert mask_name("ÐẶNG VĂN AN") == "Đ. V. A."  # the look-alike U+00D0 read as Đ

@@ -551,3 +551,29 @@ def test_repair_address_units_sets_misread_unit_names_to_the_gazetteer(raw, valu
         bool(reason),
         raw,
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("12/2000", "incomplete_date"),  # a month and a year, never 1 February 2000
+        ("Số 15/2003", "incomplete_date"),
+        ("1203 2003", "unparseable_date"),
+        ("12/03/1990abc", "unparseable_date"),
+        ("29022001", "impossible_date"),  # 29/02/2001, as when written with its separators
+    ],
+)
+def test_month_and_year_or_doubtful_digits_are_never_a_full_date(raw, error):
+    parsed = parse_date(raw)
+    assert (parsed.value, parsed.error, parsed.separators_inferred) == (None, error, False)
+
+
+def test_dates_glued_to_a_label_and_years_of_a_month():
+    assert parse_date("Ngày12/03/1990").value == date(1990, 3, 12)
+    assert parse_year("06/2000").value == 2000 and parse_year("3/2001").value == 2001
+
+
+def test_t_dot_is_tinh_only_before_a_province():
+    assert expand_unit_abbreviations("Số 5 Đường T. Hưng Đạo, P. 3") == "Số 5 Đường T. Hưng Đạo, Phường 3"
+    assert expand_unit_abbreviations("T.Ư") == "T.Ư"
+    assert expand_unit_abbreviations("X. Gia Tân, T. Ninh Bình") == "Xã Gia Tân, Tỉnh Ninh Bình"

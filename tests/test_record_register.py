@@ -130,4 +130,17 @@ def test_failed_blocking_check_stops_the_load_and_a_good_run_loads_every_record(
         )
         assert register["rows_changed"].value == 0
         assert _rows(engine) == rows
+
+        # A file taken out of the hand-over: its records stay as history and the unit still reconciles.
+        doomed = sorted((digital_sample / "inbox" / UNIT).glob("KS_*.pdf"))[0]
+        held = doomed.read_bytes()
+        doomed.unlink()
+        try:
+            after = job.execute_in_process(partition_key=UNIT, instance=instance)
+        finally:
+            doomed.write_bytes(held)
+        reconciled = _checks(after)["records_reconciled"]
+        assert after.success and reconciled.passed
+        assert reconciled.metadata["earlier_records_kept_as_history"].value > 0
+        assert _rows(engine) == rows
     engine.dispose()

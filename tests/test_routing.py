@@ -118,3 +118,21 @@ def test_ocr_slips_in_an_address_semicolon_and_a_stray_letter():
     assert (far.status, far.new_unit_code) == ("unresolved", None)
     # Without the district there is no list to choose from: unresolved.
     assert router.route("Thị trấn Thịnh h Vượng, Tỉnh Ninh Bình").status == "unresolved"
+
+
+@pytest.mark.parametrize(
+    ("address", "status", "new"),
+    [
+        ("", "routed", "14488"),  # no address at all: the commune's own register
+        ("Thôn 4", "routed", "14488"),  # a village only: the archive's commune
+        ("!!!@@@", "review", None),  # no unit and no village: checked by an archivist
+        ("Tỉnh Thanh Hóa", "unresolved", None),  # a province elsewhere: never the archive's commune
+        ("Số 5 phố Lê Lợi, Quận 1, Thành phố Hồ Chí Minh", "unresolved", None),
+        ("Huyện Hoa Lư, Tỉnh Ninh Bình", "unresolved", None),
+        ("Thôn 6 - Xã Gia Vân - Huyện Gia Viễn - Tỉnh Ninh Bình", "routed", "14488"),  # dashes for commas
+        ("Xã Gia Vân", "routed", "14488"),  # a commune named alone, of the archive's district
+    ],
+)
+def test_an_address_without_a_commune_is_the_archive_only_when_it_names_nothing_else(address, status, new):
+    route = Router().route(address, archive_unit="14479")
+    assert (route.status, route.new_unit_code) == (status, new), route.evidence

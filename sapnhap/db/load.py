@@ -1299,6 +1299,23 @@ def count_records(engine: Engine, former_unit_code: str, vintage: str = "pre2025
     return {**{status: found.get(status, 0) for status in RECORD_STATUSES}, "quarantined": n_quarantined}
 
 
+def stored_records(engine: Engine, former_unit_code: str, vintage: str = "pre2025") -> dict[str, str]:
+    """One former unit's person records in the database: record_id → status ("valid" or "warning" in
+    `person_records`, "quarantined" in `quarantined_records`), for reconciliation record by record.
+    Raises ValueError for a code that is not a string of digits."""
+    code = _unit_code(former_unit_code, "former_unit_code")
+    loaded = select(PERSON_RECORDS.c.record_id, PERSON_RECORDS.c.status).where(
+        PERSON_RECORDS.c.former_unit_code == code, PERSON_RECORDS.c.former_unit_vintage == vintage
+    )
+    held = select(QUARANTINED_RECORDS.c.record_id).where(
+        QUARANTINED_RECORDS.c.former_unit_code == code, QUARANTINED_RECORDS.c.former_unit_vintage == vintage
+    )
+    with engine.connect() as conn:
+        out = {record_id: status for record_id, status in conn.execute(loaded)}
+        out.update({record_id: "quarantined" for (record_id,) in conn.execute(held)})
+    return out
+
+
 # --------------------------------------------------------------------------- queries
 
 
