@@ -1,0 +1,283 @@
+"""Record linkage of person records across the former units merged into a new unit (Splink 5 on DuckDB).
+
+Dagster-free. The pieces, each usable alone:
+
+- `linkage_features(records)`: the table Splink reads, one row per person record: name (NFC, with
+  diacritics) and its parts, the same folded (`Đ` → `D`, marks dropped, lower case: both tone-mark
+  placements `Hòa`/`Hoà` give one key), date of birth and its parts, year of birth, ID number, sex,
+  parents' folded names, and the former unit as the source dataset.
+- `comparisons()`: comparisons built for Vietnamese records — names exact with diacritics, equal once
+  folded, close by Jaro-Winkler on folded text (term-frequency adjusted on family and given names:
+  a third of people are called Nguyễn); date of birth exact, day and month swapped, one digit off,
+  year only; ID number exact, one digit off (missing is its own null level); sex; parents' names.
+- `blocking_rules()`: several rules whose union finds a pair that differs in any one field.
+- `train_linker(features)`: a `splink.Linker` trained without labels (u by random sampling, m by
+  expectation maximisation on two blockings), for `predict` and clustering.
+
+DuckDB's string functions count characters, not UTF-8 bytes, on NFC text (`tests/test_linkage.py`
+pins it): `levenshtein('Hùng', 'Hưng') = 1`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.backends.duckdb import DuckDBAPI
+
+from sapnhap.normalise import split_name, title_case_name
+from sapnhap.personal_id import decode_personal_id
+from sapnhap.text import fold_diacritics
+
+FEATURE_COLUMNS = [
+    "unique_id", "source_dataset", "full_name", "family", "middle", "given", "name_folded",
+    "family_folded", "middle_folded", "given_folded", "birth_date", "birth_year", "birth_month", "birth_day", "sex",
+    "personal_id", "father_folded", "mother_folded", "residence_folded", "commune_folded",
+]  # fmt: skip
+# Fixed m-probabilities (share of true matches at the level), where unsupervised training is
+# unreliable: within blocks of people who share a name, EM takes namesakes for matches and learns that
+# a different year of birth or ID number hardly counts against a match. Set from what the levels mean:
+# a date or number misread or mistyped in one digit (about 2% of true pairs), a year of birth that
+# differs beyond that (0.5%), and two different ID numbers (0.05%: one of them is wrong).
+M_ONE_DIGIT_OFF = 0.02
+M_BIRTH_DIFFERS = 0.005
+M_ID_DIFFERS = 0.0005
+_ROLE_SEX = {"mother": "female", "wife": "female", "father": "male", "husband": "male"}
+_MIDDLE_SEX = {"van": "male", "thi": "female"}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+
+
+def _folded(name: Any) -> str | None:
+    return None if _blank(name) else " ".join(fold_diacritics(str(name)).lower().split()) or None
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    sex: str
+    birth_year_text: str
+
+
+def _decode(number: str | None) -> _Decoded | None:
+    """Sex and year of birth of a well-formed 12-digit personal ID number; None otherwise."""
+    if not isinstance(number, str) or len(number) != 12 or not number.isdigit():
+        return None
+    try:
+        parts = decode_personal_id(number)
+    except ValueError:
+        return None
+    return _Decoded(parts.sex, str(parts.birth_year))
+
+
+def linkage_features(records: pd.DataFrame) -> pd.DataFrame:
+    """One row per person record, columns FEATURE_COLUMNS (text; None where unknown).
+
+    records: columns record_id, source (the former unit's code: the source dataset), full_name,
+    birth_date (ISO text or blank), birth_year, sex ("male"/"female"/blank), personal_id (text),
+    father_name and mother_name (optional). Names are title-cased NFC and split family / middle /
+    given (`sapnhap.normalise.split_name`); folded names drop every mark (`Đặng` → `dang`).
+
+    Raises:
+        KeyError: when a required column is missing.
+    """
+    parts = [split_name(title_case_name(str(n))) if not _blank(n) else None for n in records["full_name"]]
+    out = pd.DataFrame(
+        {"unique_id": records["record_id"].astype(str), "source_dataset": records["source"].astype(str)}
+    )
+    out["full_name"] = [
+        " ".join(x for x in (p.family, p.middle, p.given) if x) or None if p else None for p in parts
+    ]
+    out["family"] = [p.family or None if p else None for p in parts]
+    out["middle"] = [p.middle or None if p else None for p in parts]
+    out["given"] = [p.given or None if p else None for p in parts]
+    out["name_folded"] = [_folded(n) for n in out["full_name"]]
+    out["family_folded"] = [_folded(n) for n in out["family"]]
+    out["middle_folded"] = [_folded(n) for n in out["middle"]]
+    out["given_folded"] = [_folded(n) for n in out["given"]]
+    dates = [None if _blank(d) else str(d) for d in records["birth_date"]]
+    out["birth_date"] = dates
+    years = records["birth_year"] if "birth_year" in records else pd.Series([None] * len(records))
+    out["birth_year"] = [
+        d[:4] if d else (None if _blank(y) else str(y)[:4]) for d, y in zip(dates, years, strict=True)
+    ]
+    out["birth_month"] = [d[5:7] if d else None for d in dates]
+    out["birth_day"] = [d[8:10] if d else None for d in dates]
+    out["sex"] = [None if _blank(s) else str(s) for s in records["sex"]]
+    out["personal_id"] = [None if _blank(i) else str(i) for i in records["personal_id"]]
+    # A well-formed 12-digit number carries the sex and the year of birth (Decree 137/2015/NĐ-CP
+    # Art. 13): they fill in a record that prints the number but not the date.
+    decoded = [_decode(i) for i in out["personal_id"]]
+    out["birth_year"] = [
+        y if isinstance(y, str) else (d.birth_year_text if d else None)
+        for y, d in zip(out["birth_year"], decoded, strict=True)
+    ]
+    out["sex"] = [
+        s if isinstance(s, str) else (d.sex if d else None) for s, d in zip(out["sex"], decoded, strict=True)
+    ]
+    # The role says the sex of a parent or spouse; so does the middle name Văn (men) or Thị (women).
+    roles = records["role"] if "role" in records else pd.Series([None] * len(records))
+    out["sex"] = [
+        s if isinstance(s, str) else _ROLE_SEX.get(str(role)) or _MIDDLE_SEX.get(_folded(m) or "")
+        for s, role, m in zip(out["sex"], roles, out["middle"], strict=True)
+    ]
+    # Where the person lives: village and commune, folded (`thon 3, xa gia van`), and the commune alone.
+    residences = records["residence"] if "residence" in records else pd.Series([None] * len(records))
+    places = [[p.strip() for p in (_folded(r) or "").split(",") if p.strip()] for r in residences]
+    out["residence_folded"] = [", ".join(p[:2]) or None for p in places]
+    out["commune_folded"] = [
+        next((x for x in p if x.split(" ", 1)[0] in ("xa", "phuong", "thi")), None) for p in places
+    ]
+    for parent in ("father", "mother"):
+        column = f"{parent}_name"
+        values = records[column] if column in records else pd.Series([None] * len(records))
+        out[f"{parent}_folded"] = [_folded(v) for v in values]
+    return out[FEATURE_COLUMNS]
+
+
+def _middle_comparison() -> cl.CustomComparison:
+    """The middle name (chữ đệm): with diacritics, folded, else different."""
+    return cl.CustomComparison(
+        output_column_name="middle",
+        comparison_levels=[
+            cll.NullLevel("middle"),
+            cll.ExactMatchLevel("middle"),
+            cll.CustomLevel('"middle_folded_l" = "middle_folded_r"', label_for_charts="same once folded"),
+            cll.ElseLevel(),
+        ],
+        comparison_description="middle name: with diacritics, folded",
+    )
+
+
+def _part_comparison(column: str, folded: str) -> cl.CustomComparison:
+    """A name part (family or given) with term-frequency adjustment on its exact value."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(folded),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+            cll.ExactMatchLevel(folded),
+            cll.JaroWinklerLevel(folded, 0.9),
+            cll.ElseLevel(),
+        ],
+        comparison_description=f"{column} name, term-frequency adjusted",
+    )
+
+
+def _birth_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_levels=[
+            cll.CustomLevel(
+                '"birth_year_l" IS NULL OR "birth_year_r" IS NULL', label_for_charts="birth unknown"
+            ).configure(is_null_level=True),
+            cll.ExactMatchLevel("birth_date"),
+            cll.CustomLevel(
+                '"birth_day_l" = "birth_month_r" AND "birth_month_l" = "birth_day_r" '
+                'AND "birth_year_l" = "birth_year_r"',
+                label_for_charts="day and month swapped",
+            ),
+            cll.CustomLevel(
+                'levenshtein("birth_date_l", "birth_date_r") = 1', label_for_charts="one digit off"
+            ).configure(m_probability=M_ONE_DIGIT_OFF, fix_m_probability=True),
+            cll.CustomLevel('"birth_year_l" = "birth_year_r"', label_for_charts="same year only"),
+            cll.ElseLevel().configure(m_probability=M_BIRTH_DIFFERS, fix_m_probability=True),
+        ],
+        comparison_description="date of birth: exact, day/month swapped, one digit off, year only",
+    )
+
+
+def _id_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="personal_id",
+        comparison_levels=[
+            cll.NullLevel("personal_id"),
+            cll.ExactMatchLevel("personal_id"),
+            cll.CustomLevel(
+                'levenshtein("personal_id_l", "personal_id_r") = 1', label_for_charts="one digit off"
+            ).configure(m_probability=M_ONE_DIGIT_OFF, fix_m_probability=True),
+            cll.ElseLevel().configure(m_probability=M_ID_DIFFERS, fix_m_probability=True),
+        ],
+        comparison_description="personal ID number: exact, one digit off, different (missing: null)",
+    )
+
+
+def comparisons() -> list[cl.CustomComparison | cl.ExactMatch]:
+    """The project's comparisons (see the module docstring), in the order Splink scores them."""
+    return [
+        _part_comparison("family", "family_folded"),
+        _middle_comparison(),
+        _part_comparison("given", "given_folded"),
+        _birth_comparison(),
+        _id_comparison(),
+        cl.ExactMatch("sex"),
+        cl.ExactMatch("father_folded"),
+        cl.ExactMatch("mother_folded"),
+        cl.CustomComparison(
+            output_column_name="residence",
+            comparison_levels=[
+                cll.NullLevel("residence_folded"),
+                cll.ExactMatchLevel("residence_folded"),
+                cll.ExactMatchLevel("commune_folded"),
+                cll.ElseLevel(),
+            ],
+            comparison_description="residence: same village and commune, same commune, different",
+        ),
+    ]
+
+
+def blocking_rules() -> list:
+    """Blocking rules whose union still finds a pair that differs in any one field: the same ID number;
+    the same folded name; the same date of birth and folded given name; the same year and month of
+    birth and folded family name. `Nguyễn Văn Hùng` born 12/04/1960 with an ID and `Nguyễn Văn Hưng`
+    born the same day without one meet on the folded name and on the date; a typo in the family name
+    is met by the date and given name, a typo in the given name by the ID or the year and family name,
+    another date by the name (`tests/test_linkage.py`)."""
+    return [
+        block_on("personal_id"),
+        block_on("name_folded"),
+        block_on("birth_date", "given_folded"),
+        block_on("birth_year", "family_folded", "birth_month"),
+    ]
+
+
+def settings(link_type: str = "link_and_dedupe") -> SettingsCreator:
+    """Splink settings: the project's comparisons and blocking rules; records keyed by unique_id,
+    each former unit a source dataset."""
+    return SettingsCreator(
+        link_type=link_type,
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def train_linker(features: pd.DataFrame | Sequence[pd.DataFrame], seed: int = 1) -> Linker:
+    """A Linker over `features` (one frame for a dedupe of one table, or one frame per former unit
+    for link-and-dedupe), trained without labels: u by random sampling (seeded), m by expectation
+    maximisation on the date-of-birth and name blockings."""
+    frames = [features] if isinstance(features, pd.DataFrame) else list(features)
+    db = DuckDBAPI()
+    tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
+    linker = Linker(
+        tables if len(tables) > 1 else tables[0],
+        settings("link_and_dedupe" if len(tables) > 1 else "dedupe_only"),
+    )
+    # The prior from rules that almost only pair the same person (same ID; same name and birth date).
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("personal_id"), block_on("name_folded", "birth_date")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    # m: pairs sharing an ID number teach every other comparison; pairs sharing a name teach the ID
+    # number and the date of birth.
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("personal_id"))
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("family_folded", "given_folded")
+    )
+    return linker
