@@ -281,3 +281,69 @@ def train_linker(features: pd.DataFrame | Sequence[pd.DataFrame], seed: int = 1)
         block_on("family_folded", "given_folded")
     )
     return linker
+
+
+def cluster_records(
+    record_ids: Sequence[str],
+    pairs: pd.DataFrame,
+    threshold: float,
+    personal_ids: dict[str, str | None] | None = None,
+    cannot_link: Sequence[tuple[str, str]] = (),
+    must_link: Sequence[tuple[str, str]] = (),
+) -> dict[str, str]:
+    """Persons from scored pairs: record id → cluster id (the smallest record id of the cluster).
+
+    pairs: columns unique_id_l, unique_id_r, match_probability (0..1), e.g. Splink's predictions.
+    Pairs at or above `threshold` are merged strongest first (union-find), except when the merge would
+    put two different well-formed 12-digit ID numbers in one person (`personal_ids`: record id → ID or
+    None) or join two records an archivist said are different (`cannot_link`): the hard rule holds for
+    the whole cluster, so a third record can never chain two ID holders together. `must_link` pairs (an
+    archivist's accepted matches) are merged first, whatever their score, under the same rule. Every
+    record of `record_ids` ends in exactly one cluster (a record without a pair is its own person).
+    """
+    parent = {r: r for r in record_ids}
+    ids: dict[str, set[str]] = {
+        r: ({personal_ids[r]} if personal_ids and _well_formed(personal_ids.get(r)) else set())
+        for r in record_ids
+    }
+    apart: dict[str, set[str]] = {r: set() for r in record_ids}
+    for a, b in cannot_link:
+        if a in apart and b in apart:
+            apart[a].add(b)
+            apart[b].add(a)
+    members: dict[str, set[str]] = {r: {r} for r in record_ids}
+
+    def find(r: str) -> str:
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+
+    def merge(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra == rb or (ids[ra] and ids[rb] and ids[ra] != ids[rb]):
+            return
+        if apart[ra] & members[rb] or apart[rb] & members[ra]:
+            return
+        if len(members[ra]) < len(members[rb]):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        members[ra] |= members.pop(rb)
+        ids[ra] |= ids.pop(rb)
+        apart[ra] |= apart.pop(rb)
+
+    for a, b in must_link:
+        if a in parent and b in parent:
+            merge(a, b)
+    strong = pairs[pairs["match_probability"] >= threshold].sort_values(
+        ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
+    )
+    for a, b in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
+        if a in parent and b in parent:
+            merge(str(a), str(b))
+    return {r: min(members[find(r)]) for r in record_ids}
+
+
+def _well_formed(number: str | None) -> bool:
+    """A 12-digit number that passes the structure rules (`sapnhap.personal_id`)."""
+    return isinstance(number, str) and len(number) == 12 and number.isdigit() and _decode(number) is not None

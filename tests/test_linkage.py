@@ -10,7 +10,8 @@ import pytest
 from rapidfuzz.distance import JaroWinkler
 
 from sapnhap.evaluation import pairwise_linkage_scores
-from sapnhap.linkage import FEATURE_COLUMNS, blocking_rules, linkage_features, train_linker
+from sapnhap.linkage import FEATURE_COLUMNS, blocking_rules, cluster_records, linkage_features, train_linker
+from sapnhap.personal_id import check_personal_id
 from sapnhap.samples.records import RecordsConfig, write_records
 
 
@@ -118,3 +119,38 @@ def test_trained_model_links_the_generated_duplicates(generated_records):
     # Measured on this batch: F1 0.87 at 0.8, precision 0.97 at 0.99 (issue 5's targets are higher).
     assert scores[0.8]["pairwise"]["f1"] >= 0.82
     assert scores[0.99]["pairwise"]["precision"] >= 0.95
+    # The project's clustering keeps the hard rule: no person holds two different well-formed ID numbers.
+    features = linkage_features(records)
+    personal_ids = dict(zip(features["unique_id"], features["personal_id"], strict=True))
+    persons = cluster_records(
+        list(features["unique_id"]), predictions.as_pandas_dataframe(), 0.8, personal_ids
+    )
+    held: dict[str, set[str]] = {}
+    for record, person in persons.items():
+        if isinstance(personal_ids[record], str) and not check_personal_id(personal_ids[record]):
+            held.setdefault(person, set()).add(personal_ids[record])
+    assert max(len(v) for v in held.values()) == 1
+    assert pairwise_linkage_scores(truth, persons)["pairwise"]["f1"] >= 0.82
+
+
+def test_clusters_never_join_two_id_holders_even_through_a_third_record():
+    ids = {"a": "037060001234", "b": None, "c": "037060005678", "d": None, "e": None}
+    pairs = pd.DataFrame(
+        [("a", "b", 0.99), ("b", "c", 0.98), ("d", "e", 0.5), ("a", "d", 0.2)],
+        columns=["unique_id_l", "unique_id_r", "match_probability"],
+    )
+    clusters = cluster_records(list(ids), pairs, 0.9, ids)
+    # a-b merged first; b-c would chain c's ID to a's: refused. d-e is below the threshold.
+    assert clusters == {"a": "a", "b": "a", "c": "c", "d": "d", "e": "e"}
+    # Without IDs the chain is formed; an archivist's cannot-link keeps a and c apart again.
+    plain = cluster_records(list(ids), pairs, 0.9)
+    assert plain["c"] == plain["a"] == "a"
+    assert cluster_records(list(ids), pairs, 0.9, cannot_link=[("c", "a")])["c"] == "c"
+    # An accepted pair is merged whatever its score; the ID rule still holds for it.
+    accepted = cluster_records(list(ids), pairs, 0.9, ids, must_link=[("d", "e"), ("a", "c")])
+    assert accepted["e"] == "d" and accepted["c"] == "c"
+    # A malformed number (11 digits) is no ID holder for the rule.
+    assert cluster_records(["x", "y"], pairs.iloc[0:0], 0.9, {"x": "03706000123", "y": None}) == {
+        "x": "x",
+        "y": "y",
+    }
