@@ -59,12 +59,13 @@ BASE = {"full_name": "Nguyễn Văn Hùng", "birth_date": "1960-04-12", "persona
 @pytest.mark.parametrize(
     ("other", "found_by"),
     [
-        # The issue's example: Hưng for Hùng and no ID; equal once folded, and by date and given name.
-        ({"full_name": "Nguyễn Văn Hưng", "personal_id": ""}, [0, 1, 1, 1]),
-        ({"full_name": "Nguyễn Văn Hùg"}, [1, 0, 0, 1]),  # a typo in the given name
-        ({"full_name": "Ngyễn Văn Hùng", "personal_id": ""}, [0, 0, 1, 0]),  # a typo in the family name
-        ({"birth_date": "1960-04-21", "personal_id": ""}, [0, 1, 0, 1]),  # another date
-        ({"personal_id": "037060001235", "birth_date": "1961-04-12"}, [0, 1, 0, 0]),  # two fields
+        # The issue's example: Hưng for Hùng and no ID; equal once folded, same date and given name.
+        ({"full_name": "Nguyễn Văn Hưng", "personal_id": ""}, [0, 1, 1, 1, 1, 1]),
+        ({"full_name": "Nguyễn Văn Hùg"}, [1, 0, 0, 0, 1, 0]),  # a typo in the given name
+        ({"full_name": "Ngyễn Văn Hùng", "personal_id": ""}, [0, 0, 1, 1, 0, 0]),  # a typo in the family name
+        ({"full_name": "Nguyễn Vn Hùng", "personal_id": ""}, [0, 0, 1, 0, 0, 1]),  # a typo in the middle name
+        ({"birth_date": "1960-04-21", "personal_id": ""}, [0, 1, 0, 1, 1, 1]),  # another date
+        ({"personal_id": "037060001235", "birth_date": "1961-04-12"}, [0, 1, 0, 0, 0, 0]),  # ID and year
     ],
 )
 def test_blocking_union_finds_a_pair_that_differs_in_one_field(other, found_by):
