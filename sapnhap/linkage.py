@@ -20,8 +20,10 @@ pins it): `levenshtein('Hùng', 'Hưng') = 1`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,6 +35,8 @@ from splink.backends.duckdb import DuckDBAPI
 from sapnhap.normalise import split_name, title_case_name
 from sapnhap.personal_id import decode_personal_id
 from sapnhap.text import fold_diacritics
+
+logger = logging.getLogger(__name__)
 
 FEATURE_COLUMNS = [
     "unique_id", "source_dataset", "full_name", "family", "middle", "given", "name_folded",
@@ -269,28 +273,48 @@ def settings(link_type: str = "link_and_dedupe") -> SettingsCreator:
     )
 
 
+EM_BLOCKINGS = (("personal_id",), ("family_folded", "given_folded"))
+"""Expectation-maximisation sessions: pairs sharing an ID number teach every other comparison; pairs
+sharing family and given names teach the ID number and the date of birth."""
+
+
 def train_linker(features: pd.DataFrame | Sequence[pd.DataFrame], seed: int = 1) -> Linker:
     """A Linker over `features` (one frame for a dedupe of one table, or one frame per former unit
-    for link-and-dedupe), trained without labels: u by random sampling (seeded), m by expectation
-    maximisation on the date-of-birth and name blockings."""
+    for link-and-dedupe), trained without labels: the prior from rules that almost only pair the same
+    person, u by random sampling (seeded), m by expectation maximisation on `EM_BLOCKINGS`.
+
+    On a small batch Splink 5 can reach an m of 0.0 in a session (a level no pair of the session
+    shows) and refuses it, leaving the linker half changed: training then starts again without that
+    session, and the others, with the fixed m values, train the model.
+    """
     frames = [features] if isinstance(features, pd.DataFrame) else list(features)
+    sessions = list(EM_BLOCKINGS)
+    while True:
+        linker = _untrained(frames, seed)
+        try:
+            for columns in sessions:
+                failed = columns
+                linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+            return linker
+        except ValueError as exc:
+            if "below the minimum allowed value" not in str(exc):
+                raise
+            logger.warning("linkage training: EM on %s left out on this batch", "+".join(failed))
+            sessions.remove(failed)
+
+
+def _untrained(frames: list[pd.DataFrame], seed: int) -> Linker:
+    """A new Linker with its prior and u probabilities estimated (no m yet)."""
     db = DuckDBAPI()
     tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
     linker = Linker(
         tables if len(tables) > 1 else tables[0],
         settings("link_and_dedupe" if len(tables) > 1 else "dedupe_only"),
     )
-    # The prior from rules that almost only pair the same person (same ID; same name and birth date).
     linker.training.estimate_probability_two_random_records_match(
         [block_on("personal_id"), block_on("name_folded", "birth_date")], recall=0.7
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
-    # m: pairs sharing an ID number teach every other comparison; pairs sharing a name teach the ID
-    # number and the date of birth.
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("personal_id"))
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("family_folded", "given_folded")
-    )
     return linker
 
 
@@ -358,3 +382,76 @@ def cluster_records(
 def _well_formed(number: str | None) -> bool:
     """A 12-digit number that passes the structure rules (`sapnhap.personal_id`)."""
     return isinstance(number, str) and len(number) == 12 and number.isdigit() and _decode(number) is not None
+
+
+MODEL_FORMAT = "sapnhap-linkage/1"
+NEVER = 1e-300  # Splink's smallest accepted m or u probability
+
+
+def model_version(model: dict[str, Any]) -> str:
+    """A short hash of a model's structure (comparisons, levels, blocking rules): two models with the
+    same version can be swapped; a change of features or comparisons gives a new version."""
+    import hashlib
+    import json
+
+    shape = {
+        "comparisons": [
+            [level.get("sql_condition") for level in c.get("comparison_levels", [])]
+            for c in model["comparisons"]
+        ],
+        "blocking": [r.get("blocking_rule") for r in model.get("blocking_rules_to_generate_predictions", [])],
+    }
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def save_model(linker: Linker, path: str | Path) -> str:
+    """Write the trained model as JSON (Splink's model with `sapnhap` metadata: format, structure
+    version, when trained); returns the version. The folder is created if needed. An m or u
+    probability of 0.0 (a level never seen in training) is written as `NEVER`."""
+    import json
+    from datetime import UTC, datetime
+
+    model = linker.misc.save_model_to_json()
+    # A level never seen in training gets m (or u) 0.0, which Splink refuses to load again: keep it
+    # as the smallest probability Splink accepts to mean "never", so the file loads and scores alike.
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            for key in ("m_probability", "u_probability"):
+                if level.get(key) == 0.0:
+                    level[key] = NEVER
+    version = model_version(model)
+    model["sapnhap"] = {
+        "format": MODEL_FORMAT,
+        "version": version,
+        "trained_at": datetime.now(UTC).isoformat(),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    return version
+
+
+def load_linker(features: pd.DataFrame | Sequence[pd.DataFrame], path: str | Path) -> Linker:
+    """A Linker over `features` with the model saved at `path` (no training).
+
+    Raises:
+        FileNotFoundError: when there is no model at `path`.
+        ValueError: when the file is not a sapnhap model, or its structure differs from this code's
+            (`model_version` of `settings()`): retrain it (`train_linker`, `save_model`).
+    """
+    import json
+
+    model = json.loads(Path(path).read_text(encoding="utf-8"))
+    meta = model.pop("sapnhap", None)
+    if not meta or meta.get("format") != MODEL_FORMAT:
+        raise ValueError(f"{path} is not a sapnhap linkage model ({MODEL_FORMAT})")
+    if meta.get("version") != model_version(model):
+        raise ValueError(f"{path}: the model's structure was edited after training; retrain it")
+    if model_version(settings(model["link_type"]).create_settings_dict("duckdb")) != meta["version"]:
+        raise ValueError(
+            f"{path}: trained for other comparisons or blocking rules than this code's; retrain it"
+        )
+    frames = [features] if isinstance(features, pd.DataFrame) else list(features)
+    db = DuckDBAPI()
+    tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
+    return Linker(tables if len(tables) > 1 else tables[0], model)

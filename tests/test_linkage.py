@@ -1,6 +1,7 @@
 """Record linkage building blocks: DuckDB string distances on Vietnamese, features, blocking, a model."""
 
 import itertools
+import json
 import logging
 import unicodedata
 
@@ -10,7 +11,15 @@ import pytest
 from rapidfuzz.distance import JaroWinkler
 
 from sapnhap.evaluation import pairwise_linkage_scores
-from sapnhap.linkage import FEATURE_COLUMNS, blocking_rules, cluster_records, linkage_features, train_linker
+from sapnhap.linkage import (
+    FEATURE_COLUMNS,
+    blocking_rules,
+    cluster_records,
+    linkage_features,
+    load_linker,
+    save_model,
+    train_linker,
+)
 from sapnhap.personal_id import check_personal_id
 from sapnhap.samples.records import RecordsConfig, write_records
 
@@ -155,3 +164,29 @@ def test_clusters_never_join_two_id_holders_even_through_a_third_record():
         "x": "x",
         "y": "y",
     }
+
+
+def test_saved_model_is_reused_and_refused_when_edited(generated_records, tmp_path):
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    features = linkage_features(generated_records.head(2000))  # a small batch trains too
+    linker = train_linker(features)
+    path = tmp_path / "models" / "linkage.json"
+    version = save_model(linker, path)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["sapnhap"]["version"] == version and len(version) == 12
+    assert len(saved["comparisons"]) == 9  # a session Splink refused on this small batch left none out
+    before = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    after = (
+        load_linker(features, path).inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    )
+    merged = before.merge(after, on=["unique_id_l", "unique_id_r"], suffixes=("_trained", "_loaded"))
+    assert len(merged) == len(before) == len(after) > 0
+    assert (merged["match_probability_trained"] - merged["match_probability_loaded"]).abs().max() < 1e-12
+    # A model whose comparisons were edited by hand is refused, not silently used.
+    saved["comparisons"][0]["comparison_levels"][1]["sql_condition"] = "1 = 1"
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(ValueError, match="edited after training"):
+        load_linker(features, path)
+    path.write_text("{}", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a sapnhap linkage model"):
+        load_linker(features, path)
