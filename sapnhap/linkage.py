@@ -31,6 +31,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 from splink.backends.duckdb import DuckDBAPI
+from splink.internals.exceptions import EMTrainingException
 
 from sapnhap.normalise import split_name, title_case_name
 from sapnhap.personal_id import decode_personal_id
@@ -283,9 +284,10 @@ def train_linker(features: pd.DataFrame | Sequence[pd.DataFrame], seed: int = 1)
     for link-and-dedupe), trained without labels: the prior from rules that almost only pair the same
     person, u by random sampling (seeded), m by expectation maximisation on `EM_BLOCKINGS`.
 
-    On a small batch Splink 5 can reach an m of 0.0 in a session (a level no pair of the session
-    shows) and refuses it, leaving the linker half changed: training then starts again without that
-    session, and the others, with the fixed m values, train the model.
+    On a small batch a session can have no pair at all, or Splink 5 reaches an m of 0.0 (a level no
+    pair of the session shows) or a probability of exactly 0 or 1 and fails, leaving the linker half
+    changed: training then starts again without that session. With no session left, the levels keep Splink's default m values and
+    the fixed ones.
     """
     frames = [features] if isinstance(features, pd.DataFrame) else list(features)
     sessions = list(EM_BLOCKINGS)
@@ -296,24 +298,33 @@ def train_linker(features: pd.DataFrame | Sequence[pd.DataFrame], seed: int = 1)
                 failed = columns
                 linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
             return linker
-        except ValueError as exc:
-            if "below the minimum allowed value" not in str(exc):
-                raise
-            logger.warning("linkage training: EM on %s left out on this batch", "+".join(failed))
+        except (ValueError, EMTrainingException) as exc:
+            # Too few pairs for this session on this batch: none at all, a level none shows (m 0.0),
+            # or probabilities of exactly 0 or 1 (a math domain error in Splink's weights).
+            logger.warning(
+                "linkage training: EM on %s left out on this batch (%s)", "+".join(failed), type(exc).__name__
+            )
             sessions.remove(failed)
 
 
 def _untrained(frames: list[pd.DataFrame], seed: int) -> Linker:
     """A new Linker with its prior and u probabilities estimated (no m yet)."""
-    db = DuckDBAPI()
-    tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
-    linker = Linker(
-        tables if len(tables) > 1 else tables[0],
-        settings("link_and_dedupe" if len(tables) > 1 else "dedupe_only"),
-    )
+
+    def fresh() -> Linker:
+        db = DuckDBAPI()
+        tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
+        return Linker(
+            tables if len(tables) > 1 else tables[0],
+            settings("link_and_dedupe" if len(tables) > 1 else "dedupe_only"),
+        )
+
+    linker = fresh()
     linker.training.estimate_probability_two_random_records_match(
         [block_on("personal_id"), block_on("name_folded", "birth_date")], recall=0.7
     )
+    prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    if not 0.0 < prior < 1.0:
+        linker = fresh()  # no pair at all on a tiny batch: Splink's default prior instead of 0
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     return linker
 
@@ -455,3 +466,40 @@ def load_linker(features: pd.DataFrame | Sequence[pd.DataFrame], path: str | Pat
     db = DuckDBAPI()
     tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
     return Linker(tables if len(tables) > 1 else tables[0], model)
+
+
+RECORD_INPUT_COLUMNS = [
+    "record_id", "source", "role", "full_name", "birth_date", "birth_year", "sex", "personal_id",
+    "residence", "father_name", "mother_name",
+]  # fmt: skip
+
+
+def records_from_source(source: pd.DataFrame) -> pd.DataFrame:
+    """Person records for `linkage_features` from the `source_records` table (one row per field).
+
+    One row per person record (role not empty) with the values read for it: full name, date and year
+    of birth, sex, ID number, residence, and for a child of a birth extract the names of the father
+    and mother named in the same document. `source` is the former unit's code. Columns
+    RECORD_INPUT_COLUMNS; a value not found is None.
+    """
+    found = source[(source["role"] != "") & (source["status"] == "found")]
+    wide = found.pivot_table(index="record_id", columns="field", values="value", aggfunc="first")
+    people = (
+        source[source["role"] != ""][["record_id", "former_unit_code", "file_sha256", "first_page", "role"]]
+        .drop_duplicates("record_id")
+        .set_index("record_id")
+    )
+    out = pd.DataFrame(index=people.index)
+    out["source"] = people["former_unit_code"]
+    out["role"] = people["role"]
+    for field in ("full_name", "birth_date", "birth_year", "sex", "personal_id", "residence"):
+        out[field] = wide[field].reindex(out.index) if field in wide else None
+    names = out["full_name"].to_dict()
+    document = {r: rid.rsplit(":", 1)[0] for r, rid in zip(out.index, out.index, strict=True)}
+    for parent in ("father", "mother"):
+        out[f"{parent}_name"] = [
+            names.get(f"{document[r]}:{parent}") if role == "child" else None
+            for r, role in zip(out.index, out["role"], strict=True)
+        ]
+    out = out.reset_index()
+    return out[RECORD_INPUT_COLUMNS].astype(object).where(out[RECORD_INPUT_COLUMNS].notna(), None)

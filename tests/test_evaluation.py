@@ -130,6 +130,10 @@ def test_generated_sample_through_the_job_scores_as_planned(db_url, tmp_path, tm
     assert fields["groups"]["all"]["accuracy"] >= 0.9 and fields["groups"]["id_numbers"]["accuracy"] >= 0.9
     assert routing["status"] == "scored" and routing["accuracy"] >= 0.9
     assert routing["sent_to_review"] == routing["undecidable"]
+    linkage = scored["linkage"]
+    assert linkage["status"] == "scored" and linkage["records"] == scored["records"]["extracted"]
+    assert set(linkage["by_threshold"]) == {"0.5", "0.8", "0.9", "0.95", "0.99"}
+    assert linkage["cluster"]["true_clusters"] <= linkage["records"]
     counts = scored["records"]
     assert (
         counts["extracted"]

@@ -190,3 +190,12 @@ def test_saved_model_is_reused_and_refused_when_edited(generated_records, tmp_pa
     path.write_text("{}", encoding="utf-8")
     with pytest.raises(ValueError, match="not a sapnhap linkage model"):
         load_linker(features, path)
+
+
+def test_a_tiny_batch_still_trains_and_scores(generated_records):
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    features = linkage_features(generated_records.head(15))
+    linker = train_linker(features)  # no pair for some sessions, none for the prior: no failure
+    pairs = linker.inference.predict(threshold_match_probability=0.0).as_pandas_dataframe()
+    assert len(pairs) >= 1 and pairs["match_probability"].between(0.0, 1.0).all()
+    assert len(linker.misc.save_model_to_json()["comparisons"]) == 9
