@@ -14,6 +14,8 @@ DOSSIERS ?= 500
 PROFILE ?= default
 SEED ?= 20250701
 DUPLICATES ?= 0.3
+# make bench: record counts of the linkage benchmark (project model against plain Splink)
+LINKAGE_RECORDS ?= 100000 1000000
 
 .PHONY: help sysdeps venv demo test lint format ui bench sample evaluate clean
 
@@ -21,7 +23,7 @@ help:
 	@echo "make demo   run the pipeline on the real scans plus a generated batch and score it (SQLite, local folders)"
 	@echo "make test   lint, format check and the test suite"
 	@echo "make ui     Dagster UI on the same local instance as the demo"
-	@echo "make bench  OCR and sample-generator benchmarks (writes docs/benchmarks.md, docs/benchmarks_samples.md)"
+	@echo "make bench  OCR, sample-generator and linkage benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md)"
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
 	@echo "make evaluate  generate DOSSIERS dossiers, run the pipeline, score it (the default batch writes docs/evaluation.md, others var/evaluate/)"
 
@@ -68,6 +70,7 @@ ui: sysdeps venv
 bench: sysdeps venv
 	$(PY) -m scripts.bench_ocr
 	$(PY) -m scripts.bench_samples
+	$(PY) -m scripts.bench_linkage --records $(LINKAGE_RECORDS)
 
 sample: sysdeps venv
 	$(PY) -m sapnhap.samples dossiers --new-unit $(NEW_UNIT) --dossiers $(DOSSIERS) --profile $(PROFILE) \

@@ -38,6 +38,9 @@ from sapnhap.personal_id import decode_personal_id
 from sapnhap.text import fold_diacritics
 
 logger = logging.getLogger(__name__)
+# Splink's Linker sets its own logger to INFO and prints every training step and, on a small batch, a
+# warning per untrained level: only its errors are shown (our own log line says what training left out).
+SPLINK_LOG_LEVEL = logging.ERROR
 
 FEATURE_COLUMNS = [
     "unique_id", "source_dataset", "full_name", "family", "middle", "given", "name_folded",
@@ -316,6 +319,7 @@ def _untrained(frames: list[pd.DataFrame], seed: int) -> Linker:
         return Linker(
             tables if len(tables) > 1 else tables[0],
             settings("link_and_dedupe" if len(tables) > 1 else "dedupe_only"),
+            log_level=SPLINK_LOG_LEVEL,
         )
 
     linker = fresh()
@@ -465,7 +469,7 @@ def load_linker(features: pd.DataFrame | Sequence[pd.DataFrame], path: str | Pat
     frames = [features] if isinstance(features, pd.DataFrame) else list(features)
     db = DuckDBAPI()
     tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
-    return Linker(tables if len(tables) > 1 else tables[0], model)
+    return Linker(tables if len(tables) > 1 else tables[0], model, log_level=SPLINK_LOG_LEVEL)
 
 
 RECORD_INPUT_COLUMNS = [
