@@ -300,7 +300,13 @@ def _score_linkage(
         return
     import logging
 
-    from sapnhap.linkage import cluster_records, linkage_features, records_from_source, train_linker
+    from sapnhap.linkage import (
+        choose_thresholds,
+        cluster_records,
+        linkage_features,
+        records_from_source,
+        train_linker,
+    )
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     people = records_from_source(source)
@@ -324,6 +330,7 @@ def _score_linkage(
         persons = cluster_records(list(features["unique_id"]), pairs, threshold, ids)
         by_threshold[str(threshold)] = pairwise_linkage_scores(truth, persons)
     chosen = by_threshold[str(LINKAGE_THRESHOLD)]
+    suggested = choose_thresholds({float(t): v for t, v in by_threshold.items()})
     report["linkage"] = {
         "status": "scored",
         "reason": "the evaluation links the warehouse's source_records with sapnhap.linkage (not yet a "
@@ -333,6 +340,8 @@ def _score_linkage(
         "seconds": round(time.perf_counter() - started, 1),
         **chosen,
         "by_threshold": by_threshold,
+        # From these figures: the lowest threshold with auto-merge precision >= 0.995, and the review band.
+        "suggested_thresholds": {"review": suggested.review, "auto_merge": suggested.auto_merge},
     }
 
 
@@ -560,7 +569,8 @@ def summary_lines(report: dict) -> list[str]:
         lines.append(
             f"Linkage: pairwise precision {_pct(pw['precision'])}, recall {_pct(pw['recall'])}, F1 "
             f"{_pct(pw['f1'])} ({pw['tp'] + pw['fn']} true pairs, threshold {linkage['threshold']}); "
-            f"clusters exact {_pct(cl['precision'])} / {_pct(cl['recall'])}"
+            f"clusters exact {_pct(cl['precision'])} / {_pct(cl['recall'])}; suggested: auto-merge from "
+            f"{linkage['suggested_thresholds']['auto_merge']}, review from {linkage['suggested_thresholds']['review']}"
         )
     else:
         lines.append(f"Linkage: {linkage['status']} ({linkage['reason']})")
@@ -670,7 +680,14 @@ def to_markdown(report: dict) -> str:
                 f"| {threshold} | {_pct(pw['precision'])} | {_pct(pw['recall'])} | {_pct(pw['f1'])} | "
                 f"{pw['tp'] + pw['fn']} | {_pct(cl['precision'])} | {_pct(cl['recall'])} |"
             )
-        out.append("")
+        suggested = linkage["suggested_thresholds"]
+        out += [
+            "",
+            f"Suggested from these figures (`sapnhap.linkage.choose_thresholds`): merge automatically from "
+            f"{suggested['auto_merge']} (the lowest threshold with pairwise precision ≥ 99.5%, or the highest "
+            f"measured), review from {suggested['review']}, distinct below.",
+            "",
+        ]
     for part in ("fields", "routing", "linkage"):
         if report[part].get("status") == "scored":
             continue

@@ -507,3 +507,35 @@ def records_from_source(source: pd.DataFrame) -> pd.DataFrame:
         ]
     out = out.reset_index()
     return out[RECORD_INPUT_COLUMNS].astype(object).where(out[RECORD_INPUT_COLUMNS].notna(), None)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Match-probability thresholds (0..1): pairs at or above `auto_merge` are merged without review,
+    pairs from `review` up to `auto_merge` go to an archivist, pairs below `review` are distinct."""
+
+    review: float
+    auto_merge: float
+
+
+def choose_thresholds(
+    scores: dict[float, dict], auto_precision: float = 0.995, review_precision: float = 0.5
+) -> Thresholds:
+    """Thresholds from measured pairwise scores (threshold → `pairwise_linkage_scores` result).
+
+    auto_merge: the lowest measured threshold whose pairwise precision reaches `auto_precision` (issue
+    5's target for automatic merges, 0.995), else the highest measured. review: the lowest measured
+    threshold whose precision reaches `review_precision` (below it a pair is more likely two people),
+    never above auto_merge. Raises ValueError for an empty `scores`.
+    """
+    if not scores:
+        raise ValueError("no measured thresholds to choose from")
+    ordered = sorted(scores)
+
+    def precision(threshold: float) -> float:
+        value = scores[threshold]["pairwise"]["precision"]
+        return -1.0 if value is None else float(value)
+
+    auto = next((t for t in ordered if precision(t) >= auto_precision), ordered[-1])
+    review = next((t for t in ordered if precision(t) >= review_precision and t <= auto), auto)
+    return Thresholds(review=review, auto_merge=auto)

@@ -13,7 +13,9 @@ from rapidfuzz.distance import JaroWinkler
 from sapnhap.evaluation import pairwise_linkage_scores
 from sapnhap.linkage import (
     FEATURE_COLUMNS,
+    Thresholds,
     blocking_rules,
+    choose_thresholds,
     cluster_records,
     linkage_features,
     load_linker,
@@ -199,3 +201,16 @@ def test_a_tiny_batch_still_trains_and_scores(generated_records):
     pairs = linker.inference.predict(threshold_match_probability=0.0).as_pandas_dataframe()
     assert len(pairs) >= 1 and pairs["match_probability"].between(0.0, 1.0).all()
     assert len(linker.misc.save_model_to_json()["comparisons"]) == 9
+
+
+def test_thresholds_are_chosen_from_measured_precision():
+    def scores(precision: float | None) -> dict:
+        return {"pairwise": {"precision": precision}}
+
+    measured = {0.5: scores(0.4), 0.8: scores(0.97), 0.95: scores(0.996), 0.99: scores(1.0)}
+    assert choose_thresholds(measured) == Thresholds(review=0.8, auto_merge=0.95)
+    # No threshold precise enough: auto-merge only at the highest measured, review from the first useful.
+    assert choose_thresholds({0.5: scores(0.6), 0.9: scores(0.9)}) == Thresholds(review=0.5, auto_merge=0.9)
+    assert choose_thresholds({0.9: scores(None)}) == Thresholds(review=0.9, auto_merge=0.9)
+    with pytest.raises(ValueError, match="no measured thresholds"):
+        choose_thresholds({})
