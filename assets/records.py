@@ -183,28 +183,21 @@ def validated_records(
     columns = ["file", "role", "name", "born", "doc_type", "detail", "record_id"]
     headers = ["file and page", "role", "name", "born", "document type", "findings (field: rule)", "record"]
     where = {"former_unit": former_unit_label(unit)}
-    yield AssetCheckResult(
-        check_name="no_quarantined_records",
-        passed=quarantined.empty,
-        severity=AssetCheckSeverity.WARN,
-        metadata={
-            **where,
-            "quarantined": len(quarantined),
-            "by_reason": MetadataValue.md(_reason_counts(quarantined)),
-            "records": MetadataValue.md(markdown_table(headers, quarantined[columns].values.tolist())),
-        },
-    )
-    yield AssetCheckResult(
-        check_name="no_warnings",
-        passed=warned.empty,
-        severity=AssetCheckSeverity.WARN,
-        metadata={
-            **where,
-            "warning": len(warned),
-            "by_reason": MetadataValue.md(_reason_counts(warned)),
-            "records": MetadataValue.md(markdown_table(headers, warned[columns].values.tolist())),
-        },
-    )
+    for check_name, count_key, listed in (
+        ("no_quarantined_records", "quarantined", quarantined),
+        ("no_warnings", "warning", warned),
+    ):
+        yield AssetCheckResult(
+            check_name=check_name,
+            passed=listed.empty,
+            severity=AssetCheckSeverity.WARN,
+            metadata={
+                **where,
+                count_key: len(listed),
+                "by_reason": MetadataValue.md(_reason_counts(listed)),
+                "records": MetadataValue.md(markdown_table(headers, listed[columns].values.tolist())),
+            },
+        )
     yield AssetCheckResult(
         check_name="routing_decided",
         passed=review.empty,

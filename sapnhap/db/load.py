@@ -248,7 +248,8 @@ def _bool(value: Any, where: str) -> bool:
         return False
     if isinstance(value, (bool, int)) and value in (0, 1):
         return bool(value)
-    raise ValueError(f"{where}: expected a boolean, got {value!r}")
+    # The type only, never the value: record fields are personal data.
+    raise ValueError(f"{where}: expected a boolean, got {type(value).__name__}")
 
 
 def _sha256(value: Any, where: str) -> str:
@@ -967,15 +968,6 @@ def _q_opt_float(
     return float(value)
 
 
-def _q_bool(value: Any, where: str) -> bool:
-    value = _py(value)
-    if value is None:
-        return False
-    if isinstance(value, (bool, int)) and value in (0, 1):
-        return bool(value)
-    raise ValueError(f"{where}: expected a boolean, got {type(value).__name__}")
-
-
 def _q_candidates(value: Any, where: str) -> str:
     """Route candidates (a JSON list of 5-digit codes as text, or a list) as canonical JSON text."""
     value = _py(value)
@@ -1093,7 +1085,7 @@ def _source_row(r: Mapping[str, Any], i: int) -> tuple[tuple[str, int, str], dic
         "method": _q_text(r.get("method"), where("method"), default=""),
         "engine": _q_text(r.get("engine"), where("engine"), default=""),
         "engine_version": _q_text(r.get("engine_version"), where("engine_version"), default=""),
-        "repaired": _q_bool(r.get("repaired"), where("repaired")),
+        "repaired": _bool(r.get("repaired"), where("repaired")),
         "note": _q_text(r.get("note"), where("note"), default="", text=True),
     }
     return (sha, first, role), row
