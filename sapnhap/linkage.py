@@ -446,8 +446,14 @@ def save_model(linker: Linker, path: str | Path) -> str:
     return version
 
 
-def load_linker(features: pd.DataFrame | Sequence[pd.DataFrame], path: str | Path) -> Linker:
+def load_linker(
+    features: pd.DataFrame | Sequence[pd.DataFrame], path: str | Path, link_type: str | None = None
+) -> Linker:
     """A Linker over `features` with the model saved at `path` (no training).
+
+    link_type: Splink's link type for this use of the model ("dedupe_only", "link_only",
+    "link_and_dedupe"); default the one it was trained with. Incremental linkage scores a new batch
+    against the records already linked with "link_only" and within itself with "dedupe_only".
 
     Raises:
         FileNotFoundError: when there is no model at `path`.
@@ -466,6 +472,8 @@ def load_linker(features: pd.DataFrame | Sequence[pd.DataFrame], path: str | Pat
         raise ValueError(
             f"{path}: trained for other comparisons or blocking rules than this code's; retrain it"
         )
+    if link_type is not None:
+        model["link_type"] = link_type
     frames = [features] if isinstance(features, pd.DataFrame) else list(features)
     db = DuckDBAPI()
     tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
