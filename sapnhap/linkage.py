@@ -447,13 +447,18 @@ def save_model(linker: Linker, path: str | Path) -> str:
 
 
 def load_linker(
-    features: pd.DataFrame | Sequence[pd.DataFrame], path: str | Path, link_type: str | None = None
+    features: pd.DataFrame | Sequence[pd.DataFrame],
+    path: str | Path,
+    link_type: str | None = None,
+    explain: bool = False,
 ) -> Linker:
     """A Linker over `features` with the model saved at `path` (no training).
 
     link_type: Splink's link type for this use of the model ("dedupe_only", "link_only",
     "link_and_dedupe"); default the one it was trained with. Incremental linkage scores a new batch
     against the records already linked with "link_only" and within itself with "dedupe_only".
+    explain: predictions also carry each comparison's match weight (`mw_<comparison>`, and
+    `mw_tf_adj_<comparison>` where term frequencies adjust it), for an archivist's evidence.
 
     Raises:
         FileNotFoundError: when there is no model at `path`.
@@ -474,6 +479,8 @@ def load_linker(
         )
     if link_type is not None:
         model["link_type"] = link_type
+    if explain:
+        model["retain_intermediate_calculation_columns"] = True
     frames = [features] if isinstance(features, pd.DataFrame) else list(features)
     db = DuckDBAPI()
     tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]

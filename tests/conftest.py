@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -71,3 +72,20 @@ def engine(db_url: str) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def linkage_model(tmp_path_factory) -> Path:
+    """A linkage model trained on 5,000 generated records (records-only mode, fixed seed), saved as
+    the pipeline saves it (`sapnhap.linkage.save_model`)."""
+    import pandas as pd
+
+    from sapnhap.linkage import linkage_features, save_model, train_linker
+    from sapnhap.samples.records import RecordsConfig, write_records
+
+    out = tmp_path_factory.mktemp("linkage-model")
+    write_records(RecordsConfig(records=5000), out)
+    records = pd.read_parquet(out / "records.parquet")
+    path = out / "model.json"
+    save_model(train_linker(linkage_features(records)), path)
+    return path

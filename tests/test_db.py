@@ -37,7 +37,7 @@ from sapnhap.db.models import Base, ProvenanceEvent, table_names
 from sapnhap.db.session import alembic_config, write_connection
 from sapnhap.page import PageResult, Word
 
-HEAD = "0003"
+HEAD = "0004"
 TABLES = {
     "former_units",
     "files",
@@ -49,6 +49,12 @@ TABLES = {
     "person_records",
     "record_fields",
     "quarantined_records",
+    "persons",
+    "person_members",
+    "golden_values",
+    "linkage_pairs",
+    "linkage_decisions",
+    "review_queue",
 }
 SHA_A = hashlib.sha256(b"file A").hexdigest()
 SHA_B = hashlib.sha256(b"file B").hexdigest()

@@ -53,6 +53,17 @@ FIELD_SCOPES = ("person", "document")
 """A record field is the person's own ("person") or the document's ("document", shared by its people)."""
 FIELD_STATUSES = ("found", "missing")
 """`sapnhap.extraction.ExtractedField.status`: the field's label was found on the page, or not."""
+PERSON_STATUSES = ("active", "merged", "retired")
+"""A person is "active", "merged" into another person (`merged_into`) or "retired" (no record left)."""
+LINKED_BY = ("alone", "auto", "archivist")
+"""How a record joined its person: it is the person's first record ("alone"), a match at or above the
+auto-merge threshold ("auto"), or an archivist's accepted pair ("archivist")."""
+DECISIONS = ("must_link", "cannot_link")
+"""An archivist's decision on a pair of records: the same person (accept) or two people (reject)."""
+REVIEW_KINDS = ("merge_candidate", "uncertain_field", "validation_failure")
+"""Kinds of review-queue items (issue 6 adds the OCR field and validation kinds)."""
+REVIEW_STATUSES = ("open", "decided", "withdrawn")
+"""A review item waits ("open"), was decided by an archivist, or is no longer needed ("withdrawn")."""
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -500,6 +511,186 @@ class QuarantinedRecord(Base):
     former_unit: Mapped[FormerUnit] = relationship(viewonly=True)
 
 
+class Person(Base):
+    """One person of a new unit: the golden record built from every person record linked to them.
+
+    `person_id` is stable: assigned once, never renumbered by later runs. A person joined to another
+    one (an archivist's accepted pair across two persons) becomes "merged" with `merged_into` the
+    surviving person; a person whose records were all moved away (a split restoring the persons it was
+    built from, or records removed) becomes "retired". `new_unit_code` is a "post2025" commune code.
+    The golden values (`golden_values`, one row per field with its source record) are repeated here
+    for the fields most searched: `full_name` (NFC), `birth_date` (ISO `YYYY-MM-DD`), `birth_year`,
+    `sex` ("male"/"female"), `personal_id` (digits as printed). `record_count` counts the person's
+    records in `person_members`. Times are UTC.
+    """
+
+    __tablename__ = "persons"
+    __table_args__ = (CheckConstraint(_in("status", PERSON_STATUSES), name="status"),)
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    new_unit_code: Mapped[str] = mapped_column(String(5), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    merged_into: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("persons.person_id", name="fk_persons_merged_into_persons")
+    )
+    full_name: Mapped[str | None] = mapped_column(Text)
+    birth_date: Mapped[str | None] = mapped_column(String(10))
+    birth_year: Mapped[str | None] = mapped_column(String(4))
+    sex: Mapped[str | None] = mapped_column(String(8))
+    personal_id: Mapped[str | None] = mapped_column(String(16))
+    record_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PersonMember(Base):
+    """A person record's membership of a person: which person it belongs to now and how it joined.
+
+    `first_person_id` is the person the record first belonged to: splitting a merged person (an
+    archivist's rejected pair) restores the persons its records came from by these ids.
+    `linked_by` is one of `LINKED_BY`; `match_probability` (0..1) the score of the pair that joined
+    the record (None for a first record or an archivist's decision). Deleting the record (its file
+    removed) deletes the membership.
+    """
+
+    __tablename__ = "person_members"
+    __table_args__ = (CheckConstraint(_in("linked_by", LINKED_BY), name="linked_by"),)
+
+    record_id: Mapped[str] = mapped_column(
+        String(128),
+        ForeignKey(
+            "person_records.record_id", name="fk_person_members_record_id_person_records", ondelete="CASCADE"
+        ),
+        primary_key=True,
+    )
+    person_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("persons.person_id", name="fk_person_members_person_id_persons"), index=True
+    )
+    first_person_id: Mapped[int] = mapped_column(Integer)
+    linked_by: Mapped[str] = mapped_column(String(16))
+    match_probability: Mapped[float | None] = mapped_column(Float)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class GoldenValue(Base):
+    """The value of one field of a person's golden record and where it comes from (survivorship).
+
+    `record_id` is the person record the value was taken from (its field in `record_fields` has the
+    page, box and OCR confidence: lineage to the page); `rule` says what decided
+    (`sapnhap.persons.SURVIVORSHIP`); `sources` counts the person's records holding a value for the
+    field and `distinct_values` how many different values they hold (> 1: the records disagree).
+    """
+
+    __tablename__ = "golden_values"
+
+    person_id: Mapped[int] = mapped_column(
+        Integer,
+        ForeignKey("persons.person_id", name="fk_golden_values_person_id_persons", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    record_id: Mapped[str] = mapped_column(
+        String(128),
+        ForeignKey(
+            "person_records.record_id", name="fk_golden_values_record_id_person_records", ondelete="CASCADE"
+        ),
+        index=True,
+    )
+    rule: Mapped[str] = mapped_column(String(32))
+    sources: Mapped[int] = mapped_column(Integer)
+    distinct_values: Mapped[int] = mapped_column(Integer)
+
+
+class LinkagePair(Base):
+    """A scored pair of person records of one new unit, kept when its match probability reached the
+    review threshold: the evidence splits and reviews re-use without scoring again.
+
+    `record_id_l` < `record_id_r`; `match_probability` 0..1 and `match_weight` (log2 Bayes factor)
+    from the model `model_version` (`sapnhap.linkage.model_version`); `comparisons` a JSON object,
+    comparison → {"level", "weight"} (the match weight each comparison added).
+    """
+
+    __tablename__ = "linkage_pairs"
+    __table_args__ = (CheckConstraint("record_id_l < record_id_r", name="ordered"),)
+
+    record_id_l: Mapped[str] = mapped_column(
+        String(128),
+        ForeignKey(
+            "person_records.record_id", name="fk_linkage_pairs_record_id_l_person_records", ondelete="CASCADE"
+        ),
+        primary_key=True,
+    )
+    record_id_r: Mapped[str] = mapped_column(
+        String(128),
+        ForeignKey(
+            "person_records.record_id", name="fk_linkage_pairs_record_id_r_person_records", ondelete="CASCADE"
+        ),
+        primary_key=True,
+        index=True,
+    )
+    new_unit_code: Mapped[str] = mapped_column(String(5), index=True)
+    match_probability: Mapped[float] = mapped_column(Float)
+    match_weight: Mapped[float] = mapped_column(Float)
+    comparisons: Mapped[str] = mapped_column(Text, default="{}")
+    model_version: Mapped[str] = mapped_column(String(16))
+    scored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LinkageDecision(Base):
+    """An archivist's decision on a pair of records, remembered across runs and retraining.
+
+    `decision` is "must_link" (accepted: the same person) or "cannot_link" (rejected: two people);
+    `record_id_l` < `record_id_r`. No foreign key: a decision outlives the records it names (a file
+    read again keeps its record ids). The latest decision on a pair (highest `decision_id`) counts.
+    `reviewer` and `note` are what the archivist wrote; `decided_at` UTC.
+    """
+
+    __tablename__ = "linkage_decisions"
+    __table_args__ = (
+        CheckConstraint(_in("decision", DECISIONS), name="decision"),
+        CheckConstraint("record_id_l < record_id_r", name="ordered"),
+        Index("ix_linkage_decisions_pair", "record_id_l", "record_id_r"),
+    )
+
+    decision_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    new_unit_code: Mapped[str] = mapped_column(String(5), index=True)
+    record_id_l: Mapped[str] = mapped_column(String(128))
+    record_id_r: Mapped[str] = mapped_column(String(128))
+    decision: Mapped[str] = mapped_column(String(16))
+    reviewer: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewItem(Base):
+    """An item waiting for an archivist. For a "merge_candidate" (a pair in the review band of match
+    probability), `record_id_l`/`record_id_r` are the pair, `match_probability`/`match_weight` its
+    score and `evidence` a JSON object with both records side by side (field → [left, right], with
+    file and page) and the match weight of each comparison. `status` is one of `REVIEW_STATUSES`:
+    an item decided or no longer needed (its records merged by an accepted pair, or removed) stays as
+    history. `item_id` is "merge:<record_id_l>|<record_id_r>". Times are UTC.
+    """
+
+    __tablename__ = "review_queue"
+    __table_args__ = (
+        CheckConstraint(_in("kind", REVIEW_KINDS), name="kind"),
+        CheckConstraint(_in("status", REVIEW_STATUSES), name="status"),
+    )
+
+    item_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    new_unit_code: Mapped[str] = mapped_column(String(5), index=True)
+    record_id_l: Mapped[str | None] = mapped_column(String(128))
+    record_id_r: Mapped[str | None] = mapped_column(String(128))
+    match_probability: Mapped[float | None] = mapped_column(Float)
+    match_weight: Mapped[float | None] = mapped_column(Float)
+    evidence: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 def table_names() -> list[str]:
     """Return the names of the tables the models define, sorted by dependency."""
     return [t.name for t in Base.metadata.sorted_tables]
@@ -507,6 +698,11 @@ def table_names() -> list[str]:
 
 __all__ = [
     "BOX_UNITS",
+    "DECISIONS",
+    "LINKED_BY",
+    "PERSON_STATUSES",
+    "REVIEW_KINDS",
+    "REVIEW_STATUSES",
     "FIELD_SCOPES",
     "FIELD_STATUSES",
     "FILE_STATUSES",
@@ -521,11 +717,17 @@ __all__ = [
     "File",
     "FileSource",
     "FormerUnit",
+    "GoldenValue",
+    "LinkageDecision",
+    "LinkagePair",
     "Page",
+    "Person",
+    "PersonMember",
     "PersonRecord",
     "ProvenanceEvent",
     "QuarantinedRecord",
     "RecordField",
+    "ReviewItem",
     "UTCDateTime",
     "Word",
     "table_names",
