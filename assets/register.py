@@ -12,7 +12,7 @@ from dagster import (
 )
 
 from assets.metadata import markdown_table
-from assets.partitions import former_units
+from assets.partitions import former_units, new_units
 from resources import UnifiedDatabase
 from sapnhap.db.load import (
     load_documents,
@@ -132,6 +132,11 @@ def record_register(
         )
     )
     stored = stored_records(database.engine, unit)
+    # Each new unit the records were routed to gets its partition of the linkage assets (`entities`).
+    routed_to = sorted({c for c in validated_records["new_unit_code"].dropna() if c})
+    known_new = set(context.instance.get_dynamic_partitions(new_units.name))
+    if set(routed_to) - known_new:
+        context.instance.add_dynamic_partitions(new_units.name, sorted(set(routed_to) - known_new))
     statuses = validated_records["status"].value_counts().to_dict()
     expected = {s: int(statuses.get(s, 0)) for s in ("valid", "warning", "quarantined")}
     routed = validated_records[validated_records["status"] != "quarantined"]
@@ -140,6 +145,7 @@ def record_register(
         "database": database.display_url(),
         "records_loaded": expected["valid"] + expected["warning"],
         "records_quarantined": expected["quarantined"],
+        "new_units": MetadataValue.json(routed_to),
         "new_rows": counts.total_new,
         "rows_changed": counts.total_changed,
         "by_new_unit": MetadataValue.md(

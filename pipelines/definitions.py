@@ -10,10 +10,18 @@ from pathlib import Path
 
 from dagster import Definitions, load_assets_from_modules
 
-from assets import documents, intake, ocr, reconciliation, records, register, units
-from pipelines.jobs import ingest_former_unit
-from pipelines.sensors import inbox_sensor
-from resources import DossierStore, OcrEngine, ParquetIOManager, ProjectSettings, UnifiedDatabase
+from assets import documents, intake, linkage, ocr, reconciliation, records, register, units
+from pipelines.jobs import ingest_former_unit, link_new_unit
+from pipelines.sensors import entities_sensor, inbox_sensor
+from resources import (
+    DossierStore,
+    LinkageModel,
+    OcrEngine,
+    ParquetIOManager,
+    ProjectSettings,
+    UnifiedDatabase,
+)
+from sapnhap.linkage import DEFAULT_MODEL_PATH
 
 
 def build_resources(
@@ -34,6 +42,9 @@ def build_resources(
         ),
         "database": UnifiedDatabase(url=s.database_url),
         "warehouse": ParquetIOManager(base_dir=str(s.home / "warehouse")),
+        "linkage": LinkageModel(
+            model_path=str(s.home / "models" / "linkage_model.json"), shipped_path=str(DEFAULT_MODEL_PATH)
+        ),
     }
 
 
@@ -42,9 +53,11 @@ def build_definitions(
 ) -> Definitions:
     """Definitions for a given configuration (tests pass their own temporary folders)."""
     return Definitions(
-        assets=load_assets_from_modules([intake, ocr, documents, records, register, reconciliation, units]),
-        jobs=[ingest_former_unit],
-        sensors=[inbox_sensor],
+        assets=load_assets_from_modules(
+            [intake, ocr, documents, records, register, reconciliation, units, linkage]
+        ),
+        jobs=[ingest_former_unit, link_new_unit],
+        sensors=[inbox_sensor, entities_sensor],
         resources=build_resources(settings, ocr_cache_dir),
     )
 

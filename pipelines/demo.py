@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
+from assets.partitions import new_units
 from pipelines.definitions import build_definitions
 from pipelines.partitions import PARTITION_BATCH, former_units
 from resources import ProjectSettings
@@ -26,7 +27,7 @@ from resources.settings import REPO_ROOT
 from sapnhap.evaluation import evaluate, summary_lines, write_report
 from sapnhap.ocr import OcrEngineError
 from sapnhap.samples.generator import GENERATOR_VERSION, GeneratorConfig, generate
-from sapnhap.units import former_unit_label
+from sapnhap.units import former_unit_label, new_unit_label
 
 DEMO_BATCH = GeneratorConfig(dossiers=60, seed=20250701, profile="default")
 
@@ -152,6 +153,7 @@ def run_inbox(settings: ProjectSettings) -> InboxRun | None:
             f"[{i}/{len(units)}] former unit {unit}: {line} — {time.perf_counter() - unit_started:.0f} s, {status}"
         )
 
+    failures += link_new_units(defs, instance, database)
     elapsed = time.perf_counter() - started
     print()
     print(_summary(settings, units, extras, failures, elapsed))
@@ -163,6 +165,47 @@ def run_inbox(settings: ProjectSettings) -> InboxRun | None:
     )
     print(f"Dagster instance: {home} (run `{hint}` to browse the runs)")
     return InboxRun(units, extras, failures, elapsed, database)
+
+
+def link_new_units(defs: Definitions, instance: DagsterInstance, database: UnifiedDatabase) -> list[str]:
+    """Run the linkage job (`entities`) on every new unit person records were routed to, printing one
+    line per new unit; returns the new units whose run failed."""
+    from sqlalchemy import text
+
+    with database.engine.connect() as conn:
+        codes = list(
+            conn.execute(
+                text(
+                    "SELECT DISTINCT new_unit_code FROM person_records WHERE new_unit_code IS NOT NULL ORDER BY 1"
+                )
+            ).scalars()
+        )
+    known = set(instance.get_dynamic_partitions(new_units.name))
+    if set(codes) - known:
+        instance.add_dynamic_partitions(new_units.name, sorted(set(codes) - known))
+    job = defs.resolve_job_def("link_new_unit")
+    failed = []
+    for code in codes:
+        started = time.perf_counter()
+        result = job.execute_in_process(
+            partition_key=code, instance=instance, raise_on_error=False, run_config=_QUIET
+        )
+        reasons = _failure_reasons(result)
+        line = "no result"
+        try:
+            meta = result.asset_materializations_for_node("entities")[0].metadata
+            line = (
+                f"{meta['records'].value} records ({meta['new_records'].value} new) → {meta['persons'].value} "
+                f"persons, {meta['records_auto_merged'].value} merged automatically, "
+                f"{meta['pairs_waiting'].value} pairs waiting for review"
+            )
+        except Exception:  # the step did not run: the reasons say why
+            pass
+        if reasons:
+            failed.append(f"linkage {code}")
+        status = "ok" if not reasons else "FAILED: " + "; ".join(reasons)
+        print(f"[linkage] {new_unit_label(code)}: {line} — {time.perf_counter() - started:.0f} s, {status}")
+    return failed
 
 
 def _dagster_home(path: Path) -> None:

@@ -1,10 +1,11 @@
-"""Sensors: the inbox sensor adds a partition per new former-unit folder (commune or district) and runs changed ones."""
+"""Sensors: the inbox sensor adds a partition per new former-unit folder (commune or district) and runs
+changed ones; the entities sensor links a new unit again when one of its former units was loaded."""
 
 import json
 
-from dagster import RunRequest, SensorEvaluationContext, SensorResult, sensor
+from dagster import AssetKey, AssetRecordsFilter, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
-from pipelines.jobs import ingest_former_unit
+from pipelines.jobs import ingest_former_unit, link_new_unit
 from pipelines.partitions import former_units, partition_requests
 from resources import DossierStore
 
@@ -43,4 +44,33 @@ def inbox_sensor(context: SensorEvaluationContext, store: DossierStore) -> Senso
         run_requests=runs,
         dynamic_partitions_requests=list(partition_requests(new_keys)),
         cursor=json.dumps(current, sort_keys=True),
+    )
+
+
+@sensor(job=link_new_unit, minimum_interval_seconds=60)
+def entities_sensor(context: SensorEvaluationContext) -> SensorResult:
+    """After a former unit's records are loaded (a `record_register` materialization), request the
+    linkage run of every new unit they were routed to (its `new_units` metadata), once per load. The
+    cursor is the storage id of the last materialization seen."""
+    after = int(context.cursor) if context.cursor else 0
+    result = context.instance.fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey("record_register"), after_storage_id=after),
+        limit=1000,
+        ascending=True,
+    )
+    units: dict[str, int] = {}
+    last = after
+    for record in result.records:
+        if record.storage_id <= after:
+            continue
+        last = max(last, record.storage_id)
+        materialization = record.asset_materialization
+        routed = materialization.metadata.get("new_units") if materialization else None
+        for code in (routed.value if routed is not None else []) or []:
+            units[str(code)] = record.storage_id
+    return SensorResult(
+        run_requests=[
+            RunRequest(run_key=f"{code}:{sid}", partition_key=code) for code, sid in sorted(units.items())
+        ],
+        cursor=str(last),
     )

@@ -1,9 +1,17 @@
-"""Configurable Dagster resources: the dossier store, the OCR engine, the unified database, Parquet I/O."""
+"""Configurable Dagster resources: the dossier store, the OCR engine, the unified database, Parquet I/O, the linkage model."""
 
 from resources.database import UnifiedDatabase
+from resources.linkage import LinkageModel
 from resources.ocr import OcrEngine
 from resources.settings import ProjectSettings
 from resources.storage import DossierStore
 from resources.warehouse import ParquetIOManager
 
-__all__ = ["DossierStore", "OcrEngine", "ParquetIOManager", "ProjectSettings", "UnifiedDatabase"]
+__all__ = [
+    "DossierStore",
+    "LinkageModel",
+    "OcrEngine",
+    "ParquetIOManager",
+    "ProjectSettings",
+    "UnifiedDatabase",
+]

@@ -191,6 +191,7 @@ def evaluate(truth_dir: Path, engine: Engine, warehouse_dir: Path | None = None)
         ),
         "linkage": _not_yet("linkage", tables, "persons", "record linkage (issue 5)", len(records)),
         "records": None,
+        "persons": None,
     }
     if warehouse_dir is not None:
         _score_records(report, Path(warehouse_dir), documents, fields, records)
@@ -207,7 +208,68 @@ def evaluate(truth_dir: Path, engine: Engine, warehouse_dir: Path | None = None)
             + (r["valid"] + r["warning"] - r["loaded_in_database"])
             + (r["quarantined"] - r["quarantined_in_database"])
         )
+    if "person_members" in tables:
+        report["persons"] = score_persons(engine, documents, records)
     return report
+
+
+def score_persons(engine: Engine, documents: pd.DataFrame, records: pd.DataFrame) -> dict | None:
+    """Score the persons the pipeline built (`entities`: `person_members` in the database) against the
+    truth's entity ids: pairwise and cluster precision, recall and F1 over the records linked, with no
+    archivist decision (every merge automatic: the pairwise precision is the auto-merges' precision);
+    and the open review pairs: how many, how many are the same person in truth. None when no record
+    is linked yet.
+
+    documents: the truth's documents.csv (doc_id, sha256, first_page); records: its records.csv
+    (record_id `<doc_id>:<role>`, entity_id).
+    """
+    with engine.connect() as conn:
+        linked = pd.read_sql(
+            text(
+                "SELECT m.record_id, m.person_id, m.linked_by, r.file_sha256, r.first_page, r.role "
+                "FROM person_members m JOIN person_records r ON r.record_id = m.record_id"
+            ),
+            conn,
+        )
+        review = pd.read_sql(
+            text(
+                "SELECT record_id_l, record_id_r FROM review_queue WHERE status = 'open' AND kind = 'merge_candidate'"
+            ),
+            conn,
+        )
+        routed = conn.execute(
+            text("SELECT COUNT(*) FROM person_records WHERE new_unit_code IS NOT NULL")
+        ).scalar_one()
+        loaded = conn.execute(text("SELECT COUNT(*) FROM person_records")).scalar_one()
+    if linked.empty:
+        return None
+    doc_of = {(r.sha256, int(r.first_page)): r.doc_id for r in documents.itertuples()}
+    entity = dict(zip(records["record_id"], records["entity_id"], strict=True))
+    truth: dict[str, str] = {}
+    for r in linked.itertuples():
+        true_id = entity.get(f"{doc_of.get((r.file_sha256, int(r.first_page)))}:{r.role}")
+        if true_id is not None:
+            truth[r.record_id] = true_id
+    persons = {r: str(p) for r, p in zip(linked["record_id"], linked["person_id"], strict=True)}
+    scores = pairwise_linkage_scores(truth, persons)
+    same = sum(
+        1
+        for a, b in zip(review["record_id_l"], review["record_id_r"], strict=True)
+        if a in truth and truth.get(a) == truth.get(b)
+    )
+    return {
+        "status": "scored",
+        "reason": "the entities asset's persons in the unified database (no archivist decision)",
+        "records_loaded": int(loaded),
+        "records_routed": int(routed),
+        "records_linked": len(linked),
+        "records_scored": len(truth),
+        "persons": int(linked["person_id"].nunique()),
+        "auto_merged_records": int((linked["linked_by"] == "auto").sum()),
+        **scores,
+        "review_open": len(review),
+        "review_same_person": same,
+    }
 
 
 def _read_warehouse(warehouse_dir: Path, asset: str) -> pd.DataFrame:
@@ -574,6 +636,15 @@ def summary_lines(report: dict) -> list[str]:
         )
     else:
         lines.append(f"Linkage: {linkage['status']} ({linkage['reason']})")
+    persons = report.get("persons")
+    if persons:
+        pw, cl = persons["pairwise"], persons["cluster"]
+        lines.append(
+            f"Persons (pipeline): {persons['records_linked']} records → {persons['persons']} persons; pairwise "
+            f"precision {_pct(pw['precision'])}, recall {_pct(pw['recall'])}, F1 {_pct(pw['f1'])} "
+            f"({pw['tp'] + pw['fn']} true pairs); clusters exact {_pct(cl['precision'])} / {_pct(cl['recall'])}; "
+            f"{persons['review_open']} pairs waiting for review ({persons['review_same_person']} the same person)"
+        )
     return lines
 
 
@@ -686,6 +757,26 @@ def to_markdown(report: dict) -> str:
             f"Suggested from these figures (`sapnhap.linkage.choose_thresholds`): merge automatically from "
             f"{suggested['auto_merge']} (the lowest threshold with pairwise precision ≥ 99.5%, or the highest "
             f"measured), review from {suggested['review']}, distinct below.",
+            "",
+        ]
+    persons = report.get("persons")
+    if persons:
+        pw, cl = persons["pairwise"], persons["cluster"]
+        out += [
+            "Persons built by the pipeline (`entities`, in the unified database, before any archivist "
+            f"decision): {persons['records_loaded']} records loaded, {persons['records_routed']} routed to a "
+            f"new unit, {persons['records_linked']} linked into {persons['persons']} persons "
+            f"({persons['auto_merged_records']} records merged automatically).",
+            "",
+            "| | precision | recall | F1 |",
+            "|---|---:|---:|---:|",
+            f"| pairs ({pw['tp'] + pw['fn']} true pairs) | {_pct(pw['precision'])} | {_pct(pw['recall'])} | "
+            f"{_pct(pw['f1'])} |",
+            f"| clusters ({cl['true_clusters']} true) | {_pct(cl['precision'])} | {_pct(cl['recall'])} | "
+            f"{_pct(cl['f1'])} |",
+            "",
+            f"Waiting for an archivist: {persons['review_open']} pairs, of which {persons['review_same_person']} "
+            "are the same person in truth.",
             "",
         ]
     for part in ("fields", "routing", "linkage"):

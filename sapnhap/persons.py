@@ -1035,6 +1035,107 @@ def id_rule_violations(engine: Engine, new_unit_code: str) -> list[int]:
     return sorted(pid for pid, found in numbers.items() if len(found) > 1)
 
 
+def merged_persons(engine: Engine, new_unit_code: str) -> pd.DataFrame:
+    """Active persons of the unit built from more than one record: one row per person with columns
+    person_id, full_name (golden, unmasked), birth_year, records, former_units (codes joined by ", "),
+    linked_by (how their records joined: "auto", "archivist"), ordered by person id."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                Person.person_id,
+                Person.full_name,
+                Person.birth_year,
+                PersonMember.record_id,
+                PersonMember.linked_by,
+                PersonRecord.former_unit_code,
+            )
+            .join(PersonMember, PersonMember.person_id == Person.person_id)
+            .join(PersonRecord, PersonRecord.record_id == PersonMember.record_id)
+            .where(Person.new_unit_code == new_unit_code, Person.status == "active", Person.record_count > 1)
+            .order_by(Person.person_id, PersonMember.record_id)
+        ).all()
+    out: dict[int, dict[str, Any]] = {}
+    for pid, name, year, _record, how, unit in rows:
+        entry = out.setdefault(
+            pid,
+            {
+                "person_id": pid,
+                "full_name": name,
+                "birth_year": year,
+                "records": 0,
+                "units": set(),
+                "how": set(),
+            },
+        )
+        entry["records"] += 1
+        entry["units"].add(unit)
+        if how != "alone":
+            entry["how"].add(how)
+    return pd.DataFrame(
+        [
+            {
+                "person_id": e["person_id"],
+                "full_name": e["full_name"],
+                "birth_year": e["birth_year"],
+                "records": e["records"],
+                "former_units": ", ".join(sorted(e["units"])),
+                "linked_by": ", ".join(sorted(e["how"])),
+            }
+            for e in out.values()
+        ],
+        columns=["person_id", "full_name", "birth_year", "records", "former_units", "linked_by"],
+    )
+
+
+def open_review_items(engine: Engine, new_unit_code: str) -> pd.DataFrame:
+    """The unit's open merge candidates, most probable first: columns item_id, match_probability,
+    match_weight, left and right (each a dict: record_id, former_unit, file_sha256, page, fields)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                ReviewItem.item_id, ReviewItem.match_probability, ReviewItem.match_weight, ReviewItem.evidence
+            )
+            .where(
+                ReviewItem.new_unit_code == new_unit_code,
+                ReviewItem.status == "open",
+                ReviewItem.kind == "merge_candidate",
+            )
+            .order_by(ReviewItem.match_probability.desc(), ReviewItem.item_id)
+        ).all()
+    return pd.DataFrame(
+        [
+            {
+                "item_id": item,
+                "match_probability": p,
+                "match_weight": w,
+                "left": json.loads(e)["left"],
+                "right": json.loads(e)["right"],
+            }
+            for item, p, w, e in rows
+        ],
+        columns=["item_id", "match_probability", "match_weight", "left", "right"],
+    )
+
+
+def unlinked_records(engine: Engine, new_unit_code: str) -> list[str]:
+    """Record ids routed to the unit that are in no active person of the unit (must be none after a
+    linkage run)."""
+    with engine.connect() as conn:
+        routed = set(
+            conn.execute(
+                select(PersonRecord.record_id).where(PersonRecord.new_unit_code == new_unit_code)
+            ).scalars()
+        )
+        linked = set(
+            conn.execute(
+                select(PersonMember.record_id)
+                .join(Person, Person.person_id == PersonMember.person_id)
+                .where(Person.new_unit_code == new_unit_code, Person.status == "active")
+            ).scalars()
+        )
+    return sorted(routed - linked)
+
+
 __all__ = [
     "DEFAULT_THRESHOLDS",
     "GOLDEN_FIELDS",
@@ -1047,8 +1148,11 @@ __all__ = [
     "golden_records",
     "id_rule_violations",
     "link_unit",
+    "merged_persons",
+    "open_review_items",
     "person_of",
     "read_unit_records",
     "record_decision",
     "survive",
+    "unlinked_records",
 ]

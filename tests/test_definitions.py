@@ -3,6 +3,7 @@
 import pandas as pd
 from dagster import AssetKey, DagsterInstance, build_sensor_context, materialize
 
+from assets.partitions import new_units
 from pipelines.definitions import build_definitions
 from pipelines.partitions import former_units, partition_requests
 from pipelines.sensors import inbox_sensor
@@ -27,6 +28,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "source_records",
         "validated_records",
         "record_register",
+        "entities",
     }
     keys.discard("admin_units")  # reference data: not partitioned, not part of the ingest job
     parents = {k: {p.to_user_string() for p in graph.get(AssetKey(k)).parent_keys} for k in keys}
@@ -39,6 +41,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "source_records": {"dossier_files", "ocr_pages", "documents"},
         "validated_records": {"source_records", "dossier_files"},
         "record_register": {"validated_records", "source_records", "unified_register"},
+        "entities": {"record_register"},
     }
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert checks == {
@@ -50,6 +53,9 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         ("validated_records", "no_warnings"),
         ("validated_records", "routing_decided"),
         ("record_register", "records_reconciled"),
+        ("entities", "one_id_number_per_person"),
+        ("entities", "every_record_in_one_person"),
+        ("entities", "no_pairs_waiting"),
     }
     balanced = graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == "balanced"))
     assert balanced.blocking
@@ -59,6 +65,16 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
     assert accounted.blocking
     for name in ("no_quarantined_records", "no_warnings", "routing_decided"):
         assert not graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == name)).blocking
+    for name in ("one_id_number_per_person", "every_record_in_one_person"):
+        assert graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == name)).blocking
+    assert not graph.get_check_spec(
+        next(c for c in graph.asset_check_keys if c.name == "no_pairs_waiting")
+    ).blocking
+    entities = graph.get(AssetKey("entities"))
+    assert entities.partitions_def == new_units and entities.group_name == "linkage" and entities.owners
+    assert entities.description and "golden record" in entities.description
+    assert defs.resolve_job_def("link_new_unit").partitions_def == new_units
+    keys.discard("entities")
     for key in keys:
         node = graph.get(AssetKey(key))
         assert node.partitions_def == former_units

@@ -144,3 +144,79 @@ def test_failed_blocking_check_stops_the_load_and_a_good_run_loads_every_record(
         assert reconciled.metadata["earlier_records_kept_as_history"].value > 0
         assert _rows(engine) == rows
     engine.dispose()
+
+
+def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
+    digital_sample, db_url, tmp_path, linkage_model
+):
+    """Every former unit of the batch loaded, then the linkage job per new unit (requested by the
+    entities sensor): each routed record in one person, the ID rule held, names masked, and a second
+    run changing nothing."""
+    from dagster import build_sensor_context
+
+    from pipelines.sensors import entities_sensor
+    from sapnhap.db.models import Person, PersonMember
+
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    (home / "models" / "linkage_model.json").write_bytes(linkage_model.read_bytes())
+    settings = ProjectSettings.from_env(
+        {
+            "SAPNHAP_HOME": str(home),
+            "SAPNHAP_INBOX": str(digital_sample / "inbox"),
+            "SAPNHAP_DATABASE_URL": db_url,
+        }
+    )
+    defs = build_definitions(settings, ocr_cache_dir=home / "ocr-cache")
+    ingest, link = defs.resolve_job_def("ingest_former_unit"), defs.resolve_job_def("link_new_unit")
+    units = sorted(p.name for p in (digital_sample / "inbox").iterdir() if p.is_dir())
+    engine = make_engine(db_url)
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("former_units", units)
+        for unit in units:
+            assert ingest.execute_in_process(partition_key=unit, instance=instance).success
+        with engine.connect() as conn:
+            routed = pd.read_sql(
+                select(PersonRecord.record_id, PersonRecord.new_unit_code).where(
+                    PersonRecord.new_unit_code.is_not(None)
+                ),
+                conn,
+            )
+        new_units = sorted(routed["new_unit_code"].unique())
+        # record_register added a partition per new unit; the sensor asks for one run each.
+        assert set(new_units) <= set(instance.get_dynamic_partitions("new_units"))
+        tick = entities_sensor(build_sensor_context(instance=instance, definitions=defs))
+        assert sorted(r.partition_key for r in tick.run_requests) == new_units
+        again_tick = entities_sensor(
+            build_sensor_context(instance=instance, cursor=tick.cursor, definitions=defs)
+        )
+        assert again_tick.run_requests == []  # nothing loaded since: nothing to link
+
+        for code in new_units:
+            result = link.execute_in_process(partition_key=code, instance=instance)
+            assert result.success
+            checks = _checks(result)
+            assert checks["one_id_number_per_person"].passed and checks["every_record_in_one_person"].passed
+            meta = result.asset_materializations_for_node("entities")[0].metadata
+            n = int((routed["new_unit_code"] == code).sum())
+            assert meta["records"].value == meta["new_records"].value == n
+            assert 0 < meta["persons"].value <= n
+            assert "auto-merge ≥ 0.95" in meta["thresholds"].value
+            shown = meta["merged_persons"].value + meta["pairs_waiting_for_review"].value
+            with engine.connect() as conn:
+                names = conn.execute(
+                    select(Person.full_name).where(
+                        Person.new_unit_code == code, Person.full_name.is_not(None)
+                    )
+                ).scalars()
+                assert not any(name in shown for name in names if len(name.split()) > 1)
+            second = link.execute_in_process(partition_key=code, instance=instance)
+            meta2 = second.asset_materializations_for_node("entities")[0].metadata
+            assert (meta2["new_records"].value, meta2["persons_created"].value) == (0, 0)
+            assert (
+                meta2["golden_values_written"].value == 0 and meta2["persons"].value == meta["persons"].value
+            )
+        with engine.connect() as conn:
+            members = conn.execute(select(func.count()).select_from(PersonMember)).scalar_one()
+        assert members == len(routed)  # every routed record in exactly one person
+    engine.dispose()
