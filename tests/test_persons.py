@@ -358,3 +358,52 @@ def test_decisions_are_checked_before_they_are_stored(unit_db):
     with pytest.raises(ValueError, match="not a person record of new unit 00009"):
         record_decision(engine, "00009", HUNG, MAI, "must_link", "Thu")
     assert table(engine, "linkage_decisions") == []
+
+
+def test_downgrade_to_0003_drops_the_person_tables_and_keeps_the_records(db_url, linkage_model):
+    from alembic import command
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import IntegrityError
+
+    from sapnhap.db import make_engine, migrate
+    from sapnhap.db.session import alembic_config, current_revision, write_connection
+
+    engine = make_engine(db_url)
+    try:
+        migrate(engine)
+        upsert_former_units(engine, UNITS)
+        hand_over(engine, "00004", FIRST_BATCH)
+        link_unit(engine, NEW_UNIT, linkage_model, THRESHOLDS)
+        # The constraints hold on both backends: an unknown review kind, an unordered pair.
+        with pytest.raises(IntegrityError), write_connection(engine) as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO review_queue (item_id, kind, new_unit_code, evidence, status, created_at, "
+                    "updated_at) VALUES ('x', 'gossip', '00008', '{}', 'open', '2026-01-01', '2026-01-01')"
+                )
+            )
+        with pytest.raises(IntegrityError), write_connection(engine) as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO linkage_decisions (new_unit_code, record_id_l, record_id_r, decision, reviewer, "
+                    "note, decided_at) VALUES ('00008', :b, :a, 'must_link', 'Thu', '', '2026-01-01')"
+                ),
+                {"a": HUNG, "b": MAI} if MAI > HUNG else {"a": MAI, "b": HUNG},
+            )
+        with write_connection(engine) as conn:
+            command.downgrade(alembic_config(conn), "0003")
+        assert current_revision(engine) == "0003"
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            assert not tables & {
+                "persons",
+                "person_members",
+                "golden_values",
+                "linkage_pairs",
+                "review_queue",
+            }
+            assert conn.execute(text("SELECT count(*) FROM person_records")).scalar_one() == 2  # kept
+        migrate(engine)
+        assert current_revision(engine) == "0004" and table(engine, "persons") == []
+    finally:
+        engine.dispose()
