@@ -460,13 +460,38 @@ def _score(
     return pd.concat(frames, ignore_index=True)
 
 
+MIN_TRAINING_RECORDS = 2000
+"""Below this many records a unit is too small to train on (too few pairs for expectation
+maximisation): the model is then trained on generated records instead (`sapnhap.samples`)."""
+GENERATED_TRAINING_RECORDS = 20_000
+
+
+def _training_features(features: pd.DataFrame) -> pd.DataFrame | list[pd.DataFrame]:
+    """What to train on: the unit's records, one frame per former unit; a unit smaller than
+    MIN_TRAINING_RECORDS gets GENERATED_TRAINING_RECORDS generated records (fixed seed) instead."""
+    if len(features) < MIN_TRAINING_RECORDS:
+        import tempfile
+
+        from sapnhap.samples.records import RecordsConfig, write_records
+
+        logger.info(
+            "linkage training: %d records are too few; training on %d generated records",
+            len(features),
+            GENERATED_TRAINING_RECORDS,
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            write_records(RecordsConfig(records=GENERATED_TRAINING_RECORDS), Path(tmp))
+            return linkage_features(pd.read_parquet(Path(tmp) / "records.parquet"))
+    frames = [g for _, g in features.groupby("source_dataset", sort=True)]
+    return frames if len(frames) > 1 else features
+
+
 def _model(model_path: Path, features: pd.DataFrame, retrain: bool) -> tuple[dict[str, Any], bool]:
-    """The model at `model_path`, trained on `features` and saved there first when it is missing or
-    `retrain` is asked for. Returns (model JSON, trained now)."""
+    """The model at `model_path`, trained (`_training_features`) and saved there first when it is
+    missing or `retrain` is asked for. Returns (model JSON, trained now)."""
     trained = False
     if retrain or not model_path.exists():
-        frames = [g for _, g in features.groupby("source_dataset", sort=True)]
-        save_model(train_linker(frames if len(frames) > 1 else features), model_path)
+        save_model(train_linker(_training_features(features)), model_path)
         trained = True
     return json.loads(model_path.read_text(encoding="utf-8")), trained
 
@@ -535,7 +560,8 @@ def link_unit(
         outcome.new_records = len(new_ids)
 
         features = linkage_features(records) if len(records) else pd.DataFrame()
-        model, outcome.model_trained = _model(model_path, features, retrain) if len(records) else ({}, False)
+        needed = retrain or (bool(new_ids) and len(records) > 1)
+        model, outcome.model_trained = _model(model_path, features, retrain) if needed else ({}, False)
         if model:
             outcome.model_version = model["sapnhap"]["version"]
         pairs = (

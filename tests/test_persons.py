@@ -407,3 +407,21 @@ def test_downgrade_to_0003_drops_the_person_tables_and_keeps_the_records(db_url,
         assert current_revision(engine) == "0004" and table(engine, "persons") == []
     finally:
         engine.dispose()
+
+
+def test_without_a_model_a_small_unit_trains_on_generated_records(unit_db, tmp_path, monkeypatch):
+    import sapnhap.persons as persons
+
+    engine = unit_db
+    model = tmp_path / "models" / "linkage_model.json"
+    hand_over(engine, "00004", FIRST_BATCH[:1])
+    alone = link_unit(engine, NEW_UNIT, model, THRESHOLDS)  # one record: nothing to score, no model needed
+    assert (alone.persons_created, alone.model_trained, model.exists()) == (1, False, False)
+    monkeypatch.setattr(persons, "GENERATED_TRAINING_RECORDS", 3000)
+    hand_over(engine, "00007", LATER_BATCH)
+    trained = link_unit(engine, NEW_UNIT, model, THRESHOLDS)
+    assert trained.model_trained and model.exists() and trained.model_version
+    assert json.loads(model.read_text(encoding="utf-8"))["sapnhap"]["version"] == trained.model_version
+    assert trained.new_records == 3 and trained.persons_active >= 3
+    reused = link_unit(engine, NEW_UNIT, model, THRESHOLDS)
+    assert not reused.model_trained
