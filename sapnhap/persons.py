@@ -1061,6 +1061,61 @@ def id_rule_violations(engine: Engine, new_unit_code: str) -> list[int]:
     return sorted(pid for pid, found in numbers.items() if len(found) > 1)
 
 
+def person_sources(engine: Engine, person_id: int) -> pd.DataFrame:
+    """Every source value of a person's records, with its lineage to the page and the file, and which
+    one the golden record kept: one row per (record, field) of the person's own fields, columns
+    record_id, former_unit_code, doc_type, role, field, raw, value, confidence (0..100 or None for a
+    text layer), page, file_sha256, archive_path, original_path (where the former unit handed the
+    file over), golden (True for the surviving value) and rule (its survivorship rule, else ""),
+    ordered by field then record id. Empty for an unknown person.
+    """
+    from sapnhap.db.load import first_sources
+    from sapnhap.db.models import File
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                PersonMember.record_id,
+                PersonRecord.former_unit_code,
+                PersonRecord.doc_type,
+                PersonRecord.role,
+                RecordField.field,
+                RecordField.raw,
+                RecordField.value,
+                RecordField.confidence,
+                RecordField.page,
+                PersonRecord.file_sha256,
+                File.archive_path,
+            )
+            .join(PersonRecord, PersonRecord.record_id == PersonMember.record_id)
+            .join(RecordField, RecordField.record_id == PersonMember.record_id)
+            .join(File, File.sha256 == PersonRecord.file_sha256)
+            .where(
+                PersonMember.person_id == person_id,
+                RecordField.scope == "person",
+                RecordField.status == "found",
+            )
+            .order_by(RecordField.field, PersonMember.record_id)
+        ).all()
+        kept = {
+            (f, r): rule
+            for f, r, rule in conn.execute(
+                select(GoldenValue.field, GoldenValue.record_id, GoldenValue.rule).where(
+                    GoldenValue.person_id == person_id
+                )
+            ).all()
+        }
+    columns = [
+        "record_id", "former_unit_code", "doc_type", "role", "field", "raw", "value", "confidence", "page",
+        "file_sha256", "archive_path",
+    ]  # fmt: skip
+    out = pd.DataFrame(rows, columns=columns)
+    out["original_path"] = out["file_sha256"].map(first_sources(engine, set(out["file_sha256"])))
+    out["golden"] = [(f, r) in kept for f, r in zip(out["field"], out["record_id"], strict=True)]
+    out["rule"] = [kept.get((f, r), "") for f, r in zip(out["field"], out["record_id"], strict=True)]
+    return out
+
+
 def merged_persons(engine: Engine, new_unit_code: str) -> pd.DataFrame:
     """Active persons of the unit built from more than one record: one row per person with columns
     person_id, full_name (golden, unmasked), birth_year, records, former_units (codes joined by ", "),
@@ -1177,6 +1232,7 @@ __all__ = [
     "merged_persons",
     "open_review_items",
     "person_of",
+    "person_sources",
     "read_unit_records",
     "record_decision",
     "survive",

@@ -24,6 +24,7 @@ from sapnhap.persons import (
     id_rule_violations,
     link_unit,
     person_of,
+    person_sources,
     record_decision,
     survive,
 )
@@ -257,6 +258,14 @@ def test_later_batch_links_without_renumbering_and_keeps_the_id_rule(unit_db, li
     persons = {p["person_id"]: p for p in table(engine, "persons")}
     assert persons[now[HUNG]]["record_count"] == 2 and persons[now[HUNG]]["personal_id"] == HUNG_ID
     assert persons[now[HUNG]]["full_name"] == "Nguyễn Văn Hùng" and persons[now[HUNG]]["status"] == "active"
+    # Every source value of the person, with its page and file, and the one kept.
+    sources = person_sources(engine, now[HUNG])
+    names = sources[sources["field"] == "full_name"].set_index("record_id")
+    assert names.at[HUNG, "value"] == "Nguyễn Văn Hùng" and bool(names.at[HUNG, "golden"])
+    assert names.at[HUNG_LATER, "value"] == "Nguyen Van Hung" and not bool(names.at[HUNG_LATER, "golden"])
+    assert names.at[HUNG, "rule"] == "validated" and names.at[HUNG_LATER, "original_path"] == "kh-1.pdf"
+    assert (names.at[HUNG_LATER, "page"], names.at[HUNG_LATER, "file_sha256"]) == (1, sha("kh-1"))
+    assert set(sources["field"]) == {"full_name", "birth_date", "personal_id", "sex", "residence"}
     members = {m["record_id"]: m for m in table(engine, "person_members")}
     assert members[HUNG_LATER]["linked_by"] == "auto" and members[HUNG_LATER]["match_probability"] >= 0.95
     assert members[HUNG]["linked_by"] == "alone"
