@@ -670,7 +670,9 @@ def link_unit(
         # the oldest and the others are merged into it; a group of new records only is a new person.
         members_now: dict[str, int] = {}
         merged: dict[int, int] = {}
-        for root in {groups.find(r) for r in groups.parent}:
+        for root in sorted(
+            {groups.find(r) for r in groups.parent}, key=lambda r: min(groups.group[r].members)
+        ):
             g = groups.group[root]
             if g.persons:
                 pid = min(g.persons)
@@ -679,6 +681,8 @@ def link_unit(
             else:
                 pid = _new_person(conn, new_unit_code)
                 outcome.persons_created += 1
+                # A person made of new records only: its first record (smallest id) founds it.
+                joined_by[min(g.members)] = ("alone", None)
             for m in g.members:
                 members_now[m] = pid
         outcome.records_auto_merged = sum(1 for how, _ in joined_by.values() if how == "auto")
