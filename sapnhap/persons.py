@@ -550,6 +550,7 @@ def link_unit(
         for start in range(0, len(gone), 500):
             conn.execute(delete(PersonMember).where(PersonMember.record_id.in_(gone[start : start + 500])))
         current = {r: p for r, p in current.items() if r in present}
+        stored = dict(current)  # the memberships as they are in the database now
         # A record linked in another unit's person (re-routed here) is taken out of it and linked anew.
         elsewhere = [r for r in present if r not in current]
         for start in range(0, len(elsewhere), 500):
@@ -686,7 +687,7 @@ def link_unit(
             for m in g.members:
                 members_now[m] = pid
         outcome.records_auto_merged = sum(1 for how, _ in joined_by.values() if how == "auto")
-        _write_members(conn, members_now, first, joined_by, new_ids)
+        _write_members(conn, members_now, stored, joined_by, new_ids)
         for other, survivor in merged.items():
             conn.execute(
                 update(Person)
@@ -774,12 +775,11 @@ def _store_pairs(conn: Connection, new_unit_code: str, kept: pd.DataFrame, versi
 def _write_members(
     conn: Connection,
     members: Mapping[str, int],
-    first: Mapping[str, int],
+    existing: Mapping[str, int],
     joined_by: Mapping[str, tuple[str, float | None]],
     new_ids: set[str],
 ) -> None:
     """Insert the memberships of new records; move existing records whose person changed."""
-    existing = dict(conn.execute(select(PersonMember.record_id, PersonMember.person_id)).all())
     now = utcnow()
     for record, pid in sorted(members.items()):
         if record in new_ids or record not in existing:
