@@ -91,7 +91,9 @@ def test_routing_accuracy_counts_review_for_undecidable_records():
 
 
 @pytest.mark.slow
-def test_generated_sample_through_the_job_scores_as_planned(db_url, tmp_path, tmp_path_factory):
+def test_generated_sample_through_the_job_scores_as_planned(
+    db_url, tmp_path, tmp_path_factory, linkage_model
+):
     sample = tmp_path / "sample"
     generate(GeneratorConfig(dossiers=8, seed=42, exact_duplicates=1, broken_files=3, workers=2), sample)
     settings = ProjectSettings.from_env(
@@ -106,10 +108,15 @@ def test_generated_sample_through_the_job_scores_as_planned(db_url, tmp_path, tm
     job = defs.resolve_job_def("ingest_former_unit")
     units = defs.resources["store"].former_units()
     assert units == ["14479", "14488", "14503", "373"]
+    (tmp_path / "home" / "models").mkdir(parents=True)
+    (tmp_path / "home" / "models" / "linkage_model.json").write_bytes(linkage_model.read_bytes())
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("former_units", units)
         for unit in units:
             assert job.execute_in_process(partition_key=unit, instance=instance).success
+        link = defs.resolve_job_def("link_new_unit")
+        for code in instance.get_dynamic_partitions("new_units"):
+            assert link.execute_in_process(partition_key=code, instance=instance).success
     engine = create_engine(db_url)
     report = evaluate(sample / "ground_truth", engine)
     truth_pages = pd.read_csv(sample / "ground_truth" / "pages.csv", dtype=str)
@@ -121,7 +128,16 @@ def test_generated_sample_through_the_job_scores_as_planned(db_url, tmp_path, tm
     assert quarantine["precision"] == 1.0 and quarantine["recall"] == 1.0 and quarantine["tp"] == 3
     assert quarantine["reason_accuracy"] == 1.0
     assert quarantine["duplicates_found"] == quarantine["duplicates_expected"] == 1
-    assert report["linkage"]["status"] == NOT_YET
+    assert (
+        report["linkage"]["status"] == "table present but not scored yet"
+    )  # the model analysis needs the warehouse
+    # The persons the linkage job built, scored from the database.
+    persons = report["persons"]
+    assert persons["status"] == "scored" and persons["records_linked"] == persons["records_routed"] > 0
+    assert persons["records_scored"] == persons["records_linked"]  # every linked record found in the truth
+    assert 0 < persons["persons"] <= persons["records_linked"]
+    assert persons["pairwise"]["precision"] in (None, 1.0) or persons["pairwise"]["precision"] >= 0.9
+    assert any(line.startswith("Persons (pipeline):") for line in summary_lines(report))
     # Without the warehouse, fields and routing wait for their database tables; with it they are scored.
     assert report["fields"]["status"] == NOT_YET and report["routing"]["status"] == NOT_YET
     scored = evaluate(sample / "ground_truth", engine, tmp_path / "home" / "warehouse")
