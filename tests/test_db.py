@@ -37,7 +37,7 @@ from sapnhap.db.models import Base, ProvenanceEvent, table_names
 from sapnhap.db.session import alembic_config, write_connection
 from sapnhap.page import PageResult, Word
 
-HEAD = "0004"
+HEAD = "0005"
 TABLES = {
     "former_units",
     "files",
@@ -646,3 +646,59 @@ def test_parallel_loads_of_the_same_pages_do_not_collide(engine, db_url):
     assert sum(r.inserted.get("pages", 0) for r in results) == 3
     assert sum(r.inserted.get("words", 0) for r in results) == 12
     assert summary(engine)["words"] == 12
+
+
+def test_revision_0005_records_decisions_with_their_agent_and_downgrades(db_url):
+    """Revision 0005: an archivist's decision on a review item is a provenance event with its agent;
+    the subject types are checked by the database; the downgrade refuses while such events exist."""
+    engine = make_engine(db_url)
+    try:
+        migrate(engine)
+        decision = {
+            "subject_type": "review_item",
+            "subject_id": "merge:a|b",
+            "action": "review_decision",
+            "tool": "review sheet",
+            "tool_version": "reviews/14488.xlsx",
+            "outcome": "reject",
+            "detail": {"note": "hai người khác nhau", "row": 2},
+            "agent": "Lê Thị Thu",
+        }
+        assert record_events(engine, [decision]) == 1
+        assert record_events(engine, [decision]) == 0  # the same decision again: one event
+        with engine.connect() as conn:
+            stored = conn.execute(
+                select(ProvenanceEvent.agent, ProvenanceEvent.outcome, ProvenanceEvent.subject_type)
+            ).one()
+            assert tuple(stored) == (
+                "Lê Thị Thu",
+                "reject",
+                "review_item",
+            )
+            checks = {
+                c["name"]: c["sqltext"] for c in inspect(conn).get_check_constraints("provenance_events")
+            }
+        assert "'review_item'" in checks["ck_provenance_events_subject_type"]
+        with pytest.raises(IntegrityError), write_connection(engine) as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO provenance_events (event_key, subject_type, subject_id, action, tool, "
+                    "tool_version, outcome, detail, occurred_at) VALUES ('k', 'rumour', 'x', 'a', 't', '', "
+                    "'o', '', '2026-01-01')"
+                )
+            )
+        with pytest.raises(RuntimeError, match="1 provenance events are about records or review items"):
+            with write_connection(engine) as conn:
+                command.downgrade(alembic_config(conn), "0004")
+        with write_connection(engine) as conn:
+            conn.execute(text("DELETE FROM provenance_events"))
+            command.downgrade(alembic_config(conn), "0004")
+        assert current_revision(engine) == "0004"
+        with engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("provenance_events")}
+            checks = {c["name"] for c in inspect(conn).get_check_constraints("provenance_events")}
+        assert "agent" not in columns and checks == {"ck_provenance_events_ck_provenance_events_subject_type"}
+        migrate(engine)
+        assert current_revision(engine) == HEAD
+    finally:
+        engine.dispose()

@@ -413,7 +413,7 @@ def test_downgrade_to_0003_drops_the_person_tables_and_keeps_the_records(db_url,
             }
             assert conn.execute(text("SELECT count(*) FROM person_records")).scalar_one() == 2  # kept
         migrate(engine)
-        assert current_revision(engine) == "0004" and table(engine, "persons") == []
+        assert current_revision(engine) == "0005" and table(engine, "persons") == []
     finally:
         engine.dispose()
 

@@ -815,9 +815,10 @@ def event_key(
 def record_events(engine: Engine, events: pd.DataFrame | Iterable[Mapping[str, Any]]) -> int:
     """Record provenance events; return how many were new.
 
-    Keys: subject_type ("file" | "page" | "document"), subject_id, action, tool, tool_version,
-    outcome, detail (str, or a JSON-serialisable value stored as JSON), occurred_at (aware datetime;
-    default now; a naive datetime raises ValueError), run_id (optional). An event with the same
+    Keys: subject_type ("file" | "page" | "document" | "record" | "review_item"), subject_id,
+    action, tool, tool_version, outcome, detail (str, or a JSON-serialisable value stored as JSON),
+    occurred_at (aware datetime; default now; a naive datetime raises ValueError), run_id and agent
+    (who acted, for a person's decision; both optional). An event with the same
     (subject_type, subject_id, action, tool, tool_version, outcome) as a stored one is not recorded
     again (the stored occurred_at, detail and run_id are kept).
     """
@@ -843,6 +844,7 @@ def record_events(engine: Engine, events: pd.DataFrame | Iterable[Mapping[str, A
                 "detail": _detail(r.get("detail"), _where(i, "detail")),
                 "occurred_at": occurred_at,
                 "run_id": _opt_str(r.get("run_id"), _where(i, "run_id")),
+                "agent": _opt_str(r.get("agent"), _where(i, "agent"), text=True),
             },
         )
     rows = list(by_key.values())

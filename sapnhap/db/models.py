@@ -42,7 +42,7 @@ from sqlalchemy.types import TypeDecorator
 FILE_STATUSES = ("archived", "duplicate", "quarantined")
 PAGE_METHODS = ("text_layer", "ocr", "failed")
 BOX_UNITS = ("px", "pt")
-SUBJECT_TYPES = ("file", "page", "document")
+SUBJECT_TYPES = ("file", "page", "document", "record", "review_item")
 UNIT_LEVELS = ("commune", "district")
 PRE2025 = "pre2025"
 RECORD_STATUSES = ("valid", "warning")
@@ -309,12 +309,15 @@ class Document(Base):
 
 
 class ProvenanceEvent(Base):
-    """Something a tool did to a file, page or document (PREMIS-style event).
+    """Something a tool did to a file, page or document, or an archivist decided about a person record
+    or a review item (PREMIS-style event).
 
     `event_key` is the SHA-256 (hex) of the event's identity (subject_type, subject_id, action, tool,
     tool_version, outcome), so recording the same event again adds no row. `subject_id` is the file
-    SHA-256, `"<sha256>:<page_number>"` for a page or `"<sha256>:<first_page>"` for a document.
-    `occurred_at` is timezone-aware UTC.
+    SHA-256, `"<sha256>:<page_number>"` for a page, `"<sha256>:<first_page>"` for a document, the
+    record id for a record, the item id for a review item. `agent` is who acted when it was a person
+    (an archivist's name on a review decision; None for the pipeline's own steps). `occurred_at` is
+    timezone-aware UTC.
     """
 
     __tablename__ = "provenance_events"
@@ -333,6 +336,7 @@ class ProvenanceEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     run_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    agent: Mapped[str | None] = mapped_column(Text)
 
 
 class PersonRecord(Base):
