@@ -10,15 +10,16 @@ from pathlib import Path
 
 from dagster import Definitions, load_assets_from_modules
 
-from assets import documents, intake, linkage, ocr, reconciliation, records, register, units
+from assets import documents, intake, linkage, ocr, reconciliation, records, register, review, units
 from pipelines.jobs import ingest_former_unit, link_new_unit
-from pipelines.sensors import entities_sensor, inbox_sensor
+from pipelines.sensors import entities_sensor, inbox_sensor, reviews_sensor
 from resources import (
     DossierStore,
     LinkageModel,
     OcrEngine,
     ParquetIOManager,
     ProjectSettings,
+    ReviewDesk,
     UnifiedDatabase,
 )
 from sapnhap.linkage import DEFAULT_MODEL_PATH
@@ -42,6 +43,7 @@ def build_resources(
         ),
         "database": UnifiedDatabase(url=s.database_url),
         "warehouse": ParquetIOManager(base_dir=str(s.home / "warehouse")),
+        "reviews": ReviewDesk(sheets_dir=str(s.home / "review_queue"), reviews_dir=str(s.reviews)),
         "linkage": LinkageModel(
             model_path=str(s.home / "models" / "linkage_model.json"), shipped_path=str(DEFAULT_MODEL_PATH)
         ),
@@ -54,10 +56,10 @@ def build_definitions(
     """Definitions for a given configuration (tests pass their own temporary folders)."""
     return Definitions(
         assets=load_assets_from_modules(
-            [intake, ocr, documents, records, register, reconciliation, units, linkage]
+            [intake, ocr, documents, records, register, reconciliation, units, linkage, review]
         ),
         jobs=[ingest_former_unit, link_new_unit],
-        sensors=[inbox_sensor, entities_sensor],
+        sensors=[inbox_sensor, entities_sensor, reviews_sensor],
         resources=build_resources(settings, ocr_cache_dir),
     )
 

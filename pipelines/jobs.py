@@ -11,6 +11,6 @@ ingest_former_unit = define_asset_job(
 
 link_new_unit = define_asset_job(
     name="link_new_unit",
-    selection=AssetSelection.groups("linkage"),
-    description="Link the person records of one new unit into persons with golden records; pairs in doubt go to review.",
+    selection=AssetSelection.groups("linkage", "review"),
+    description="Link the person records of one new unit into persons with golden records; pairs in doubt go to the review sheet.",
 )

@@ -1,13 +1,17 @@
 """Sensors: the inbox sensor adds a partition per new former-unit folder (commune or district) and runs
-changed ones; the entities sensor links a new unit again when one of its former units was loaded."""
+changed ones; the entities sensor links a new unit again when one of its former units was loaded; the
+reviews sensor takes in the review sheets archivists drop back."""
 
+import hashlib
 import json
 
 from dagster import AssetKey, AssetRecordsFilter, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
 from pipelines.jobs import ingest_former_unit, link_new_unit
 from pipelines.partitions import former_units, partition_requests
-from resources import DossierStore
+from resources import DossierStore, ReviewDesk, UnifiedDatabase
+from sapnhap.decisions import apply_decisions, item_states
+from sapnhap.review import Problem, read_sheet, validate_sheet
 
 
 @sensor(job=ingest_former_unit, minimum_interval_seconds=30)
@@ -74,3 +78,46 @@ def entities_sensor(context: SensorEvaluationContext) -> SensorResult:
         ],
         cursor=str(last),
     )
+
+
+@sensor(job=link_new_unit, minimum_interval_seconds=30)
+def reviews_sensor(
+    context: SensorEvaluationContext, reviews: ReviewDesk, database: UnifiedDatabase
+) -> SensorResult:
+    """Take in the review sheets archivists drop into the reviews folder, one at a time.
+
+    A sheet is checked whole before anything is applied (`sapnhap.review.validate_sheet`): with any
+    problem (unknown item, invalid value, an item already decided, a sheet naming no or several new
+    units ...) nothing is applied, the sheet goes to `rejected/` with a `.problems.txt` listing every
+    problem, and the log says how many. A valid sheet's decisions are stored, each as a provenance
+    event with who decided and why (`sapnhap.decisions.apply_decisions`), the sheet goes to
+    `applied/`, and the linkage run of its new unit is requested to apply them. The log never shows
+    the sheet's values (names, numbers): only counts and file names.
+    """
+    runs: list[RunRequest] = []
+    for sheet in reviews.pending():
+        digest = hashlib.sha256(sheet.read_bytes()).hexdigest()[:16]
+        rows, problems = read_sheet(sheet)
+        units = sorted({r.get("new_unit", "") for r in rows} - {""})
+        if not problems and len(units) != 1:
+            problems = [
+                Problem(0, "", f"the sheet must name one new unit in its new_unit column, not {len(units)}")
+            ]
+        decisions = []
+        if not problems:
+            decisions, problems = validate_sheet(rows, item_states(database.engine, units[0]))
+        if problems:
+            moved = reviews.file_away(sheet, "rejected", [str(p) for p in problems])
+            context.log.warning(
+                f"review sheet {sheet.name}: {len(problems)} problems, nothing applied; see {moved.name}.problems.txt"
+            )
+            continue
+        applied = apply_decisions(database.engine, units[0], decisions, sheet.name)
+        moved = reviews.file_away(sheet, "applied")
+        context.log.info(
+            f"review sheet {sheet.name}: {applied.decisions} decisions stored ({applied.accepted_pairs} pairs "
+            f"accepted, {applied.rejected_pairs} rejected), filed as {moved.name}; linking new unit {units[0]} again"
+        )
+        if decisions:
+            runs.append(RunRequest(run_key=f"review:{units[0]}:{digest}", partition_key=units[0]))
+    return SensorResult(run_requests=runs)

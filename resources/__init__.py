@@ -1,8 +1,9 @@
-"""Configurable Dagster resources: the dossier store, the OCR engine, the unified database, Parquet I/O, the linkage model."""
+"""Configurable Dagster resources: the dossier store, the OCR engine, the unified database, Parquet I/O, the linkage model, the review desk."""
 
 from resources.database import UnifiedDatabase
 from resources.linkage import LinkageModel
 from resources.ocr import OcrEngine
+from resources.review import ReviewDesk
 from resources.settings import ProjectSettings
 from resources.storage import DossierStore
 from resources.warehouse import ParquetIOManager
@@ -13,5 +14,6 @@ __all__ = [
     "OcrEngine",
     "ParquetIOManager",
     "ProjectSettings",
+    "ReviewDesk",
     "UnifiedDatabase",
 ]

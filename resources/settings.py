@@ -9,6 +9,7 @@
 | SAPNHAP_OCR_LANGUAGES | `vie` | Tesseract languages, e.g. `vie+eng` |
 | SAPNHAP_OCR_DPI | `300` | resolution at which PDF pages are rendered for OCR |
 | SAPNHAP_OCR_WORKERS | number of cores | Tesseract processes run at once |
+| SAPNHAP_REVIEWS | `$SAPNHAP_HOME/reviews` | where archivists drop filled review sheets (the sheets are written to `$SAPNHAP_HOME/review_queue`) |
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ProjectSettings:
     ocr_languages: str
     ocr_dpi: int
     ocr_workers: int
+    reviews: Path
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ProjectSettings:
@@ -49,6 +51,7 @@ class ProjectSettings:
             ocr_languages=env.get("SAPNHAP_OCR_LANGUAGES") or "vie",
             ocr_dpi=_positive_int(env, "SAPNHAP_OCR_DPI", 300),
             ocr_workers=_positive_int(env, "SAPNHAP_OCR_WORKERS", os.cpu_count() or 1),
+            reviews=Path(env.get("SAPNHAP_REVIEWS") or home / "reviews").resolve(),
         )
 
 

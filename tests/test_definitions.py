@@ -29,6 +29,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "validated_records",
         "record_register",
         "entities",
+        "review_queue",
     }
     keys.discard("admin_units")  # reference data: not partitioned, not part of the ingest job
     parents = {k: {p.to_user_string() for p in graph.get(AssetKey(k)).parent_keys} for k in keys}
@@ -42,6 +43,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "validated_records": {"source_records", "dossier_files"},
         "record_register": {"validated_records", "source_records", "unified_register"},
         "entities": {"record_register"},
+        "review_queue": {"entities"},
     }
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert checks == {
@@ -74,7 +76,9 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
     assert entities.partitions_def == new_units and entities.group_name == "linkage" and entities.owners
     assert entities.description and "golden record" in entities.description
     assert defs.resolve_job_def("link_new_unit").partitions_def == new_units
-    keys.discard("entities")
+    review = graph.get(AssetKey("review_queue"))
+    assert review.partitions_def == new_units and review.group_name == "review" and review.description
+    keys -= {"entities", "review_queue"}
     for key in keys:
         node = graph.get(AssetKey(key))
         assert node.partitions_def == former_units

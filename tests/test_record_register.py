@@ -210,6 +210,12 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
                     )
                 ).scalars()
                 assert not any(name in shown for name in names if len(name.split()) > 1)
+            # The review sheet of the unit is written with the job, as XLSX and CSV.
+            sheet = result.asset_materializations_for_node("review_queue")[0].metadata
+            assert sheet["open_items"].value == meta["pairs_waiting"].value
+            assert (home / "review_queue" / f"{code}.xlsx").exists() and (
+                home / "review_queue" / f"{code}.csv"
+            ).exists()
             second = link.execute_in_process(partition_key=code, instance=instance)
             meta2 = second.asset_materializations_for_node("entities")[0].metadata
             assert (meta2["new_records"].value, meta2["persons_created"].value) == (0, 0)

@@ -1,0 +1,78 @@
+"""The review queue: what waits for an archivist in a new unit, written out as a spreadsheet to decide in."""
+
+from dagster import AssetDep, AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from assets.metadata import markdown_table
+from assets.partitions import new_units
+from resources import ReviewDesk, UnifiedDatabase
+from sapnhap.decisions import sheet_rows
+from sapnhap.masking import mask_name
+from sapnhap.review import write_sheet
+from sapnhap.units import new_unit_label
+
+
+@asset(
+    partitions_def=new_units,
+    group_name="review",
+    kinds={"excel", "csv"},
+    owners=["team:archives"],
+    deps=[AssetDep("entities")],
+)
+def review_queue(
+    context: AssetExecutionContext, database: UnifiedDatabase, reviews: ReviewDesk
+) -> MaterializeResult:
+    """The review sheet of one new unit: every open item waiting for an archivist, with its evidence
+    and empty decision columns (accept, reject, corrected value, release, note, reviewer), as XLSX and
+    CSV. Fill it in and drop it into the reviews folder: the reviews sensor checks the whole sheet,
+    records each decision with who made it and why, and runs the linkage again to apply them.
+
+    Today the items are the merge candidates of record linkage (pairs in the review band).
+    """
+    unit = context.partition_key
+    rows = sheet_rows(database.engine, unit)
+    xlsx, csv = reviews.sheet_paths(unit)
+    write_sheet(rows, xlsx, csv)
+    by_kind: dict[str, int] = {}
+    for row in rows:
+        by_kind[row.kind] = by_kind.get(row.kind, 0) + 1
+    context.log.info(f"review sheet of new unit {unit}: {len(rows)} open items")
+    return MaterializeResult(
+        metadata={
+            "new_unit": new_unit_label(unit),
+            "summary": MetadataValue.md(
+                f"**{len(rows)} items wait for an archivist** in {new_unit_label(unit)}"
+                + (
+                    ": " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(by_kind.items()))
+                    if rows
+                    else ""
+                )
+                + f". Sheet: `{xlsx}` (and `{csv.name}`); drop the filled sheet into `{reviews.reviews_dir}`."
+            ),
+            "open_items": len(rows),
+            "sheet_xlsx": MetadataValue.path(str(xlsx)),
+            "sheet_csv": MetadataValue.path(str(csv)),
+            "reviews_folder": MetadataValue.path(reviews.reviews_dir),
+            "items": MetadataValue.md(
+                markdown_table(
+                    ["item", "kind", "score", "left", "right"],
+                    [[r.item_id[:40], r.kind, r.score, _masked(r.left), _masked(r.right)] for r in rows],
+                )
+            ),
+        }
+    )
+
+
+def _masked(evidence: str) -> str:
+    """The evidence of a sheet row for the UI: the name as initials, the year of birth only, no ID."""
+    parts = []
+    for part in evidence.split("; "):
+        label, _, value = part.partition(": ")
+        if label == "name":
+            parts.append(f"name: {mask_name(value)}")
+        elif label == "born":
+            parts.append(f"born: {value[:4]}")
+        elif label in ("ID", "father", "mother", "lives in"):
+            continue
+        else:
+            parts.append(part)
+    return "; ".join(parts)

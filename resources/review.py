@@ -1,0 +1,59 @@
+"""The review desk: where the review sheets are written for archivists, and where they drop them back."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+SHEET_SUFFIXES = (".xlsx", ".csv")
+
+
+class ReviewDesk(ConfigurableResource):
+    """Folders of the review round trip.
+
+    sheets_dir: the `review_queue` asset writes `<new unit>.xlsx` and `<new unit>.csv` here (open
+    items with their evidence and empty decision columns). reviews_dir: an archivist drops a filled
+    sheet here; the reviews sensor files it away into `applied/` or, with a `.problems.txt` listing
+    every problem, into `rejected/` (nothing of a rejected sheet is applied).
+    """
+
+    sheets_dir: str
+    reviews_dir: str
+
+    def sheet_paths(self, new_unit_code: str) -> tuple[Path, Path]:
+        """(XLSX, CSV) paths of a new unit's review sheet."""
+        base = Path(self.sheets_dir)
+        return base / f"{new_unit_code}.xlsx", base / f"{new_unit_code}.csv"
+
+    def pending(self) -> list[Path]:
+        """Filled sheets waiting in reviews_dir (XLSX or CSV directly in it; a spreadsheet program's
+        lock files `~$…` and hidden files are left alone), oldest first."""
+        folder = Path(self.reviews_dir)
+        if not folder.is_dir():
+            return []
+        found = [
+            p
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in SHEET_SUFFIXES and not p.name.startswith(("~$", "."))
+        ]
+        return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+    def file_away(self, sheet: Path, outcome: str, problems: list[str] | None = None) -> Path:
+        """Move `sheet` into `reviews_dir/<outcome>/` under a UTC time stamp; for a rejected sheet,
+        write the problems beside it (`<name>.problems.txt`, one per line). Returns the new path."""
+        target = Path(self.reviews_dir) / outcome
+        target.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        moved = target / f"{stamp}-{sheet.name}"
+        shutil.move(str(sheet), moved)
+        if problems:
+            moved.with_name(moved.name + ".problems.txt").write_text(
+                f"{sheet.name}: nothing was applied. Fix every problem below and drop the sheet again.\n\n"
+                + "\n".join(problems)
+                + "\n",
+                encoding="utf-8",
+            )
+        return moved
