@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 SYS_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-eng fonts-dejavu-core
+# Debian's chromium for the browser test and make screenshots (driven by Playwright, no browser download).
+TEST_PACKAGES := chromium
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SAPNHAP_HOME ?= $(CURDIR)/var
 
@@ -19,7 +21,7 @@ DUPLICATES ?= 0.3
 # down: run it with `make bench LINKAGE_RECORDS="100000 1000000"` on a machine with room to spare.
 LINKAGE_RECORDS ?= 100000
 
-.PHONY: help sysdeps venv demo test lint format ui bench sample evaluate evaluate-febrl clean
+.PHONY: help sysdeps testdeps venv demo test lint format ui bench sample evaluate evaluate-febrl screenshots clean
 
 help:
 	@echo "make demo   run the pipeline on the real scans plus a generated batch and score it (SQLite, local folders)"
@@ -27,10 +29,23 @@ help:
 	@echo "make ui     Dagster UI on the same local instance as the demo"
 	@echo "make bench  OCR, sample-generator and linkage benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md)"
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
+	@echo "make screenshots  regenerate docs/screenshots/*.png (the archivist's pages of the Dagster UI, headless chromium)"
 	@echo "make evaluate  generate DOSSIERS dossiers, run the pipeline, score it (the default batch writes docs/evaluation.md, others var/evaluate/)"
 
 sysdeps:
 	@missing=""; for p in $(SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "Missing system packages:$$missing"; echo "Run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# Like sysdeps, for what only make test and make screenshots need.
+testdeps:
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing system packages:$$missing"; \
@@ -52,7 +67,7 @@ demo: sysdeps venv
 	@mkdir -p $(DAGSTER_HOME)
 	$(PY) -m pipelines.demo
 
-test: sysdeps venv
+test: sysdeps testdeps venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q -ra
@@ -85,6 +100,9 @@ evaluate: sysdeps venv evaluate-febrl
 # the project's linkage against plain Splink, docs/evaluation_febrl.md and .json.
 evaluate-febrl: venv
 	$(PY) -m scripts.evaluate_febrl
+
+screenshots: sysdeps testdeps venv
+	$(PY) -m scripts.screenshots
 
 clean:
 	rm -rf var .dagster_home
