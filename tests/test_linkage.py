@@ -12,14 +12,19 @@ from rapidfuzz.distance import JaroWinkler
 
 from sapnhap.evaluation import pairwise_linkage_scores
 from sapnhap.linkage import (
+    DEFAULT_MODEL_PATH,
+    DEFAULT_THRESHOLDS,
     FEATURE_COLUMNS,
     Thresholds,
     blocking_rules,
+    calibrate_prior,
     choose_thresholds,
     cluster_records,
     linkage_features,
     load_linker,
+    model_version,
     save_model,
+    settings,
     train_linker,
 )
 from sapnhap.personal_id import check_personal_id
@@ -64,19 +69,36 @@ def test_features_fold_names_and_read_sex_and_year_from_the_id():
     assert (third["family_folded"], third["sex"], third["birth_year"]) == ("dang", "female", "1955")
 
 
-BASE = {"full_name": "Nguyễn Văn Hùng", "birth_date": "1960-04-12", "personal_id": "037060001234"}
+BASE = {
+    "full_name": "Nguyễn Văn Hùng",
+    "birth_date": "1960-04-12",
+    "personal_id": "037060001234",
+    "residence": "Thôn 3, Xã Gia Vân, Tỉnh Ninh Bình",
+}
 
 
 @pytest.mark.parametrize(
     ("other", "found_by"),
     [
         # The issue's example: Hưng for Hùng and no ID; equal once folded, same date and given name.
-        ({"full_name": "Nguyễn Văn Hưng", "personal_id": ""}, [0, 1, 1, 1, 1, 1]),
-        ({"full_name": "Nguyễn Văn Hùg"}, [1, 0, 0, 0, 1, 0]),  # a typo in the given name
-        ({"full_name": "Ngyễn Văn Hùng", "personal_id": ""}, [0, 0, 1, 1, 0, 0]),  # a typo in the family name
-        ({"full_name": "Nguyễn Vn Hùng", "personal_id": ""}, [0, 0, 1, 0, 0, 1]),  # a typo in the middle name
-        ({"birth_date": "1960-04-21", "personal_id": ""}, [0, 1, 0, 1, 1, 1]),  # another date
-        ({"personal_id": "037060001235", "birth_date": "1961-04-12"}, [0, 1, 0, 0, 0, 0]),  # ID and year
+        ({"full_name": "Nguyễn Văn Hưng", "personal_id": ""}, [0, 1, 0, 1, 1, 1, 1, 1, 1, 1]),
+        ({"full_name": "Nguyễn Văn Hùg"}, [1, 0, 0, 0, 0, 1, 0, 0, 0, 0]),  # a typo in the given name
+        ({"full_name": "Ngyễn Văn Hùng", "personal_id": ""}, [0, 0, 0, 1, 1, 0, 0, 0, 0, 0]),  # family name
+        ({"full_name": "Nguyễn Vn Hùng", "personal_id": ""}, [0, 0, 0, 1, 0, 0, 0, 0, 1, 0]),  # middle name
+        ({"full_name": "Nguyễn Văn Kùng", "personal_id": ""}, [0, 0, 0, 0, 0, 0, 1, 0, 0, 0]),  # first letter
+        ({"full_name": "Nguyễn Văn Ùhng", "personal_id": ""}, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0]),  # two swapped
+        ({"birth_date": "1960-04-21", "personal_id": ""}, [0, 1, 0, 0, 1, 1, 1, 1, 1, 0]),  # another date
+        ({"birth_date": "", "personal_id": "", "residence": ""}, [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]),  # no year
+        ({"birth_date": "1950-04-12", "personal_id": "", "residence": ""}, [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+        # Another ID and year, the address in its former form (Xã Gia Lập became part of Xã Gia Vân).
+        (
+            {
+                "personal_id": "037060001235",
+                "birth_date": "1961-04-12",
+                "residence": "Thôn 3, Xã Gia Lập, Huyện Gia Viễn, Tỉnh Ninh Bình",
+            },
+            [0, 1, 0, 0, 0, 0, 0, 0, 0, 1],
+        ),
     ],
 )
 def test_blocking_union_finds_a_pair_that_differs_in_one_field(other, found_by):
@@ -90,6 +112,7 @@ def test_blocking_union_finds_a_pair_that_differs_in_one_field(other, found_by):
             "birth_year": [r["birth_date"][:4] for r in rows],
             "sex": ["male", "male"],
             "personal_id": [r["personal_id"] for r in rows],
+            "residence": [r["residence"] for r in rows],
         }
     )
     con = duckdb.connect()
@@ -98,10 +121,8 @@ def test_blocking_union_finds_a_pair_that_differs_in_one_field(other, found_by):
     for rule in blocking_rules():
         condition = rule.get_blocking_rule("duckdb").blocking_rule_sql
         query = f"SELECT count(*) FROM f AS l JOIN f AS r ON l.unique_id < r.unique_id AND {condition}"
-        hits.append(con.execute(query).fetchone()[0])
-    assert (
-        hits == found_by and sum(hits) >= 1
-    )  # rules: same ID, same folded name, date + given, year + family
+        hits.append(con.execute(query).fetchall()[0][0])
+    assert hits == found_by  # rules in the order of blocking_rules()'s docstring
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +149,9 @@ def test_trained_model_links_the_generated_duplicates(generated_records):
         len(list(itertools.combinations(g, 2))) for _, g in records.groupby("entity_id")["record_id"]
     )
     assert scores[0.8]["pairwise"]["tp"] + scores[0.8]["pairwise"]["fn"] == true_pairs > 500
-    # Measured on this batch: F1 0.87 at 0.8, precision 0.97 at 0.99 (issue 5's targets are higher).
-    assert scores[0.8]["pairwise"]["f1"] >= 0.82
-    assert scores[0.99]["pairwise"]["precision"] >= 0.95
+    # Measured on this batch: F1 0.934 at 0.8, precision 0.992 at 0.99 (Splink's own clustering).
+    assert scores[0.8]["pairwise"]["f1"] >= 0.9
+    assert scores[0.99]["pairwise"]["precision"] >= 0.98
     # The project's clustering keeps the hard rule: no person holds two different well-formed ID numbers.
     features = linkage_features(records)
     personal_ids = dict(zip(features["unique_id"], features["personal_id"], strict=True))
@@ -142,7 +163,7 @@ def test_trained_model_links_the_generated_duplicates(generated_records):
         if isinstance(personal_ids[record], str) and not check_personal_id(personal_ids[record]):
             held.setdefault(person, set()).add(personal_ids[record])
     assert max(len(v) for v in held.values()) == 1
-    assert pairwise_linkage_scores(truth, persons)["pairwise"]["f1"] >= 0.82
+    assert pairwise_linkage_scores(truth, persons)["pairwise"]["f1"] >= 0.9
 
 
 def test_clusters_never_join_two_id_holders_even_through_a_third_record():
@@ -214,3 +235,72 @@ def test_thresholds_are_chosen_from_measured_precision():
     assert choose_thresholds({0.9: scores(None)}) == Thresholds(review=0.9, auto_merge=0.9)
     with pytest.raises(ValueError, match="no measured thresholds"):
         choose_thresholds({})
+
+
+def test_shipped_model_matches_this_code_and_thresholds():
+    model = json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))
+    # A change to the comparisons or blocking rules without retraining (scripts/train_linkage_model.py)
+    # fails here: the shipped model's structure version is that of this code's settings.
+    assert model["sapnhap"]["version"] == model_version(settings().create_settings_dict("duckdb"))
+    assert model["sapnhap"]["training"]["records"] >= 100_000
+    assert DEFAULT_MODEL_PATH.stat().st_size < 300_000
+    assert 0.0 < DEFAULT_THRESHOLDS.review < DEFAULT_THRESHOLDS.auto_merge < 1.0
+
+
+def _person(record_id, source, name, born, **extra):
+    return {
+        "record_id": record_id,
+        "source": source,
+        "full_name": name,
+        "birth_date": born if len(born) == 10 else "",
+        "birth_year": born[:4],
+        "sex": "",
+        "personal_id": "",
+        **extra,
+    }
+
+
+def test_shipped_model_merges_a_true_pair_and_not_namesakes(generated_records):
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    planted = pd.DataFrame(
+        [
+            # One man: his ID and date on a receipt, his marriage extract without the ID, names
+            # typed without diacritics, the address in its former and its new form.
+            _person("t:1", "14479", "Nguyễn Văn Thưởng", "1961-04-12", personal_id="037061004321",
+                    residence="Thôn Hạ Phú, Xã Gia Lập, Huyện Gia Viễn, Tỉnh Ninh Bình", role="applicant"),
+            _person("t:2", "14488", "Nguyen Van Thuong", "1961-04-12",
+                    residence="Thôn Hạ Phú, Xã Gia Vân, Tỉnh Ninh Bình", role="husband"),
+            # Two girls of one name born the same year to other parents, no ID number.
+            _person("n:1", "14479", "Trần Thị Lụa", "1990-05-01", role="child",
+                    father_name="Trần Văn Khánh", mother_name="Lê Thị Hoa"),
+            _person("n:2", "14503", "Trần Thị Lụa", "1990-11-23", role="child",
+                    father_name="Trần Quốc Bảo", mother_name="Phạm Thị Mai"),
+        ]
+    )  # fmt: skip
+    batch = pd.concat([generated_records.head(1000), planted], ignore_index=True)
+    features = linkage_features(batch)
+    frames = [frame.reset_index(drop=True) for _, frame in features.groupby("source_dataset")]
+    linker = load_linker(frames, DEFAULT_MODEL_PATH)
+    prior = calibrate_prior(linker)
+    assert 1e-5 < prior < 1e-2  # a batch of a thousand records: a few hundred true pairs in half a million
+    pairs = linker.inference.predict(threshold_match_probability=0.0).as_pandas_dataframe()
+    score = {
+        frozenset((a, b)): p
+        for a, b, p in zip(
+            pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"], strict=True
+        )
+    }
+    true_pair, namesakes = score[frozenset(("t:1", "t:2"))], score[frozenset(("n:1", "n:2"))]
+    assert true_pair >= DEFAULT_THRESHOLDS.auto_merge
+    assert namesakes < DEFAULT_THRESHOLDS.review
+
+
+def test_calibrated_prior_is_the_share_of_true_pairs(generated_records):
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    records = generated_records
+    linker = train_linker(linkage_features(records))
+    sizes = records.groupby("entity_id").size()
+    true_share = float((sizes * (sizes - 1) / 2).sum()) / (len(records) * (len(records) - 1) / 2)
+    prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    # Measured: 8.2e-5 against 8.4e-5 on this batch; the rules-and-recall estimate alone gave 4.1e-5.
+    assert prior == pytest.approx(true_share, rel=0.15)
