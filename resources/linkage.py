@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from sapnhap.linkage import Thresholds
+from sapnhap.linkage import DEFAULT_THRESHOLDS, Thresholds
 
 
 class LinkageModel(ConfigurableResource):
@@ -17,13 +17,13 @@ class LinkageModel(ConfigurableResource):
     with the code, used while there is no own model ("" for none: the first run then trains one on
     its unit's records). review_threshold / auto_merge_threshold (0..1): pairs from `auto_merge` up
     merge without review, pairs from `review` up to it wait for an archivist, pairs below are two
-    people.
+    people (defaults `sapnhap.linkage.DEFAULT_THRESHOLDS`, chosen from measured precision).
     """
 
     model_path: str
     shipped_path: str = ""
-    review_threshold: float = 0.5
-    auto_merge_threshold: float = 0.95
+    review_threshold: float = DEFAULT_THRESHOLDS.review
+    auto_merge_threshold: float = DEFAULT_THRESHOLDS.auto_merge
 
     def path_for(self, retrain: bool = False) -> Path:
         """The model file a run uses: the own model when it exists or when retraining (it is written

@@ -583,8 +583,6 @@ def _well_formed(number: str | None) -> bool:
 
 
 MODEL_FORMAT = "sapnhap-linkage/1"
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "reference" / "linkage_model.json"
-"""The model shipped with the code (trained on generated records); absent until one is shipped."""
 NEVER = 1e-300  # Splink's smallest accepted m or u probability
 
 

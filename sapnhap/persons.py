@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,11 +54,14 @@ from sapnhap.db.models import (
 )
 from sapnhap.db.session import write_connection
 from sapnhap.linkage import (
+    DEFAULT_THRESHOLDS,
     Thresholds,
     blocking_rules,
+    calibrate_prior,
     linkage_features,
     load_linker,
     save_model,
+    set_prior,
     train_linker,
 )
 from sapnhap.personal_id import decode_personal_id
@@ -78,9 +82,6 @@ SURVIVORSHIP = ("only_source", "agreed", "validated", "confidence", "recent_regi
 """What decided a golden value: one record held it; all records agreed; a validated record over one
 with warnings; a higher OCR confidence; a more recent official registration; else the first record
 (by record id, so the choice is stable)."""
-DEFAULT_THRESHOLDS = Thresholds(review=0.5, auto_merge=0.95)
-"""Used when the linkage module ships none: auto-merge from 0.95 (pairwise precision 100 % on the
-500-dossier evaluation sample), review from 0.5 (below it a pair is more likely two people)."""
 
 
 # --------------------------------------------------------------------------- reading
@@ -392,6 +393,7 @@ class LinkOutcome:
     golden_values_written: int = 0
     model_version: str = ""
     model_trained: bool = False
+    prior: float | None = None
     thresholds: Thresholds = DEFAULT_THRESHOLDS
 
 
@@ -432,12 +434,19 @@ def _explain(pairs: pd.DataFrame, model: Mapping[str, Any]) -> list[dict[str, An
     return out
 
 
-def _score(
-    features: pd.DataFrame, new_ids: set[str], model_path: Path, counts: dict[str, int]
-) -> pd.DataFrame:
+MIN_CALIBRATION_RECORDS = 1000
+"""Units with fewer records keep the saved model's prior instead of calibrating their own."""
+
+
+def _saved_prior(model_path: Path) -> float:
+    return float(json.loads(model_path.read_text(encoding="utf-8"))["probability_two_random_records_match"])
+
+
+def _score(features: pd.DataFrame, new_ids: set[str], model_path: Path, outcome: LinkOutcome) -> pd.DataFrame:
     """Pairs involving at least one new record, every candidate pair of the blocking rules scored:
     new against already linked ("link_only"), new among themselves across and within former units.
-    Adds the candidate pairs per blocking rule to `counts`. Columns unique_id_l, unique_id_r,
+    Adds the candidate pairs per blocking rule to `outcome.candidate_pairs_by_rule` and sets
+    `outcome.prior` (the unit's calibrated prior). Columns unique_id_l, unique_id_r,
     match_probability, match_weight, match_key, gamma_*, mw_*."""
     new = features[features["unique_id"].isin(new_ids)]
     old = features[~features["unique_id"].isin(new_ids)]
@@ -449,8 +458,18 @@ def _score(
     if len(new) and len(old):
         runs.append(([old.assign(source_dataset="linked"), new.assign(source_dataset="new")], "link_only"))
     rules = [r.get_blocking_rule("duckdb").blocking_rule_sql for r in blocking_rules()]
+    # The saved model's prior is for a batch of about 1,000 records. The probability that two records
+    # of a unit this size or larger are one person is calibrated on all the unit's records
+    # (`calibrate_prior`); a smaller unit keeps the model's prior, lower than its own would be: on a
+    # handful of records the calibration is unstable and would merge namesakes.
+    calibrate = len(features) >= MIN_CALIBRATION_RECORDS
+    prior = calibrate_prior(load_linker(features, model_path, "dedupe_only")) if calibrate else None
+    outcome.prior = prior if calibrate else _saved_prior(model_path)
+    counts = outcome.candidate_pairs_by_rule
     for tables, link_type in runs:
         linker = load_linker(tables if len(tables) > 1 else tables[0], model_path, link_type, explain=True)
+        if prior is not None:
+            set_prior(linker, prior)
         scored = linker.inference.predict().as_pandas_dataframe()
         for key, n in scored["match_key"].astype(int).value_counts().items():
             counts[rules[key]] = counts.get(rules[key], 0) + int(n)
@@ -566,7 +585,7 @@ def link_unit(
         if model:
             outcome.model_version = model["sapnhap"]["version"]
         pairs = (
-            _score(features, new_ids, model_path, outcome.candidate_pairs_by_rule)
+            _score(features, new_ids, model_path, outcome)
             if new_ids and len(records) > 1
             else pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight"])
         )
@@ -950,6 +969,11 @@ def _write_review(
             "left": _side(unit, a),
             "right": _side(unit, b),
             "comparisons": row.get("explained", {}),
+            # The prior's weight (log2 odds that two records of the unit are one person): with the
+            # comparisons' weights it adds up to the match weight.
+            "prior_weight": round(math.log2(outcome.prior / (1 - outcome.prior)), 2)
+            if outcome.prior
+            else None,
         }
         values = {
             "kind": "merge_candidate",
@@ -1222,7 +1246,6 @@ def unlinked_records(engine: Engine, new_unit_code: str) -> list[str]:
 
 
 __all__ = [
-    "DEFAULT_THRESHOLDS",
     "GOLDEN_FIELDS",
     "REGISTRATION_FIELDS",
     "SURVIVORSHIP",

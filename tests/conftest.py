@@ -75,17 +75,9 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def linkage_model(tmp_path_factory) -> Path:
-    """A linkage model trained on 5,000 generated records (records-only mode, fixed seed), saved as
-    the pipeline saves it (`sapnhap.linkage.save_model`)."""
-    import pandas as pd
+def linkage_model() -> Path:
+    """The linkage model shipped with the code (`sapnhap.linkage.DEFAULT_MODEL_PATH`, trained on
+    generated records by `scripts/train_linkage_model.py`), as the pipeline uses it."""
+    from sapnhap.linkage import DEFAULT_MODEL_PATH
 
-    from sapnhap.linkage import linkage_features, save_model, train_linker
-    from sapnhap.samples.records import RecordsConfig, write_records
-
-    out = tmp_path_factory.mktemp("linkage-model")
-    write_records(RecordsConfig(records=5000), out)
-    records = pd.read_parquet(out / "records.parquet")
-    path = out / "model.json"
-    save_model(train_linker(linkage_features(records)), path)
-    return path
+    return DEFAULT_MODEL_PATH

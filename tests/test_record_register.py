@@ -13,6 +13,7 @@ from pipelines.definitions import build_definitions
 from resources import ProjectSettings
 from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
 from sapnhap.db.session import make_engine
+from sapnhap.linkage import DEFAULT_THRESHOLDS
 from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
 
 UNIT = "14503"  # Xã Gia Tân: split between two new units, so some records need the villages to route
@@ -201,7 +202,7 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
             n = int((routed["new_unit_code"] == code).sum())
             assert meta["records"].value == meta["new_records"].value == n
             assert 0 < meta["persons"].value <= n
-            assert "auto-merge ≥ 0.95" in meta["thresholds"].value
+            assert f"auto-merge ≥ {DEFAULT_THRESHOLDS.auto_merge}" in meta["thresholds"].value
             shown = meta["merged_persons"].value + meta["pairs_waiting_for_review"].value
             with engine.connect() as conn:
                 names = conn.execute(

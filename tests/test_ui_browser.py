@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from sapnhap.linkage import DEFAULT_THRESHOLDS
 from tests.ui_instance import (
     UiSample,
     browser_unavailable,
@@ -138,7 +139,7 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
     assert f"Partition {NEW_UNIT} materialized" in text
     assert f"new unit {NEW_UNIT} Xã Gia Vân, Tỉnh Ninh Bình" in text
     assert "person records" in text and "pairs waiting for review" in text  # the Markdown summary
-    assert "auto-merge ≥ 0.95, review ≥ 0.5" in text
+    assert f"auto-merge ≥ {DEFAULT_THRESHOLDS.auto_merge}, review ≥ {DEFAULT_THRESHOLDS.review}" in text
     for column in ("person", "name", "born", "records", "former units", "linked by"):
         assert column in text  # the merged_persons table's header
     assert len(merged) >= 1  # the sample has the same person in two former units' archives
