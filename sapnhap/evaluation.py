@@ -349,25 +349,30 @@ def _score_records(
 
 
 LINKAGE_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
-LINKAGE_THRESHOLD = 0.8  # provisional auto-merge threshold, to be chosen from these figures (issue 5)
+LINKAGE_THRESHOLD = 0.8  # the threshold whose figures head the report's linkage line
+MIN_PAIRS_TO_SUGGEST = 50
 
 
 def _score_linkage(
     report: dict, source: pd.DataFrame, doc_of: Mapping[tuple[str, int], str], records: pd.DataFrame
 ) -> None:
-    """Link the warehouse's person records (`sapnhap.linkage`: features, unsupervised Splink model,
-    clustering under the ID rule) and score the persons against the truth's entity ids, pairwise and
-    per cluster, at LINKAGE_THRESHOLDS. Not yet a pipeline asset: the evaluation runs the model itself."""
+    """Score the model the pipeline uses on the whole batch at every threshold: the warehouse's person
+    records linked with the shipped model (`sapnhap.linkage.DEFAULT_MODEL_PATH`, prior calibrated on
+    the batch), clustered under the ID rule at LINKAGE_THRESHOLDS, against the truth's entity ids,
+    pairwise and per cluster; thresholds are suggested from these figures when there are at least
+    MIN_PAIRS_TO_SUGGEST true pairs (fewer cannot tell 0.995 precision from chance)."""
     if source.empty:
         return
     import logging
 
     from sapnhap.linkage import (
+        DEFAULT_MODEL_PATH,
+        calibrate_prior,
         choose_thresholds,
         cluster_records,
         linkage_features,
+        load_linker,
         records_from_source,
-        train_linker,
     )
 
     logging.getLogger("splink").setLevel(logging.WARNING)
@@ -384,7 +389,8 @@ def _score_linkage(
             truth[rid] = true_id
     features = linkage_features(people)
     started = time.perf_counter()
-    linker = train_linker(features)
+    linker = load_linker(features, DEFAULT_MODEL_PATH, "dedupe_only")
+    prior = calibrate_prior(linker)
     pairs = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
     ids = dict(zip(features["unique_id"], features["personal_id"], strict=True))
     by_threshold = {}
@@ -392,18 +398,26 @@ def _score_linkage(
         persons = cluster_records(list(features["unique_id"]), pairs, threshold, ids)
         by_threshold[str(threshold)] = pairwise_linkage_scores(truth, persons)
     chosen = by_threshold[str(LINKAGE_THRESHOLD)]
-    suggested = choose_thresholds({float(t): v for t, v in by_threshold.items()})
+    true_pairs = chosen["pairwise"]["tp"] + chosen["pairwise"]["fn"]
+    suggested = (
+        choose_thresholds({float(t): v for t, v in by_threshold.items()})
+        if true_pairs >= MIN_PAIRS_TO_SUGGEST
+        else None
+    )
     report["linkage"] = {
         "status": "scored",
-        "reason": "the evaluation links the warehouse's source_records with sapnhap.linkage (not yet a "
-        "pipeline asset); persons under the ID rule",
+        "reason": "the shipped model on the warehouse's source_records of the whole batch, prior "
+        "calibrated on it; persons under the ID rule",
+        "prior": prior,
         "records": len(truth),
         "threshold": LINKAGE_THRESHOLD,
         "seconds": round(time.perf_counter() - started, 1),
         **chosen,
         "by_threshold": by_threshold,
         # From these figures: the lowest threshold with auto-merge precision >= 0.995, and the review band.
-        "suggested_thresholds": {"review": suggested.review, "auto_merge": suggested.auto_merge},
+        "suggested_thresholds": {"review": suggested.review, "auto_merge": suggested.auto_merge}
+        if suggested
+        else None,
     }
 
 
@@ -631,8 +645,13 @@ def summary_lines(report: dict) -> list[str]:
         lines.append(
             f"Linkage: pairwise precision {_pct(pw['precision'])}, recall {_pct(pw['recall'])}, F1 "
             f"{_pct(pw['f1'])} ({pw['tp'] + pw['fn']} true pairs, threshold {linkage['threshold']}); "
-            f"clusters exact {_pct(cl['precision'])} / {_pct(cl['recall'])}; suggested: auto-merge from "
-            f"{linkage['suggested_thresholds']['auto_merge']}, review from {linkage['suggested_thresholds']['review']}"
+            f"clusters exact {_pct(cl['precision'])} / {_pct(cl['recall'])}; "
+            + (
+                f"suggested: auto-merge from {linkage['suggested_thresholds']['auto_merge']}, review from "
+                f"{linkage['suggested_thresholds']['review']}"
+                if linkage.get("suggested_thresholds")
+                else f"too few true pairs to suggest thresholds (fewer than {MIN_PAIRS_TO_SUGGEST})"
+            )
         )
     else:
         lines.append(f"Linkage: {linkage['status']} ({linkage['reason']})")
@@ -751,12 +770,14 @@ def to_markdown(report: dict) -> str:
                 f"| {threshold} | {_pct(pw['precision'])} | {_pct(pw['recall'])} | {_pct(pw['f1'])} | "
                 f"{pw['tp'] + pw['fn']} | {_pct(cl['precision'])} | {_pct(cl['recall'])} |"
             )
-        suggested = linkage["suggested_thresholds"]
+        suggested = linkage.get("suggested_thresholds")
         out += [
             "",
             f"Suggested from these figures (`sapnhap.linkage.choose_thresholds`): merge automatically from "
             f"{suggested['auto_merge']} (the lowest threshold with pairwise precision ≥ 99.5%, or the highest "
-            f"measured), review from {suggested['review']}, distinct below.",
+            f"measured), review from {suggested['review']}, distinct below."
+            if suggested
+            else f"Too few true pairs (fewer than {MIN_PAIRS_TO_SUGGEST}) to suggest thresholds from this batch.",
             "",
         ]
     persons = report.get("persons")
