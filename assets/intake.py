@@ -3,7 +3,7 @@
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, Output, asset
 
-from assets.metadata import markdown_table
+from assets.metadata import markdown_table, metadata_table
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import first_sources, record_events
@@ -17,7 +17,14 @@ from sapnhap.units import former_unit_label
     kinds={"python", "files"},
     owners=["team:data-engineering"],
     io_manager_key="warehouse",
-    check_specs=[AssetCheckSpec("no_quarantined_files", asset="dossier_files")],
+    check_specs=[
+        AssetCheckSpec(
+            "no_quarantined_files",
+            asset="dossier_files",
+            description="Lists the files that could not be taken in (broken, unsupported, password-protected, "
+            "too small) with the reason and what to ask the former unit for; they wait for an archivist.",
+        )
+    ],
 )
 def dossier_files(context: AssetExecutionContext, store: DossierStore, database: UnifiedDatabase):
     """The files one former unit (a commune, or a district whose archive is handed over as a whole)
@@ -64,7 +71,8 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
         description="Files that could not be taken in and wait for an archivist.",
         metadata={
             "quarantined": len(quarantined),
-            "items": markdown_table(
+            "former_unit": former_unit_label(unit),
+            "items": metadata_table(
                 ["file", "reason", "detail"],
                 quarantined[["original_path", "quarantine_reason", "detail"]].values.tolist(),
             ),

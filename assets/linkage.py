@@ -13,7 +13,7 @@ from dagster import (
     asset,
 )
 
-from assets.metadata import markdown_table
+from assets.metadata import markdown_table, metadata_table
 from assets.partitions import new_units
 from resources import LinkageModel, UnifiedDatabase
 from sapnhap.masking import mask_name
@@ -176,7 +176,13 @@ def entities(
             metadata={
                 "new_unit": new_unit_label(unit),
                 "pairs_waiting": len(waiting),
-                "items": metadata["pairs_waiting_for_review"],
+                "items": metadata_table(
+                    ["item", "match probability", "left", "right"],
+                    [
+                        [r.item_id, f"{r.match_probability:.3f}", _side(r.left), _side(r.right)]
+                        for r in waiting.itertuples()
+                    ],
+                ),
             },
         ),
     ]

@@ -2,6 +2,8 @@
 
 from collections.abc import Sequence
 
+from dagster import MetadataValue, TableColumn, TableMetadataValue, TableRecord, TableSchema
+
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], limit: int = 50) -> str:
     """A Markdown table of at most `limit` rows (a final line says how many were left out)."""
@@ -21,3 +23,21 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def metadata_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], limit: int = 200
+) -> TableMetadataValue:
+    """A table the Dagster UI shows as a table everywhere, check results included (Markdown there is
+    shown as raw text): text columns, at most `limit` rows (a last row says how many were left out)."""
+    columns = [TableColumn(name=h or " ", type="string") for h in headers]
+    records = [
+        TableRecord({c.name: _cell(v) for c, v in zip(columns, row, strict=True)}) for row in rows[:limit]
+    ]
+    if len(rows) > limit:
+        records.append(
+            TableRecord(
+                {columns[0].name: f"… and {len(rows) - limit} more", **{c.name: "" for c in columns[1:]}}
+            )
+        )
+    return MetadataValue.table(records=records, schema=TableSchema(columns=columns))

@@ -5,12 +5,13 @@ import time
 import pandas as pd
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, Output, asset
 
-from assets.metadata import markdown_table
+from assets.metadata import markdown_table, metadata_table
 from assets.partitions import former_units
 from resources import OcrEngine, UnifiedDatabase
 from sapnhap.db.load import record_events
 from sapnhap.ocr import PageTask
 from sapnhap.page import PageResult
+from sapnhap.units import former_unit_label
 
 LOW_CONFIDENCE = 70.0
 PAGE_COLUMNS = list(PageResult(file_sha256="", page_number=0, method="failed", reason="").to_row())
@@ -22,7 +23,14 @@ PAGE_COLUMNS = list(PageResult(file_sha256="", page_number=0, method="failed", r
     kinds={"tesseract", "pdf"},
     owners=["team:data-engineering"],
     io_manager_key="warehouse",
-    check_specs=[AssetCheckSpec("pages_readable", asset="ocr_pages")],
+    check_specs=[
+        AssetCheckSpec(
+            "pages_readable",
+            asset="ocr_pages",
+            description="Lists the pages that could not be read, or were read with low OCR confidence, "
+            "with their file and page, for an archivist to look at.",
+        )
+    ],
 )
 def ocr_pages(
     context: AssetExecutionContext, dossier_files: pd.DataFrame, ocr: OcrEngine, database: UnifiedDatabase
@@ -98,12 +106,14 @@ def ocr_pages(
         metadata={
             "failed": len(failed),
             "low_confidence": len(low),
-            "items": _page_table(pd.concat([failed, low]), names),
+            "former_unit": former_unit_label(context.partition_key),
+            "items": _page_table(pd.concat([failed, low]), names, table=True),
         },
     )
 
 
-def _page_table(pages: pd.DataFrame, names: dict[str, str]) -> str:
+def _page_table(pages: pd.DataFrame, names: dict[str, str], table: bool = False):
+    """The pages as a Markdown table (asset metadata) or a metadata table (`table`: check results)."""
     rows = [
         [
             names.get(r.file_sha256, r.file_sha256[:12]),
@@ -115,7 +125,8 @@ def _page_table(pages: pd.DataFrame, names: dict[str, str]) -> str:
         ]
         for r in pages.itertuples()
     ]
-    return markdown_table(["file", "page", "method", "reason", "confidence", "error"], rows)
+    headers = ["file", "page", "method", "reason", "confidence", "error"]
+    return metadata_table(headers, rows) if table else markdown_table(headers, rows)
 
 
 def _event(result: PageResult, run_id: str) -> dict:

@@ -25,7 +25,15 @@ from sapnhap.units import former_unit_label
     owners=["team:archivists"],
     io_manager_key="warehouse",
     deps=[AssetKey("unified_register")],
-    check_specs=[AssetCheckSpec("balanced", asset="reconciliation", blocking=True)],
+    check_specs=[
+        AssetCheckSpec(
+            "balanced",
+            asset="reconciliation",
+            blocking=True,
+            description="Blocking: every file handed over is archived, a recorded duplicate or quarantined, "
+            "and every page of an archived file is in the database: nothing lost.",
+        )
+    ],
 )
 def reconciliation(
     context: AssetExecutionContext,

@@ -13,7 +13,7 @@ from dagster import (
     asset,
 )
 
-from assets.metadata import markdown_table
+from assets.metadata import markdown_table, metadata_table
 from assets.partitions import former_units
 from resources import DossierStore, OcrEngine
 from sapnhap.records import (
@@ -195,7 +195,7 @@ def validated_records(
                 **where,
                 count_key: len(listed),
                 "by_reason": MetadataValue.md(_reason_counts(listed)),
-                "records": MetadataValue.md(markdown_table(headers, listed[columns].values.tolist())),
+                "records": metadata_table(headers, listed[columns].values.tolist()),
             },
         )
     yield AssetCheckResult(
@@ -204,13 +204,11 @@ def validated_records(
         severity=AssetCheckSeverity.WARN,
         metadata={
             **where,
-            "routing_review": MetadataValue.md(
-                markdown_table(
-                    ["file and page", "role", "name", "route", "candidates", "evidence"],
-                    review[
-                        ["file", "role", "name", "route_status", "candidates", "route_evidence"]
-                    ].values.tolist(),
-                )
+            "routing_review": metadata_table(
+                ["file and page", "role", "name", "route", "candidates", "evidence"],
+                review[
+                    ["file", "role", "name", "route_status", "candidates", "route_evidence"]
+                ].values.tolist(),
             ),
             "review": int((table["route_status"] == "review").sum()),
             "unresolved": int((table["route_status"] == "unresolved").sum()),
