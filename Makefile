@@ -32,8 +32,9 @@ help:
 	@echo "make screenshots  regenerate docs/screenshots/*.png (the archivist's pages of the Dagster UI, headless chromium)"
 	@echo "make evaluate  generate DOSSIERS dossiers, run the pipeline, score it (the default batch writes docs/evaluation.md, others var/evaluate/)"
 
-sysdeps:
-	@missing=""; for p in $(SYS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Install the Debian packages of $(1) that are missing (as root), else print the apt-get line to run.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing system packages:$$missing"; \
@@ -42,18 +43,14 @@ sysdeps:
 	    echo "Missing system packages:$$missing"; echo "Run: sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
 	fi
+endef
 
-# Like sysdeps, for what only make test and make screenshots need.
+sysdeps:
+	$(call apt_install,$(SYS_PACKAGES))
+
+# What only make test and make screenshots need.
 testdeps:
-	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing system packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else \
-	    echo "Missing system packages:$$missing"; echo "Run: sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+	$(call apt_install,$(TEST_PACKAGES))
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
