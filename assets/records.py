@@ -15,7 +15,8 @@ from dagster import (
 
 from assets.metadata import markdown_table, metadata_table
 from assets.partitions import former_units
-from resources import DossierStore, OcrEngine
+from resources import DossierStore, OcrEngine, UnifiedDatabase
+from sapnhap.decisions import apply_corrections, corrections_for, release_records, releases_for
 from sapnhap.records import (
     accounting_problems,
     crop_readers_for,
@@ -40,6 +41,7 @@ def source_records(
     ocr_pages: pd.DataFrame,
     documents: pd.DataFrame,
     ocr: OcrEngine,
+    database: UnifiedDatabase,
 ):
     """Every field of every civil-status extract (birth, marriage, death), staff CV and procedure receipt
     of the former unit, found by the template's labels in the page's words: for each person (child,
@@ -47,12 +49,15 @@ def source_records(
     with the text as read, the normalised value (names NFC, dates ISO, ID numbers as text), the words'
     OCR confidence and where it was read (file, page, box, OCR method and engine version). A label that
     is not found is a `missing` row, never an invented value. Small or doubtful words of an OCR'd field
-    are read again from the archived page, enlarged, as one line (method `ocr_crop`).
+    are read again from the archived page, enlarged, as one line (method `ocr_crop`). A value an
+    archivist corrected in a review sheet replaces the reading (method `archivist`, the reading kept).
     """
     unit = context.partition_key
     table = extract_source_records(
         ocr_pages, documents, unit, crop_readers_for(dossier_files, ocr.settings())
     )
+    # Archivists' corrections from review sheets replace the readings, every run (kept in the database).
+    table = apply_corrections(table, corrections_for(database.engine, unit))
     found = table[table["status"] == "found"]
     people = table[table["role"] != ""][["file_sha256", "first_page", "role"]].drop_duplicates()
     missing = table[table["status"] == "missing"]
@@ -68,6 +73,7 @@ def source_records(
             "fields_missing": len(missing),
             "person_records": len(people),
             "fields_read_again": int((found["method"] == "ocr_crop").sum()),
+            "fields_corrected_by_archivists": int((found["method"] == "archivist").sum()),
             "mean_confidence": float(found["confidence"].dropna().mean())
             if found["confidence"].notna().any()
             else 0.0,
@@ -116,18 +122,21 @@ def validated_records(
     source_records: pd.DataFrame,
     dossier_files: pd.DataFrame,
     store: DossierStore,
+    database: UnifiedDatabase,
 ):
     """One row per person named in a document: valid, valid with warnings, or quarantined with every
     reason (rules with their legal sources: personal ID structure, real dates, marriage ages, required
     fields, units existing at the document's date), and the new unit (after 1 July 2025) the record
     belongs to, from the person's address: a split former commune is decided by the merger plan's
     villages or goes to review with its candidates. Quarantined records are kept and listed, never
-    dropped. Record ids name the file and page, not the person; names and dates of birth in the
-    metadata are masked (initials, year).
+    dropped. A quarantined record an archivist released in a review sheet is loaded, its broken rules
+    kept as warnings with `released_by_archivist`. Record ids name the file and page, not the
+    person; names and dates of birth in the metadata are masked (initials, year).
     """
     unit = context.partition_key
     router = Router(store.merger_plan_villages())
-    table = validate_records(source_records, router)
+    # A quarantined record an archivist released is loaded, its broken rules kept as warnings.
+    table = release_records(validate_records(source_records, router), releases_for(database.engine, unit))
     statuses = table["status"].value_counts().to_dict()
     routes = table["route_status"].value_counts().to_dict()
     context.log.info(f"former unit {unit}: records {statuses}; routing {routes}")

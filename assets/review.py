@@ -5,7 +5,7 @@ from dagster import AssetDep, AssetExecutionContext, MaterializeResult, Metadata
 from assets.metadata import markdown_table
 from assets.partitions import new_units
 from resources import ReviewDesk, UnifiedDatabase
-from sapnhap.decisions import sheet_rows
+from sapnhap.decisions import refresh_review_items, sheet_rows
 from sapnhap.masking import mask_name
 from sapnhap.review import write_sheet
 from sapnhap.units import new_unit_label
@@ -26,9 +26,13 @@ def review_queue(
     CSV. Fill it in and drop it into the reviews folder: the reviews sensor checks the whole sheet,
     records each decision with who made it and why, and runs the linkage again to apply them.
 
-    Today the items are the merge candidates of record linkage (pairs in the review band).
+    Three kinds of items: a merge candidate (two records that may be one person: accept or reject),
+    an uncertain field (read by OCR with low confidence or with repaired diacritics: accept, or write
+    the right value) and a validation failure (a quarantined record: release it, correct a field as
+    `field = value`, or reject to keep it in quarantine). A decided item is never asked again.
     """
     unit = context.partition_key
+    refreshed = refresh_review_items(database.engine, unit)
     rows = sheet_rows(database.engine, unit)
     xlsx, csv = reviews.sheet_paths(unit)
     write_sheet(rows, xlsx, csv)
@@ -49,6 +53,8 @@ def review_queue(
                 + f". Sheet: `{xlsx}` (and `{csv.name}`); drop the filled sheet into `{reviews.reviews_dir}`."
             ),
             "open_items": len(rows),
+            "items_opened_this_run": refreshed["opened"],
+            "items_withdrawn_this_run": refreshed["withdrawn"],
             "sheet_xlsx": MetadataValue.path(str(xlsx)),
             "sheet_csv": MetadataValue.path(str(csv)),
             "reviews_folder": MetadataValue.path(reviews.reviews_dir),

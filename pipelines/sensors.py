@@ -80,7 +80,7 @@ def entities_sensor(context: SensorEvaluationContext) -> SensorResult:
     )
 
 
-@sensor(job=link_new_unit, minimum_interval_seconds=30)
+@sensor(jobs=[link_new_unit, ingest_former_unit], minimum_interval_seconds=30)
 def reviews_sensor(
     context: SensorEvaluationContext, reviews: ReviewDesk, database: UnifiedDatabase
 ) -> SensorResult:
@@ -91,7 +91,9 @@ def reviews_sensor(
     units ...) nothing is applied, the sheet goes to `rejected/` with a `.problems.txt` listing every
     problem, and the log says how many. A valid sheet's decisions are stored, each as a provenance
     event with who decided and why (`sapnhap.decisions.apply_decisions`), the sheet goes to
-    `applied/`, and the linkage run of its new unit is requested to apply them. The log never shows
+    `applied/`, and the runs that apply them are requested: the ingest run of every former unit whose
+    records were corrected or released (extraction and validation take the decisions in; the entities
+    sensor then links the new unit again), else the linkage run of the new unit for merge decisions. The log never shows
     the sheet's values (names, numbers): only counts and file names.
     """
     runs: list[RunRequest] = []
@@ -116,8 +118,21 @@ def reviews_sensor(
         moved = reviews.file_away(sheet, "applied")
         context.log.info(
             f"review sheet {sheet.name}: {applied.decisions} decisions stored ({applied.accepted_pairs} pairs "
-            f"accepted, {applied.rejected_pairs} rejected), filed as {moved.name}; linking new unit {units[0]} again"
+            f"accepted, {applied.rejected_pairs} rejected, {applied.corrections} corrections, {applied.releases} "
+            f"releases), filed as {moved.name}"
         )
-        if decisions:
-            runs.append(RunRequest(run_key=f"review:{units[0]}:{digest}", partition_key=units[0]))
+        for former in applied.former_units:
+            runs.append(
+                RunRequest(
+                    run_key=f"review:{former}:{digest}",
+                    partition_key=former,
+                    job_name=ingest_former_unit.name,
+                )
+            )
+        if decisions and not applied.former_units:
+            runs.append(
+                RunRequest(
+                    run_key=f"review:{units[0]}:{digest}", partition_key=units[0], job_name=link_new_unit.name
+                )
+            )
     return SensorResult(run_requests=runs)

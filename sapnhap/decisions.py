@@ -17,10 +17,18 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, select, update
+import pandas as pd
+from sqlalchemy import Engine, delete, insert, select, update
 
 from sapnhap.db.load import event_key
-from sapnhap.db.models import LinkageDecision, ProvenanceEvent, ReviewItem, utcnow
+from sapnhap.db.models import (
+    FieldCorrection,
+    LinkageDecision,
+    ProvenanceEvent,
+    RecordRelease,
+    ReviewItem,
+    utcnow,
+)
 from sapnhap.db.session import write_connection
 from sapnhap.review import Decision, ItemState, SheetRow
 
@@ -123,30 +131,48 @@ def item_states(engine: Engine, new_unit_code: str) -> dict[str, ItemState]:
 
 @dataclass(frozen=True)
 class Applied:
-    """What `apply_decisions` stored: decisions by action, provenance events added, pairs accepted
-    and rejected (must-link / cannot-link)."""
+    """What `apply_decisions` stored: decisions, provenance events added, pairs accepted and rejected
+    (must-link / cannot-link), corrections and releases, and the former units whose records must be
+    extracted again for corrections and releases to take effect (codes, sorted)."""
 
     decisions: int
     events: int
     accepted_pairs: int
     rejected_pairs: int
+    corrections: int = 0
+    releases: int = 0
+    former_units: tuple[str, ...] = ()
+
+
+def _record_of(item: _Item) -> tuple[str, str, str]:
+    """(record_id, scope, field) of a field item `field:<record_id>|<scope>|<field>`, or
+    (record_id, "", "") of a record item `record:<record_id>`."""
+    kind, _, rest = item.item_id.partition(":")
+    if kind == "field":
+        record_id, scope, field = rest.split("|")
+        return record_id, scope, field
+    return rest, "", ""
 
 
 def apply_decisions(
     engine: Engine, new_unit_code: str, decisions: Sequence[Decision], source: str
 ) -> Applied:
-    """Store `decisions` (already validated against the unit's items) in one transaction: a
-    provenance event each (subject_type "review_item", action "review_decision", outcome the action,
-    tool "review sheet" with `source` the sheet's file name, agent the reviewer, detail the note, the
-    corrected value and the sheet row), a merge decision as a linkage decision, and the item marked
-    decided.
+    """Store `decisions` (already validated against the unit's items) in one transaction, each as a
+    provenance event (subject_type "review_item", action "review_decision", outcome the action, tool
+    "review sheet" with `source` the sheet's file name, agent the reviewer, detail the note, the
+    field and corrected value and the sheet row), and mark each item decided:
+
+    - merge candidate: accept → must-link, reject → cannot-link (`linkage_decisions`);
+    - uncertain field: accept → the reading stands; correct → `field_corrections`;
+    - validation failure: release → `record_releases`; correct → `field_corrections`; reject → the
+      record stays in quarantine.
 
     Raises:
-        ValueError: a decision on an item that is not open in the unit's queue any more, or a kind
-            whose application is not built yet (uncertain fields and validation failures: issue 6).
+        ValueError: a decision on an item that is not open in the unit's queue any more.
     """
     now = utcnow()
-    accepted = rejected = events = 0
+    accepted = rejected = events = corrections = releases = 0
+    units: set[str] = set()
     with write_connection(engine) as conn:
         for d in decisions:
             found = (
@@ -161,23 +187,41 @@ def apply_decisions(
             item = _Item(**{k: found[k] for k in _Item.__dataclass_fields__}) if found else None
             if item is None or item.status != "open":
                 raise ValueError(f"{d.item_id}: not an open review item of new unit {new_unit_code}")
-            if item.kind != "merge_candidate":
-                raise ValueError(
-                    f"{d.item_id}: applying {item.kind.replace('_', ' ')} decisions is not built yet"
+            if item.kind == "merge_candidate":
+                conn.execute(
+                    insert(LinkageDecision).values(
+                        new_unit_code=new_unit_code,
+                        record_id_l=item.record_id_l,
+                        record_id_r=item.record_id_r,
+                        decision="must_link" if d.action == "accept" else "cannot_link",
+                        reviewer=d.reviewer,
+                        note=d.note,
+                        decided_at=now,
+                    )
                 )
-            conn.execute(
-                insert(LinkageDecision).values(
-                    new_unit_code=new_unit_code,
-                    record_id_l=item.record_id_l,
-                    record_id_r=item.record_id_r,
-                    decision="must_link" if d.action == "accept" else "cannot_link",
-                    reviewer=d.reviewer,
-                    note=d.note,
-                    decided_at=now,
-                )
-            )
-            accepted += d.action == "accept"
-            rejected += d.action == "reject"
+                accepted += d.action == "accept"
+                rejected += d.action == "reject"
+            else:
+                record_id, scope, field = _record_of(item)
+                who = {"reviewer": d.reviewer, "note": d.note, "item_id": d.item_id, "decided_at": now}
+                if d.action == "correct":
+                    scope = scope or ("document" if d.field in _DOCUMENT_FIELDS else "person")
+                    key = (FieldCorrection.record_id == record_id, FieldCorrection.scope == scope)
+                    conn.execute(
+                        delete(FieldCorrection).where(*key, FieldCorrection.field == (field or d.field))
+                    )
+                    conn.execute(
+                        insert(FieldCorrection).values(
+                            record_id=record_id, scope=scope, field=field or d.field, value=d.value, **who
+                        )
+                    )
+                    corrections += 1
+                    units.add(record_id.split(":", 1)[0])
+                elif d.action == "release":
+                    conn.execute(delete(RecordRelease).where(RecordRelease.record_id == record_id))
+                    conn.execute(insert(RecordRelease).values(record_id=record_id, **who))
+                    releases += 1
+                    units.add(record_id.split(":", 1)[0])
             identity = {
                 "subject_type": "review_item",
                 "subject_id": d.item_id,
@@ -198,7 +242,13 @@ def apply_decisions(
                         event_key=key,
                         **identity,
                         detail=json.dumps(
-                            {"note": d.note, "value": d.value, "row": d.row, "kind": d.kind},
+                            {
+                                "note": d.note,
+                                "field": d.field,
+                                "value": d.value,
+                                "row": d.row,
+                                "kind": d.kind,
+                            },
                             ensure_ascii=False,
                         ),
                         occurred_at=now,
@@ -211,7 +261,244 @@ def apply_decisions(
                 .where(ReviewItem.item_id == d.item_id)
                 .values(status="decided", updated_at=now)
             )
-    return Applied(decisions=len(decisions), events=events, accepted_pairs=accepted, rejected_pairs=rejected)
+    return Applied(
+        decisions=len(decisions),
+        events=events,
+        accepted_pairs=accepted,
+        rejected_pairs=rejected,
+        corrections=corrections,
+        releases=releases,
+        former_units=tuple(sorted(units)),
+    )
 
 
-__all__ = ["Applied", "apply_decisions", "item_states", "sheet_rows"]
+_DOCUMENT_FIELDS = frozenset(
+    {"registration_date", "registration_place", "registration_number", "received_date", "appointment_date"}
+    | {"declared_at", "recruited_date", "receipt_number", "status"}
+)
+
+
+# --------------------------------------------------------------------------- items of fields and records
+
+LOW_CONFIDENCE = 70.0
+"""An OCR'd field read with a mean word confidence under this (0..100), or whose diacritics were
+repaired from the lexicons, goes to the review sheet as an uncertain field."""
+
+
+def refresh_review_items(
+    engine: Engine, new_unit_code: str, low_confidence: float = LOW_CONFIDENCE
+) -> dict[str, int]:
+    """Open review items for the unit's uncertain OCR fields (loaded records' fields read by OCR with
+    confidence under `low_confidence`, or repaired) and validation failures (quarantined records
+    routed to the unit), with their evidence; withdraw the open ones no longer uncertain or
+    quarantined. An item decided once is never opened again. Returns counts: opened, withdrawn."""
+    from sapnhap.db.models import FileSource, PersonRecord, QuarantinedRecord, RecordField
+
+    now = utcnow()
+    with write_connection(engine) as conn:
+        paths = dict(
+            conn.execute(
+                select(FileSource.file_sha256, FileSource.original_path).order_by(FileSource.id.desc())
+            ).all()
+        )
+        wanted: dict[str, dict] = {}
+        fields = conn.execute(
+            select(
+                RecordField.record_id, RecordField.scope, RecordField.field, RecordField.raw, RecordField.value,
+                RecordField.confidence, RecordField.page, RecordField.left, RecordField.top, RecordField.width,
+                RecordField.height, RecordField.repaired, RecordField.note, PersonRecord.file_sha256,
+            )
+            .join(PersonRecord, PersonRecord.record_id == RecordField.record_id)
+            .where(
+                PersonRecord.new_unit_code == new_unit_code,
+                RecordField.status == "found",
+                RecordField.method.in_(("ocr", "ocr_crop")),
+                (RecordField.confidence < low_confidence) | RecordField.repaired.is_(True),
+            )
+        ).all()  # fmt: skip
+        for f in fields:
+            item = f"field:{f.record_id}|{f.scope}|{f.field}"
+            box = "" if f.left is None else f" box {f.left:.0f},{f.top:.0f} {f.width:.0f}×{f.height:.0f} px"
+            wanted[item] = {
+                "kind": "uncertain_field",
+                "record_id_l": f.record_id,
+                "evidence": {
+                    "field": f.field,
+                    "question": f"Is the {f.field.replace('_', ' ')} read right? accept, or write the right value",
+                    "read": f"{f.raw!r} → {f.value}" if f.raw != f.value else str(f.value),
+                    "score": "" if f.confidence is None else f"{f.confidence:.0f}",
+                    "details": "; ".join(
+                        x for x in ("diacritics repaired" if f.repaired else "", f.note) if x
+                    ),
+                    "where": f"{paths.get(f.file_sha256, f.file_sha256[:16])} p.{f.page}{box}",
+                },
+            }
+        held = conn.execute(
+            select(
+                QuarantinedRecord.record_id, QuarantinedRecord.reasons, QuarantinedRecord.fields,
+                QuarantinedRecord.file_sha256, QuarantinedRecord.first_page, QuarantinedRecord.doc_type,
+                QuarantinedRecord.role,
+            ).where(QuarantinedRecord.new_unit_code == new_unit_code)
+        ).all()  # fmt: skip
+        for q in held:
+            read = json.loads(q.fields or "{}")
+            wanted[f"record:{q.record_id}"] = {
+                "kind": "validation_failure",
+                "record_id_l": q.record_id,
+                "evidence": {
+                    "field": "",
+                    "question": f"Quarantined: {q.reasons.replace(';', ', ')}. release (load as it is), "
+                    "correct (field = value) or reject (keep in quarantine)?",
+                    "read": "; ".join(
+                        f"{k}: {v.get('value') or v.get('raw')}" for k, v in sorted(read.items())
+                    ),
+                    "details": f"{q.doc_type} ({q.role})",
+                    "where": f"{paths.get(q.file_sha256, q.file_sha256[:16])} p.{q.first_page}",
+                },
+            }
+        known = dict(
+            conn.execute(
+                select(ReviewItem.item_id, ReviewItem.status).where(
+                    ReviewItem.new_unit_code == new_unit_code,
+                    ReviewItem.kind.in_(("uncertain_field", "validation_failure")),
+                )
+            ).all()
+        )
+        opened = withdrawn = 0
+        for item, status in known.items():
+            if status == "open" and item not in wanted:
+                conn.execute(
+                    update(ReviewItem)
+                    .where(ReviewItem.item_id == item)
+                    .values(status="withdrawn", updated_at=now)
+                )
+                withdrawn += 1
+        for item, spec in sorted(wanted.items()):
+            if item in known and known[item] != "withdrawn":
+                continue  # open already, or decided: never asked twice
+            values = {
+                "kind": spec["kind"],
+                "new_unit_code": new_unit_code,
+                "record_id_l": spec["record_id_l"],
+                "evidence": json.dumps(spec["evidence"], ensure_ascii=False, sort_keys=True),
+                "status": "open",
+                "updated_at": now,
+            }
+            if item in known:
+                conn.execute(update(ReviewItem).where(ReviewItem.item_id == item).values(**values))
+            else:
+                conn.execute(insert(ReviewItem).values(item_id=item, created_at=now, **values))
+            opened += 1
+    return {"opened": opened, "withdrawn": withdrawn}
+
+
+# --------------------------------------------------------------------------- applying in the pipeline
+
+
+def corrections_for(engine: Engine, former_unit_code: str) -> pd.DataFrame:
+    """The corrections of a former unit's records: columns record_id, scope, field, value, reviewer,
+    note."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                FieldCorrection.record_id, FieldCorrection.scope, FieldCorrection.field, FieldCorrection.value,
+                FieldCorrection.reviewer, FieldCorrection.note,
+            ).where(FieldCorrection.record_id.like(f"{former_unit_code}:%"))
+        ).all()  # fmt: skip
+    return pd.DataFrame(rows, columns=["record_id", "scope", "field", "value", "reviewer", "note"])
+
+
+def releases_for(engine: Engine, former_unit_code: str) -> set[str]:
+    """Record ids of the former unit's records an archivist released."""
+    with engine.connect() as conn:
+        return set(
+            conn.execute(
+                select(RecordRelease.record_id).where(RecordRelease.record_id.like(f"{former_unit_code}:%"))
+            ).scalars()
+        )
+
+
+def apply_corrections(source: pd.DataFrame, corrections: pd.DataFrame) -> pd.DataFrame:
+    """`source_records` with archivists' corrections over the readings: the value replaced, the raw
+    reading kept, method "archivist", status "found", confidence 100, note naming the reviewer. A
+    person field is matched by its record; a document field (scope "document", corrected on any of
+    the document's people) by the document. A correction of a field the extraction did not return
+    adds the field. Returns a new table; rows not corrected are unchanged."""
+    if corrections.empty or source.empty:
+        return source
+    out = source.copy()
+
+    def document(record_id: str) -> str:
+        return record_id.rsplit(":", 1)[0]
+
+    wanted: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for r in corrections.itertuples(index=False):
+        target = r.record_id if r.scope == "person" else f"{document(r.record_id)}:document"
+        wanted[(target, r.scope, r.field)] = (
+            r.value,
+            f"corrected by {r.reviewer}" + (f": {r.note}" if r.note else ""),
+        )
+    done = set()
+    for i, (rid, role, field) in enumerate(zip(out["record_id"], out["role"], out["field"], strict=True)):
+        k = (rid, "person" if role else "document", field)
+        if k not in wanted:
+            continue
+        value, note = wanted[k]
+        out.iloc[i, [out.columns.get_loc(c) for c in ("value", "method", "status", "note")]] = [
+            value, "archivist", "found", note
+        ]  # fmt: skip
+        out.iloc[i, out.columns.get_loc("confidence")] = 100.0
+        done.add(k)
+    first = out.drop_duplicates("record_id").set_index("record_id")
+    by_document = out.drop_duplicates("file_sha256").set_index("file_sha256")
+    extra = []
+    for (rid, scope, field), (value, note) in wanted.items():
+        if (rid, scope, field) in done:
+            continue
+        base = first.loc[rid] if rid in first.index else None
+        if base is None:
+            sha16 = rid.split(":")[1]
+            match = [sha for sha in by_document.index if sha.startswith(sha16)]
+            if not match:
+                continue  # the record's file is not in this extraction (removed): nothing to correct
+            base = by_document.loc[match[0]]
+        extra.append(
+            {**{c: base[c] for c in ("former_unit_code", "file_sha256", "first_page", "doc_type")},
+             "record_id": rid, "role": rid.rsplit(":", 1)[1] if scope == "person" else "", "field": field,
+             "raw": "", "value": value, "confidence": 100.0, "page": None, "left": None, "top": None,
+             "width": None, "height": None, "box_unit": "px", "method": "archivist", "engine": "",
+             "engine_version": "", "repaired": False, "note": note, "status": "found"}
+        )  # fmt: skip
+    if extra:
+        out = pd.concat([out, pd.DataFrame(extra, columns=out.columns)], ignore_index=True)
+    return out
+
+
+def release_records(validated: pd.DataFrame, released: set[str]) -> pd.DataFrame:
+    """`validated_records` with the released records loaded: a quarantined record an archivist
+    released becomes "warning", its errors kept as warnings with `released_by_archivist`."""
+    if not released or validated.empty:
+        return validated
+    out = validated.copy()
+    hit = out["record_id"].isin(released) & (out["status"] == "quarantined")
+    out.loc[hit, "status"] = "warning"
+    out.loc[hit, "n_warnings"] = out.loc[hit, "n_warnings"] + out.loc[hit, "n_errors"] + 1
+    out.loc[hit, "n_errors"] = 0
+    out.loc[hit, "reasons"] = [
+        f"{r};released_by_archivist" if r else "released_by_archivist" for r in out.loc[hit, "reasons"]
+    ]
+    return out
+
+
+__all__ = [
+    "LOW_CONFIDENCE",
+    "Applied",
+    "apply_corrections",
+    "apply_decisions",
+    "corrections_for",
+    "item_states",
+    "refresh_review_items",
+    "release_records",
+    "releases_for",
+    "sheet_rows",
+]

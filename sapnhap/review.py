@@ -6,7 +6,8 @@ item with its evidence and empty decision columns:
 
 - `accept`, `reject`, `release`: mark with `x` (also accepted: yes, y, có, 1, true);
 - `corrected_value`: the right value of a field, in the form the register uses (a date as
-  `dd/mm/yyyy` or ISO, an ID number's digits, a name with its diacritics);
+  `dd/mm/yyyy` or ISO, an ID number's digits, a name with its diacritics); for a quarantined record,
+  which field: `birth_date = 12/04/2001`;
 - `note`: why; `reviewer`: who decided (required with any decision).
 
 What each kind of item takes (`ACTIONS`): a merge candidate is accepted (the same person) or
@@ -46,6 +47,12 @@ DATE_FIELDS = frozenset(
 DATE_FIELDS |= {"recruited_date", "declared_at"}
 NAME_FIELDS = frozenset({"full_name", "father_name", "mother_name"})
 ID_FIELDS = frozenset({"personal_id"})
+CORRECTABLE_FIELDS = frozenset(
+    {"full_name", "birth_date", "birth_year", "sex", "personal_id", "ethnicity", "nationality", "hometown"}
+    | {"birth_place", "residence", "registration_date", "registration_place", "death_time", "death_place"}
+    | {"death_cause", "received_date", "appointment_date", "recruited_date", "declared_at"}
+)
+"""Fields a correction of a quarantined record may name (`field = value`)."""
 SEX_VALUES = {"nam": "male", "male": "male", "nữ": "female", "nu": "female", "female": "female"}
 
 
@@ -80,8 +87,8 @@ class ItemState:
 @dataclass(frozen=True)
 class Decision:
     """A valid decision read from a sheet: `action` is "accept", "reject", "release" or "correct"
-    (with `value`, the corrected value normalised as the register stores it); `row` the sheet row
-    (1 = the header)."""
+    (with `value`, the corrected value normalised as the register stores it, for `field`); `row` the
+    sheet row (1 = the header)."""
 
     item_id: str
     kind: str
@@ -90,6 +97,7 @@ class Decision:
     note: str
     reviewer: str
     row: int
+    field: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,9 +281,17 @@ def validate_sheet(
                 f"{action} does not apply to a {state.kind.replace('_', ' ')} ({' or '.join(ACTIONS[state.kind])})"
             )
             continue
-        value = None
+        value, field = None, state.field
         if action == "corrected_value":
-            value, error = normalise_correction(state.field, corrected)
+            if not field:  # a record's correction names its field: "birth_date = 12/04/2001"
+                field, _, corrected = corrected.partition("=")
+                field = field.strip()
+                if field not in CORRECTABLE_FIELDS:
+                    say(
+                        f"corrected_value: write the field and its value, e.g. birth_date = 12/04/2001 (fields: {', '.join(sorted(CORRECTABLE_FIELDS))})"
+                    )
+                    continue
+            value, error = normalise_correction(field, corrected)
             if error:
                 say(f"corrected_value: {error}")
                 continue
@@ -291,6 +307,7 @@ def validate_sheet(
                 note=note,
                 reviewer=reviewer,
                 row=number,
+                field=field,
             )
         )
     return decisions, problems
@@ -340,6 +357,7 @@ def _text(value: Any) -> str:
 __all__ = [
     "ACTIONS",
     "COLUMNS",
+    "CORRECTABLE_FIELDS",
     "DECISION_COLUMNS",
     "EVIDENCE_COLUMNS",
     "KINDS",

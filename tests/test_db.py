@@ -37,7 +37,7 @@ from sapnhap.db.models import Base, ProvenanceEvent, table_names
 from sapnhap.db.session import alembic_config, write_connection
 from sapnhap.page import PageResult, Word
 
-HEAD = "0005"
+HEAD = "0006"
 TABLES = {
     "former_units",
     "files",
@@ -55,6 +55,8 @@ TABLES = {
     "linkage_pairs",
     "linkage_decisions",
     "review_queue",
+    "field_corrections",
+    "record_releases",
 }
 SHA_A = hashlib.sha256(b"file A").hexdigest()
 SHA_B = hashlib.sha256(b"file B").hexdigest()

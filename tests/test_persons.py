@@ -65,9 +65,11 @@ def people_frames(people: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "doc_type": DOC_TYPE[p["role"]],
                 "role": p["role"],
                 "status": status,
-                "n_errors": 0,
+                "n_errors": 1 if status == "quarantined" else 0,
                 "n_warnings": 1 if status == "warning" else 0,
-                "reasons": "missing_personal_id" if status == "warning" else "",
+                "reasons": {"warning": "missing_personal_id", "quarantined": "under_marriage_age"}.get(
+                    status, ""
+                ),
                 "route_status": "routed",
                 "former_commune_code": p["unit"],
                 "new_unit_code": NEW_UNIT,
@@ -102,7 +104,7 @@ def people_frames(people: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "width": 100.0,
                     "height": 30.0,
                     "box_unit": "px",
-                    "method": "ocr",
+                    "method": p.get("method", "ocr"),
                     "engine": "tesseract",
                     "engine_version": "5.3.0",
                     "repaired": False,
@@ -414,7 +416,7 @@ def test_downgrade_to_0003_drops_the_person_tables_and_keeps_the_records(db_url,
             }
             assert conn.execute(text("SELECT count(*) FROM person_records")).scalar_one() == 2  # kept
         migrate(engine)
-        assert current_revision(engine) == "0005" and table(engine, "persons") == []
+        assert current_revision(engine) == "0006" and table(engine, "persons") == []
     finally:
         engine.dispose()
 

@@ -167,3 +167,17 @@ def test_corrections_are_normalised_as_the_register_stores_them():
     assert normalise_correction("sex", "Nữ") == ("female", None)
     assert normalise_correction("residence", "  Thôn 3  ") == ("Thôn 3", None)
     assert normalise_correction("birth_date", " ") == (None, "empty")
+
+
+def test_a_quarantined_records_correction_names_its_field():
+    items = {HELD: ItemState("validation_failure", "open", "")}
+    rows = [{"_row": "2", "item_id": HELD, "corrected_value": "birth_date = 2/4/1990", "reviewer": "Thu"}]
+    (decision,), problems = validate_sheet(rows, items)
+    assert problems == [] and (decision.action, decision.field, decision.value) == (
+        "correct",
+        "birth_date",
+        "1990-04-02",
+    )
+    rows = [{"_row": "2", "item_id": HELD, "corrected_value": "2/4/1990", "reviewer": "Thu"}]
+    decisions, (problem,) = validate_sheet(rows, items)
+    assert decisions == [] and problem.message.startswith("corrected_value: write the field and its value")

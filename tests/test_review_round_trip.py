@@ -15,12 +15,32 @@ from pipelines.sensors import reviews_sensor
 from resources import ReviewDesk, UnifiedDatabase
 from sapnhap.db import upsert_former_units
 from sapnhap.db.models import LinkageDecision, ProvenanceEvent, ReviewItem
-from sapnhap.decisions import sheet_rows
+from sapnhap.decisions import (
+    apply_corrections,
+    apply_decisions,
+    corrections_for,
+    item_states,
+    refresh_review_items,
+    release_records,
+    releases_for,
+    sheet_rows,
+)
 from sapnhap.linkage import Thresholds
 from sapnhap.persons import link_unit, person_of
-from sapnhap.review import COLUMNS, write_sheet
+from sapnhap.review import COLUMNS, validate_sheet, write_sheet
 from tests.test_db import UNITS
-from tests.test_persons import FIRST_BATCH, HUNG, HUNG_LATER, LATER_BATCH, MAI, MAI_LATER, NEW_UNIT, hand_over
+from tests.test_persons import (
+    FIRST_BATCH,
+    HUNG,
+    HUNG_LATER,
+    LATER_BATCH,
+    MAI,
+    MAI_LATER,
+    NEW_UNIT,
+    hand_over,
+    people_frames,
+    rid,
+)
 
 EVERYTHING_IN_REVIEW = Thresholds(review=0.01, auto_merge=1.01)
 
@@ -130,3 +150,83 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
     assert "already decided: decide only open items" in refused.read_text(encoding="utf-8")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM linkage_decisions")).scalar_one() == 2
+
+
+def test_corrections_and_releases_are_stored_and_taken_in_by_the_next_extraction(engine, tmp_path):
+    """Uncertain OCR fields and a quarantined record in the sheet: a corrected date replaces the
+    reading (method archivist, the reading kept), a released record is loaded with a warning, an
+    accepted reading stays; a decided item is never asked again."""
+    upsert_former_units(engine, UNITS)
+    mai = {**FIRST_BATCH[1], "confidence": 55.0}  # read badly: every field of hers is uncertain
+    wife = dict(
+        unit="00004",
+        doc="kh-7",
+        role="wife",
+        full_name="Phạm Thị Lan",
+        birth_date="2009-01-10",
+        status="quarantined",
+    )
+    hand_over(engine, "00004", [FIRST_BATCH[0], mai, wife])
+    opened = refresh_review_items(engine, NEW_UNIT)
+    states = item_states(engine, NEW_UNIT)
+    kinds = sorted(s.kind for s in states.values())
+    assert opened == {"opened": len(states), "withdrawn": 0}
+    assert kinds == ["uncertain_field"] * 4 + ["validation_failure"]  # Mai's 4 fields, the wife's record
+    date_item, name_item = f"field:{MAI}|person|birth_date", f"field:{MAI}|person|full_name"
+    wife_id = rid("00004", "kh-7", "wife")
+    assert states[date_item].field == "birth_date" and states[f"record:{wife_id}"].field == ""
+    rows = {r.item_id: r for r in sheet_rows(engine, NEW_UNIT)}
+    assert rows[date_item].left == "1985-09-30" and rows[date_item].score == "55"
+    assert "under_marriage_age" in rows[f"record:{wife_id}"].question
+
+    sheet_rows_filled = [
+        {
+            "_row": "2",
+            "item_id": date_item,
+            "corrected_value": "30/09/1986",
+            "reviewer": "Thu",
+            "note": "sổ gốc",
+        },
+        {"_row": "3", "item_id": name_item, "accept": "x", "reviewer": "Thu"},
+        {"_row": "4", "item_id": f"record:{wife_id}", "release": "x", "reviewer": "Nam", "note": "QĐ tòa án"},
+    ]
+    decisions, problems = validate_sheet(sheet_rows_filled, states)
+    assert problems == []
+    applied = apply_decisions(engine, NEW_UNIT, decisions, "00008.xlsx")
+    assert (applied.corrections, applied.releases, applied.former_units, applied.events) == (
+        1,
+        1,
+        ("00004",),
+        3,
+    )
+    corrections = corrections_for(engine, "00004")
+    assert corrections[["record_id", "scope", "field", "value"]].values.tolist() == [
+        [MAI, "person", "birth_date", "1986-09-30"]
+    ]
+    assert releases_for(engine, "00004") == {wife_id} and releases_for(engine, "00007") == set()
+
+    # What the next extraction and validation do with them.
+    validated, source = people_frames([FIRST_BATCH[0], mai, wife])
+    corrected = apply_corrections(source, corrections)
+    row = corrected[(corrected["record_id"] == MAI) & (corrected["field"] == "birth_date")].iloc[0]
+    assert (row["value"], row["raw"], row["method"], row["confidence"]) == (
+        "1986-09-30",
+        "1985-09-30",
+        "archivist",
+        100.0,
+    )
+    assert row["note"] == "corrected by Thu: sổ gốc"
+    assert len(corrected) == len(source)  # nothing else touched
+    released = release_records(validated, releases_for(engine, "00004")).set_index("record_id")
+    assert released.at[wife_id, "status"] == "warning" and released.at[wife_id, "n_errors"] == 0
+    assert released.at[wife_id, "reasons"] == "under_marriage_age;released_by_archivist"
+    assert released.at[HUNG, "status"] == "valid"
+
+    # Refreshed: decided items are not asked again; the rest stay open.
+    assert refresh_review_items(engine, NEW_UNIT) == {"opened": 0, "withdrawn": 0}
+    after = item_states(engine, NEW_UNIT)
+    assert {i for i, s in after.items() if s.status == "decided"} == {
+        date_item,
+        name_item,
+        f"record:{wife_id}",
+    }

@@ -695,6 +695,43 @@ class ReviewItem(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class FieldCorrection(Base):
+    """The right value of a field, given by an archivist in a review sheet (`sapnhap.decisions`).
+
+    Applied over the reading every time the former unit's records are extracted again
+    (`sapnhap.decisions.apply_corrections`: method "archivist", the raw reading kept). `record_id`,
+    `scope` ("person" or "document") and `field` name the field as in `record_fields`; `value` is
+    normalised as the register stores it (ISO dates, ID digits, names with their marks). `reviewer`,
+    `note`, `item_id` (the review item decided) and `decided_at` (UTC) say who, why and when.
+    """
+
+    __tablename__ = "field_corrections"
+    __table_args__ = (CheckConstraint(_in("scope", FIELD_SCOPES), name="scope"),)
+
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    item_id: Mapped[str] = mapped_column(String(300))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecordRelease(Base):
+    """A quarantined record an archivist released: from the next run on it is loaded, its broken
+    rules kept as warnings with `released_by_archivist`. Who, why, which item and when as in
+    `FieldCorrection`."""
+
+    __tablename__ = "record_releases"
+
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reviewer: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    item_id: Mapped[str] = mapped_column(String(300))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 def table_names() -> list[str]:
     """Return the names of the tables the models define, sorted by dependency."""
     return [t.name for t in Base.metadata.sorted_tables]
@@ -719,6 +756,7 @@ __all__ = [
     "Base",
     "Document",
     "File",
+    "FieldCorrection",
     "FileSource",
     "FormerUnit",
     "GoldenValue",
@@ -731,6 +769,7 @@ __all__ = [
     "ProvenanceEvent",
     "QuarantinedRecord",
     "RecordField",
+    "RecordRelease",
     "ReviewItem",
     "UTCDateTime",
     "Word",
