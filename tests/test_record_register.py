@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ from sapnhap.db.session import make_engine
 from sapnhap.linkage import DEFAULT_THRESHOLDS
 from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
 
+T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 UNIT = "14503"  # Xã Gia Tân: split between two new units, so some records need the villages to route
 
 
@@ -228,4 +230,76 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
         with engine.connect() as conn:
             members = conn.execute(select(func.count()).select_from(PersonMember)).scalar_one()
         assert members == len(routed)  # every routed record in exactly one person
+    engine.dispose()
+
+
+def test_an_archivists_correction_and_release_are_taken_in_by_the_next_run(digital_sample, db_url, tmp_path):
+    """Through the job: a corrected value replaces the reading (method archivist, the reading kept)
+    and is validated like any other (a date of birth corrected into the future quarantines the
+    record); releasing that record loads it again with its broken rule as a warning."""
+    from sqlalchemy import insert
+
+    from sapnhap.db.models import FieldCorrection, RecordRelease
+
+    home = tmp_path / "home"
+    job = _job(digital_sample, home, db_url)
+    engine = make_engine(db_url)
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("former_units", [UNIT])
+        first = job.execute_in_process(partition_key=UNIT, instance=instance)
+        source = first.output_for_node("source_records")
+        dated = source[
+            (source["field"] == "birth_date") & (source["status"] == "found") & (source["role"] != "")
+        ]
+        record = dated["record_id"].iloc[0]
+        who = {"reviewer": "Lê Thị Thu", "note": "sổ gốc", "decided_at": T0}
+        with engine.begin() as conn:
+            conn.execute(
+                insert(FieldCorrection).values(
+                    record_id=record,
+                    scope="person",
+                    field="birth_date",
+                    value="2099-01-01",
+                    item_id="field:x",
+                    **who,
+                )
+            )
+        second = job.execute_in_process(partition_key=UNIT, instance=instance)
+        assert second.success and _checks(second)["every_record_accounted"].passed
+        with engine.connect() as conn:
+            held = conn.execute(
+                select(QuarantinedRecord.reasons).where(QuarantinedRecord.record_id == record)
+            ).scalar_one()
+            fields = json.loads(
+                conn.execute(
+                    select(QuarantinedRecord.fields).where(QuarantinedRecord.record_id == record)
+                ).scalar_one()
+            )
+        assert "future" in held and fields["birth_date"]["value"] == "2099-01-01"
+        assert fields["birth_date"]["raw"] != "2099-01-01"  # the reading is kept beside the correction
+        assert (
+            second.asset_materializations_for_node("source_records")[0]
+            .metadata["fields_corrected_by_archivists"]
+            .value
+            == 1
+        )
+
+        with engine.begin() as conn:
+            conn.execute(insert(RecordRelease).values(record_id=record, item_id="record:x", **who))
+        third = job.execute_in_process(partition_key=UNIT, instance=instance)
+        assert third.success and _checks(third)["every_record_accounted"].passed
+        with engine.connect() as conn:
+            warnings = conn.execute(
+                select(PersonRecord.warnings).where(PersonRecord.record_id == record)
+            ).scalar_one()
+            field = conn.execute(
+                select(RecordField.value, RecordField.method, RecordField.note).where(
+                    RecordField.record_id == record, RecordField.field == "birth_date"
+                )
+            ).one()
+            still_held = conn.execute(
+                select(QuarantinedRecord.record_id).where(QuarantinedRecord.record_id == record)
+            ).all()
+        assert "released_by_archivist" in warnings and still_held == []
+        assert tuple(field) == ("2099-01-01", "archivist", "corrected by Lê Thị Thu: sổ gốc")
     engine.dispose()
