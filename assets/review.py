@@ -1,11 +1,14 @@
 """The review queue: what waits for an archivist in a new unit, written out as a spreadsheet to decide in."""
 
+from pathlib import Path
+
 from dagster import AssetDep, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from assets.metadata import markdown_table
 from assets.partitions import new_units
-from resources import ReviewDesk, UnifiedDatabase
-from sapnhap.decisions import refresh_review_items, sheet_rows
+from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
+from sapnhap.crops import render_field_images
+from sapnhap.decisions import attach_images, refresh_review_items, sheet_rows, uncertain_field_boxes
 from sapnhap.masking import mask_name
 from sapnhap.review import write_sheet
 from sapnhap.units import new_unit_label
@@ -19,7 +22,11 @@ from sapnhap.units import new_unit_label
     deps=[AssetDep("entities")],
 )
 def review_queue(
-    context: AssetExecutionContext, database: UnifiedDatabase, reviews: ReviewDesk
+    context: AssetExecutionContext,
+    database: UnifiedDatabase,
+    reviews: ReviewDesk,
+    store: DossierStore,
+    ocr: OcrEngine,
 ) -> MaterializeResult:
     """The review sheet of one new unit: every open item waiting for an archivist, with its evidence
     and empty decision columns (accept, reject, corrected value, release, note, reviewer), as XLSX and
@@ -29,10 +36,17 @@ def review_queue(
     Three kinds of items: a merge candidate (two records that may be one person: accept or reject),
     an uncertain field (read by OCR with low confidence or with repaired diacritics: accept, or write
     the right value) and a validation failure (a quarantined record: release it, correct a field as
-    `field = value`, or reject to keep it in quarantine). A decided item is never asked again.
+    `field = value`, or reject to keep it in quarantine). A decided item is never asked again. For each
+    uncertain field the page image and the field's crop, as the OCR saw them, are rendered into the
+    archive (`<archive>/review/`) and named in the sheet.
     """
     unit = context.partition_key
     refreshed = refresh_review_items(database.engine, unit)
+    # The page and the field as the OCR saw them, rendered into the archive for each uncertain field.
+    images = render_field_images(
+        uncertain_field_boxes(database.engine, unit), Path(store.archive_dir) / "review", ocr.settings()
+    )
+    attach_images(database.engine, images)
     rows = sheet_rows(database.engine, unit)
     xlsx, csv = reviews.sheet_paths(unit)
     write_sheet(rows, xlsx, csv)
@@ -58,6 +72,8 @@ def review_queue(
             "sheet_xlsx": MetadataValue.path(str(xlsx)),
             "sheet_csv": MetadataValue.path(str(csv)),
             "reviews_folder": MetadataValue.path(reviews.reviews_dir),
+            "field_images": MetadataValue.path(str(Path(store.archive_dir) / "review")),
+            "field_crops_rendered": len(images),
             "items": MetadataValue.md(
                 markdown_table(
                     ["item", "kind", "score", "left", "right"],

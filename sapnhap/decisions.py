@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import Engine, delete, insert, select, update
@@ -31,6 +32,9 @@ from sapnhap.db.models import (
 )
 from sapnhap.db.session import write_connection
 from sapnhap.review import Decision, ItemState, SheetRow
+
+if TYPE_CHECKING:
+    from sapnhap.crops import FieldBox, FieldImages
 
 _LABELS = {
     "full_name": "name",
@@ -286,14 +290,15 @@ repaired from the lexicons, goes to the review sheet as an uncertain field."""
 
 
 def refresh_review_items(
-    engine: Engine, new_unit_code: str, low_confidence: float = LOW_CONFIDENCE
+    engine: Engine, new_unit_code: str, low_confidence: float | None = None
 ) -> dict[str, int]:
     """Open review items for the unit's uncertain OCR fields (loaded records' fields read by OCR with
-    confidence under `low_confidence`, or repaired) and validation failures (quarantined records
+    confidence under `low_confidence`, default LOW_CONFIDENCE, or repaired) and validation failures (quarantined records
     routed to the unit), with their evidence; withdraw the open ones no longer uncertain or
     quarantined. An item decided once is never opened again. Returns counts: opened, withdrawn."""
     from sapnhap.db.models import FileSource, PersonRecord, QuarantinedRecord, RecordField
 
+    low_confidence = LOW_CONFIDENCE if low_confidence is None else low_confidence
     now = utcnow()
     with write_connection(engine) as conn:
         paths = dict(
@@ -390,6 +395,74 @@ def refresh_review_items(
                 conn.execute(insert(ReviewItem).values(item_id=item, created_at=now, **values))
             opened += 1
     return {"opened": opened, "withdrawn": withdrawn}
+
+
+def uncertain_field_boxes(engine: Engine, new_unit_code: str) -> dict[str, FieldBox]:
+    """Where each open uncertain field of the unit was read (`sapnhap.crops.FieldBox`): item id →
+    the archived file, its page as OCR'd and the field's box in pixels. Fields without a box or whose
+    file is not in the archive are left out."""
+    from sapnhap.crops import FieldBox
+    from sapnhap.db.models import File, Page, PersonRecord, RecordField
+    from sapnhap.page import PageResult
+
+    with engine.connect() as conn:
+        items = conn.execute(
+            select(ReviewItem.item_id).where(
+                ReviewItem.new_unit_code == new_unit_code,
+                ReviewItem.kind == "uncertain_field",
+                ReviewItem.status == "open",
+            )
+        ).scalars()
+        out: dict[str, FieldBox] = {}
+        for item in items:
+            record_id, scope, field = item.partition(":")[2].split("|")
+            row = conn.execute(
+                select(
+                    RecordField.page, RecordField.left, RecordField.top, RecordField.width, RecordField.height,
+                    RecordField.box_unit, File.sha256, File.archive_path, File.kind, Page.width.label("page_width"),
+                    Page.height.label("page_height"),
+                    Page.rotation, Page.skew_degrees, Page.dpi, Page.method,
+                )
+                .join(PersonRecord, PersonRecord.record_id == RecordField.record_id)
+                .join(File, File.sha256 == PersonRecord.file_sha256)
+                .join(Page, (Page.file_sha256 == File.sha256) & (Page.page_number == RecordField.page))
+                .where(RecordField.record_id == record_id, RecordField.scope == scope, RecordField.field == field)
+            ).first()  # fmt: skip
+            if row is None or row.archive_path is None or row.left is None or row.box_unit != "px":
+                continue
+            page = PageResult(
+                file_sha256=row.sha256, page_number=int(row.page), method=row.method, reason="", width=row.page_width,
+                height=row.page_height, rotation=int(row.rotation or 0), skew_degrees=float(row.skew_degrees or 0.0),
+                dpi=row.dpi,
+            )  # fmt: skip
+            out[item] = FieldBox(
+                row.sha256, row.archive_path, row.kind, page, row.left, row.top, row.width, row.height
+            )
+    return out
+
+
+def attach_images(engine: Engine, images: dict[str, FieldImages]) -> int:
+    """Record in each item's evidence where its page image and field crop are (`page_image`, `crop`,
+    and the sheet's `where`); returns the number of items changed."""
+    changed = 0
+    with write_connection(engine) as conn:
+        for item, found in sorted(images.items()):
+            evidence = json.loads(
+                conn.execute(select(ReviewItem.evidence).where(ReviewItem.item_id == item)).scalar_one()
+                or "{}"
+            )
+            paths = {"page_image": str(found.page_image), "crop": str(found.crop)}
+            if all(evidence.get(k) == v for k, v in paths.items()):
+                continue
+            evidence.update(paths)
+            evidence["where"] = f"{evidence.get('where', '')} — crop {found.crop} — page {found.page_image}"
+            conn.execute(
+                update(ReviewItem)
+                .where(ReviewItem.item_id == item)
+                .values(evidence=json.dumps(evidence, ensure_ascii=False, sort_keys=True))
+            )
+            changed += 1
+    return changed
 
 
 # --------------------------------------------------------------------------- applying in the pipeline
@@ -495,10 +568,12 @@ __all__ = [
     "Applied",
     "apply_corrections",
     "apply_decisions",
+    "attach_images",
     "corrections_for",
     "item_states",
     "refresh_review_items",
     "release_records",
     "releases_for",
     "sheet_rows",
+    "uncertain_field_boxes",
 ]

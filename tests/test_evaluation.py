@@ -2,6 +2,7 @@
 
 import json
 import unicodedata
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -92,7 +93,7 @@ def test_routing_accuracy_counts_review_for_undecidable_records():
 
 @pytest.mark.slow
 def test_generated_sample_through_the_job_scores_as_planned(
-    db_url, tmp_path, tmp_path_factory, linkage_model
+    db_url, tmp_path, tmp_path_factory, linkage_model, monkeypatch
 ):
     sample = tmp_path / "sample"
     generate(GeneratorConfig(dossiers=8, seed=42, exact_duplicates=1, broken_files=3, workers=2), sample)
@@ -114,10 +115,29 @@ def test_generated_sample_through_the_job_scores_as_planned(
         instance.add_dynamic_partitions("former_units", units)
         for unit in units:
             assert job.execute_in_process(partition_key=unit, instance=instance).success
+        # Every OCR'd field counts as uncertain here, so the review sheet has some on a sample this small.
+        monkeypatch.setattr("sapnhap.decisions.LOW_CONFIDENCE", 101.0)
         link = defs.resolve_job_def("link_new_unit")
         for code in instance.get_dynamic_partitions("new_units"):
             assert link.execute_in_process(partition_key=code, instance=instance).success
     engine = create_engine(db_url)
+    # Uncertain OCR fields wait in the review sheet, each with its page image and crop in the archive.
+    with engine.connect() as conn:
+        uncertain = [
+            json.loads(e)
+            for (e,) in conn.execute(
+                text("SELECT evidence FROM review_queue WHERE kind = 'uncertain_field' AND status = 'open'")
+            )
+        ]
+    assert uncertain
+    print(
+        "DEBUG",
+        len(uncertain),
+        sum("crop" in e for e in uncertain),
+        [e["where"][:60] for e in uncertain if "crop" not in e][:5],
+    )
+    assert all(Path(e["crop"]).is_file() and Path(e["page_image"]).is_file() for e in uncertain)
+    assert all(str(tmp_path / "home" / "archive" / "review") in e["crop"] for e in uncertain)
     report = evaluate(sample / "ground_truth", engine)
     truth_pages = pd.read_csv(sample / "ground_truth" / "pages.csv", dtype=str)
     assert report["ocr"]["pages"] == truth_pages.drop_duplicates(["sha256", "page"]).shape[0]
