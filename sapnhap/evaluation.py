@@ -28,6 +28,7 @@ import pandas as pd
 from rapidfuzz.distance import Levenshtein
 from sqlalchemy import Engine, inspect, text
 
+from sapnhap.linkage import DEFAULT_THRESHOLDS
 from sapnhap.rules import DATE_FIELDS
 from sapnhap.text import nfc
 
@@ -252,11 +253,21 @@ def score_persons(engine: Engine, documents: pd.DataFrame, records: pd.DataFrame
             truth[r.record_id] = true_id
     persons = {r: str(p) for r, p in zip(linked["record_id"], linked["person_id"], strict=True)}
     scores = pairwise_linkage_scores(truth, persons)
-    same = sum(
-        1
-        for a, b in zip(review["record_id_l"], review["record_id_r"], strict=True)
-        if a in truth and truth.get(a) == truth.get(b)
-    )
+    pairs = list(zip(review["record_id_l"], review["record_id_r"], strict=True))
+    same = sum(1 for a, b in pairs if a in truth and truth.get(a) == truth.get(b))
+    # After review: archivists accept the waiting pairs that are one person and reject the others
+    # (what the review round trip applies), so the persons of accepted pairs join.
+    parent = {p: p for p in set(persons.values())}
+
+    def find(p: str) -> str:
+        while parent[p] != p:
+            p = parent[p]
+        return p
+
+    for a, b in pairs:
+        if a in persons and b in persons and truth.get(a) is not None and truth.get(a) == truth.get(b):
+            parent[find(persons[a])] = find(persons[b])
+    after = pairwise_linkage_scores(truth, {r: find(p) for r, p in persons.items()})
     return {
         "status": "scored",
         "reason": "the entities asset's persons in the unified database (no archivist decision)",
@@ -269,6 +280,7 @@ def score_persons(engine: Engine, documents: pd.DataFrame, records: pd.DataFrame
         **scores,
         "review_open": len(review),
         "review_same_person": same,
+        "after_review": after,
     }
 
 
@@ -662,7 +674,8 @@ def summary_lines(report: dict) -> list[str]:
             f"Persons (pipeline): {persons['records_linked']} records → {persons['persons']} persons; pairwise "
             f"precision {_pct(pw['precision'])}, recall {_pct(pw['recall'])}, F1 {_pct(pw['f1'])} "
             f"({pw['tp'] + pw['fn']} true pairs); clusters exact {_pct(cl['precision'])} / {_pct(cl['recall'])}; "
-            f"{persons['review_open']} pairs waiting for review ({persons['review_same_person']} the same person)"
+            f"{persons['review_open']} pairs waiting for review ({persons['review_same_person']} the same person); "
+            f"once decided: F1 {_pct(persons['after_review']['pairwise']['f1'])}"
         )
     return lines
 
@@ -779,6 +792,10 @@ def to_markdown(report: dict) -> str:
             if suggested
             else f"Too few true pairs (fewer than {MIN_PAIRS_TO_SUGGEST}) to suggest thresholds from this batch.",
             "",
+            f"The pipeline applies `sapnhap.linkage.DEFAULT_THRESHOLDS` (auto-merge from {DEFAULT_THRESHOLDS.auto_merge}, "
+            f"review from {DEFAULT_THRESHOLDS.review}): chosen where namesakes abound, on generated batches of "
+            "records at scale ([benchmarks_linkage.md](benchmarks_linkage.md)), so a batch this small suggests lower.",
+            "",
         ]
     persons = report.get("persons")
     if persons:
@@ -797,7 +814,16 @@ def to_markdown(report: dict) -> str:
             f"{_pct(cl['f1'])} |",
             "",
             f"Waiting for an archivist: {persons['review_open']} pairs, of which {persons['review_same_person']} "
-            "are the same person in truth.",
+            "are the same person in truth. Once decided (the true pairs accepted, the others rejected, as the "
+            "review round trip applies them):",
+            "",
+            "| after review | precision | recall | F1 |",
+            "|---|---:|---:|---:|",
+            *[
+                f"| {name} | {_pct(persons['after_review'][name]['precision'])} | "
+                f"{_pct(persons['after_review'][name]['recall'])} | {_pct(persons['after_review'][name]['f1'])} |"
+                for name in ("pairwise", "cluster")
+            ],
             "",
         ]
     for part in ("fields", "routing", "linkage"):
