@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 import assets.records
 from pipelines.definitions import build_definitions
@@ -217,7 +217,18 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
                 assert not any(name in shown for name in names if len(name.split()) > 1)
             # The review sheet of the unit is written with the job, as XLSX and CSV.
             sheet = result.asset_materializations_for_node("review_queue")[0].metadata
-            assert sheet["open_items"].value == meta["pairs_waiting"].value
+            with engine.connect() as conn:
+                kinds = dict(
+                    conn.execute(
+                        text(
+                            "SELECT kind, COUNT(*) FROM review_queue WHERE new_unit_code = :u AND status = 'open' "
+                            "GROUP BY kind"
+                        ),
+                        {"u": code},
+                    ).all()
+                )
+            assert sheet["open_items"].value == sum(kinds.values())
+            assert kinds.get("merge_candidate", 0) == meta["pairs_waiting"].value
             assert (home / "review_queue" / f"{code}.xlsx").exists() and (
                 home / "review_queue" / f"{code}.csv"
             ).exists()
