@@ -7,12 +7,20 @@ Dagster-free. The pieces, each usable alone:
   placements `Hòa`/`Hoà` give one key), date of birth and its parts, year of birth, ID number, sex,
   parents' folded names, and the former unit as the source dataset.
 - `comparisons()`: comparisons built for Vietnamese records — names exact with diacritics, equal once
-  folded, close by Jaro-Winkler on folded text (term-frequency adjusted on family and given names:
-  a third of people are called Nguyễn); date of birth exact, day and month swapped, one digit off,
-  year only; ID number exact, one digit off (missing is its own null level); sex; parents' names.
-- `blocking_rules()`: several rules whose union finds a pair that differs in any one field.
+  folded (both term-frequency adjusted: a third of people are called Nguyễn), close by Jaro-Winkler
+  or one edit apart on folded text; date of birth exact, day and month swapped, one digit off, both
+  printed in the same year but another day (against), year only; ID number exact, one digit off
+  (missing is its own null level); sex; parents' names exact, close, different; residence by village
+  (the same in the former and the new address form) and commune.
+- `blocking_rules()`: several rules whose union finds a pair that differs in any one field, with
+  blocks that stay small at a million records.
 - `train_linker(features)`: a `splink.Linker` trained without labels (u by random sampling, m by
-  expectation maximisation on two blockings), for `predict` and clustering.
+  expectation maximisation on two blockings, the prior calibrated on the model's own scores,
+  `calibrate_prior`), on a sample of at most 200,000 records, for `predict` and clustering.
+- `DEFAULT_MODEL_PATH`, `DEFAULT_THRESHOLDS`: the shipped model (`scripts/train_linkage_model.py`,
+  200,000 generated records) for batches too small to train on, and its thresholds chosen from
+  measured precision: `load_linker(features, DEFAULT_MODEL_PATH)`, then `calibrate_prior`.
+- `cluster_records`: persons from scored pairs under the ID rule, cannot-link and must-link.
 
 DuckDB's string functions count characters, not UTF-8 bytes, on NFC text (`tests/test_linkage.py`
 pins it): `levenshtein('Hùng', 'Hưng') = 1`.
