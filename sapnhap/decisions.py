@@ -31,6 +31,7 @@ from sapnhap.db.models import (
     utcnow,
 )
 from sapnhap.db.session import write_connection
+from sapnhap.persons import upsert_review_item
 from sapnhap.review import Decision, ItemState, SheetRow
 
 if TYPE_CHECKING:
@@ -389,10 +390,7 @@ def refresh_review_items(
                 "status": "open",
                 "updated_at": now,
             }
-            if item in known:
-                conn.execute(update(ReviewItem).where(ReviewItem.item_id == item).values(**values))
-            else:
-                conn.execute(insert(ReviewItem).values(item_id=item, created_at=now, **values))
+            upsert_review_item(conn, item, values, exists=item in known)
             opened += 1
     return {"opened": opened, "withdrawn": withdrawn}
 

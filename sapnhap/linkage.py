@@ -368,6 +368,22 @@ def blocking_rules() -> list:
     ]
 
 
+def plain_settings(link_type: str = "dedupe_only") -> SettingsCreator:
+    """A plain Splink model to measure the project's against: Splink's default comparisons
+    (`NameComparison` on the full name, `DateOfBirthComparison`, exact ID number and sex) on the same
+    features, with the same blocking rules (`scripts/bench_linkage.py`, `scripts/evaluate_febrl.py`)."""
+    return SettingsCreator(
+        link_type=link_type,
+        comparisons=[
+            cl.NameComparison("full_name"),
+            cl.DateOfBirthComparison("birth_date", input_is_string=True),
+            cl.ExactMatch("personal_id"),
+            cl.ExactMatch("sex"),
+        ],
+        blocking_rules_to_generate_predictions=blocking_rules(),
+    )
+
+
 def settings(link_type: str = "link_and_dedupe") -> SettingsCreator:
     """Splink settings: the project's comparisons and blocking rules; records keyed by unique_id,
     each former unit a source dataset."""
@@ -555,7 +571,7 @@ def cluster_records(
     """
     parent = {r: r for r in record_ids}
     ids: dict[str, set[str]] = {
-        r: ({personal_ids[r]} if personal_ids and _well_formed(personal_ids.get(r)) else set())
+        r: ({personal_ids[r]} if personal_ids and well_formed_id(personal_ids.get(r)) else set())
         for r in record_ids
     }
     apart: dict[str, set[str]] = {r: set() for r in record_ids}
@@ -596,8 +612,9 @@ def cluster_records(
     return {r: min(members[find(r)]) for r in record_ids}
 
 
-def _well_formed(number: str | None) -> bool:
-    """A 12-digit number that passes the structure rules (`sapnhap.personal_id`)."""
+def well_formed_id(number: object) -> bool:
+    """True for a 12-digit personal ID number that passes the structure rules (`sapnhap.personal_id`,
+    Decree 137/2015/NĐ-CP Art. 13): two different such numbers are never one person."""
     if not (isinstance(number, str) and len(number) == 12 and number.isdigit()):
         return False
     try:

@@ -63,8 +63,8 @@ from sapnhap.linkage import (
     save_model,
     set_prior,
     train_linker,
+    well_formed_id,
 )
-from sapnhap.personal_id import decode_personal_id
 
 logger = logging.getLogger(__name__)
 
@@ -301,16 +301,6 @@ def golden_records(unit: UnitRecords, members: Mapping[str, int]) -> dict[int, d
 # --------------------------------------------------------------------------- clustering
 
 
-def _well_formed(number: Any) -> bool:
-    if not isinstance(number, str) or len(number) != 12 or not number.isdigit():
-        return False
-    try:
-        decode_personal_id(number)
-    except ValueError:
-        return False
-    return True
-
-
 @dataclass
 class _Group:
     members: set[str]
@@ -331,7 +321,7 @@ class _Groups:
         number = self.personal_ids.get(record)
         self.parent[record] = record
         self.group[record] = _Group(
-            {record}, {number} if _well_formed(number) else set(), {person} if person else set()
+            {record}, {number} if well_formed_id(number) else set(), {person} if person else set()
         )
 
     def find(self, r: str) -> str:
@@ -929,6 +919,15 @@ def _side(unit: UnitRecords, record_id: str) -> dict[str, Any]:
     }
 
 
+def upsert_review_item(conn: Connection, item_id: str, values: Mapping[str, Any], exists: bool) -> None:
+    """Write a review item: update the row `item_id` when it `exists`, else insert it (created now).
+    `values`: the `review_queue` columns but item_id and created_at."""
+    if exists:
+        conn.execute(update(ReviewItem).where(ReviewItem.item_id == item_id).values(**values))
+    else:
+        conn.execute(insert(ReviewItem).values(item_id=item_id, created_at=utcnow(), **values))
+
+
 def _write_review(
     conn: Connection,
     new_unit_code: str,
@@ -986,10 +985,7 @@ def _write_review(
             "status": "open",
             "updated_at": now,
         }
-        if item in known:
-            conn.execute(update(ReviewItem).where(ReviewItem.item_id == item).values(**values))
-        else:
-            conn.execute(insert(ReviewItem).values(item_id=item, created_at=now, **values))
+        upsert_review_item(conn, item, values, exists=item in known)
         outcome.review_added += 1
     outcome.review_open = len(
         conn.execute(
@@ -1084,7 +1080,7 @@ def id_rule_violations(engine: Engine, new_unit_code: str) -> list[int]:
         ).all()
     numbers: dict[int, set[str]] = {}
     for pid, value in rows:
-        if _well_formed(value):
+        if well_formed_id(value):
             numbers.setdefault(pid, set()).add(value)
     return sorted(pid for pid, found in numbers.items() if len(found) > 1)
 
@@ -1264,4 +1260,5 @@ __all__ = [
     "record_decision",
     "survive",
     "unlinked_records",
+    "upsert_review_item",
 ]

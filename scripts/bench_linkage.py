@@ -42,8 +42,7 @@ def _run_one(kind: str, records_path: str) -> dict:
     import logging
 
     import pandas as pd
-    import splink.comparison_library as cl
-    from splink import Linker, SettingsCreator, block_on
+    from splink import Linker, block_on
     from splink.backends.duckdb import DuckDBAPI
 
     from sapnhap.evaluation import pairwise_linkage_scores
@@ -51,11 +50,11 @@ def _run_one(kind: str, records_path: str) -> dict:
         DEFAULT_MODEL_PATH,
         DEFAULT_THRESHOLDS,
         EM_BLOCKINGS,
-        blocking_rules,
         calibrate_prior,
         cluster_records,
         linkage_features,
         load_linker,
+        plain_settings,
         train_linker,
     )
 
@@ -82,16 +81,7 @@ def _run_one(kind: str, records_path: str) -> dict:
         for threshold in (PLAIN_THRESHOLD, DEFAULT_THRESHOLDS.auto_merge):
             scores[str(threshold)] = cluster_records(record_ids, pairs, threshold, ids)
     else:
-        settings = SettingsCreator(
-            link_type="dedupe_only",
-            comparisons=[
-                cl.NameComparison("full_name"),
-                cl.DateOfBirthComparison("birth_date", input_is_string=True),
-                cl.ExactMatch("personal_id"),
-                cl.ExactMatch("sex"),
-            ],
-            blocking_rules_to_generate_predictions=blocking_rules(),
-        )
+        settings = plain_settings("dedupe_only")
         db = DuckDBAPI()
         linker = Linker(db.register(features, table_name="records"), settings, log_level=logging.ERROR)
         linker.training.estimate_probability_two_random_records_match(

@@ -64,23 +64,13 @@ def _project(frames: list[pd.DataFrame], link: bool) -> tuple[pd.DataFrame, floa
 def _plain(frames: list[pd.DataFrame], link: bool) -> tuple[pd.DataFrame, float, object]:
     """The plain model of scripts/bench_linkage.py (default comparisons, the project's blocking and
     training steps), link_only for two files: scored pairs, seconds, and Splink's clustering."""
-    import splink.comparison_library as cl
-    from splink import Linker, SettingsCreator, block_on
+    from splink import Linker, block_on
     from splink.backends.duckdb import DuckDBAPI
 
-    from sapnhap.linkage import blocking_rules
+    from sapnhap.linkage import plain_settings
 
     started = time.perf_counter()
-    settings = SettingsCreator(
-        link_type="link_only" if link else "dedupe_only",
-        comparisons=[
-            cl.NameComparison("full_name"),
-            cl.DateOfBirthComparison("birth_date", input_is_string=True),
-            cl.ExactMatch("personal_id"),
-            cl.ExactMatch("sex"),
-        ],
-        blocking_rules_to_generate_predictions=blocking_rules(),
-    )
+    settings = plain_settings("link_only" if link else "dedupe_only")
     db = DuckDBAPI()
     tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
     linker = Linker(tables if link else tables[0], settings, log_level=logging.ERROR)
