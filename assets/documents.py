@@ -1,11 +1,12 @@
 """Documents: pages grouped into documents, each with its recognised type."""
 
 import pandas as pd
-from dagster import AssetExecutionContext, Output, asset
+from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from assets.metadata import markdown_table
 from assets.partitions import former_units
 from sapnhap.documents import group_pages
+from sapnhap.units import former_unit_label
 
 DOCUMENT_COLUMNS = ["file_sha256", "first_page", "last_page", "doc_type", "type_rule", "title"]
 
@@ -38,12 +39,17 @@ def documents(context: AssetExecutionContext, ocr_pages: pd.DataFrame):
         metadata={
             "documents": len(table),
             **{f"type_{k}": int(v) for k, v in sorted(by_type.items())},
-            "summary": markdown_table(
-                ["type", "pages", "title", "rule"],
-                [
-                    [r.doc_type, f"{r.first_page}-{r.last_page}", r.title, r.type_rule]
-                    for r in table.itertuples()
-                ],
+            "summary": MetadataValue.md(
+                f"**{former_unit_label(context.partition_key)}: {len(table)} documents** found in its pages: "
+                + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(by_type.items()))
+                + "\n\n"
+                + markdown_table(
+                    ["type", "pages", "title", "rule"],
+                    [
+                        [r.doc_type, f"{r.first_page}-{r.last_page}", r.title, r.type_rule]
+                        for r in table.itertuples()
+                    ],
+                )
             ),
         },
     )

@@ -1,7 +1,15 @@
 """Intake: every file a former unit hands over gets fixity, an archived original, and a state."""
 
 import pandas as pd
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, Output, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MetadataValue,
+    Output,
+    asset,
+)
 
 from assets.metadata import markdown_table, metadata_table
 from assets.partitions import former_units
@@ -59,9 +67,11 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
             "pages_to_read": int(table.loc[table["status"] == "archived", "page_count"].sum()),
             "archive": store.archive_dir,
             "not_read": len(ignored),
-            "summary": _summary_md(unit, table, quarantined, duplicates)
-            + "\n\n#### Not read (links, system files)\n\n"
-            + markdown_table(["entry", "why"], ignored),
+            "summary": MetadataValue.md(
+                _summary_md(unit, table, quarantined, duplicates)
+                + "\n\n#### Not read (links, system files)\n\n"
+                + markdown_table(["entry", "why"], ignored)
+            ),
         },
     )
     yield AssetCheckResult(

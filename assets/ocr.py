@@ -3,7 +3,15 @@
 import time
 
 import pandas as pd
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetExecutionContext, Output, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MetadataValue,
+    Output,
+    asset,
+)
 
 from assets.metadata import markdown_table, metadata_table
 from assets.partitions import former_units
@@ -85,16 +93,18 @@ def ocr_pages(
             "seconds": round(elapsed, 1),
             "pages_per_second": round(len(table) / elapsed, 3) if elapsed > 0 else None,
             "engine": f"tesseract {ocr.version()} ({ocr.languages}, {ocr.dpi} dpi)",
-            "summary": "\n\n".join(
-                [
-                    f"### {len(table)} pages read in {elapsed:.0f} s",
-                    markdown_table(
-                        ["method", "reason", "pages"],
-                        table.groupby(["method", "reason"]).size().reset_index().values.tolist(),
-                    ),
-                    f"#### Pages with OCR confidence under {LOW_CONFIDENCE:.0f}",
-                    _page_table(low, names),
-                ]
+            "summary": MetadataValue.md(
+                "\n\n".join(
+                    [
+                        f"### {former_unit_label(context.partition_key)}: {len(table)} pages read in {elapsed:.0f} s",
+                        markdown_table(
+                            ["method", "reason", "pages"],
+                            table.groupby(["method", "reason"]).size().reset_index().values.tolist(),
+                        ),
+                        f"#### Pages with OCR confidence under {LOW_CONFIDENCE:.0f}",
+                        _page_table(low, names),
+                    ]
+                )
             ),
         },
     )

@@ -7,6 +7,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    MetadataValue,
     Output,
     asset,
 )
@@ -77,7 +78,12 @@ def reconciliation(
         problems.append(f"{pages_expected} pages expected but {pages_stored} stored")
     table = pd.DataFrame(lines, columns=["line", "count"])
     table.insert(0, "former_unit_code", unit)
-    summary = f"{former_unit_label(unit)}\n\n" + markdown_table(["", "count"], lines)
+    summary = MetadataValue.md(
+        f"**{former_unit_label(unit)}**: "
+        + ("every file and page accounted for" if not problems else "; ".join(problems))
+        + "\n\n"
+        + markdown_table(["", "count"], lines)
+    )
     yield Output(
         table, metadata={"former_unit": former_unit_label(unit), "balanced": not problems, "summary": summary}
     )

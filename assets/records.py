@@ -68,6 +68,12 @@ def source_records(
     yield Output(
         table,
         metadata={
+            "summary": MetadataValue.md(
+                f"**{former_unit_label(unit)}: {len(people)} person records** in "
+                f"{table[['file_sha256', 'first_page']].drop_duplicates().shape[0]} documents; {len(found)} fields "
+                f"read ({int((found['method'] == 'ocr_crop').sum())} read again from the page, "
+                f"{int((found['method'] == 'archivist').sum())} corrected by archivists), {len(missing)} not found."
+            ),
             "fields": len(table),
             "fields_found": len(found),
             "fields_missing": len(missing),
@@ -155,6 +161,13 @@ def validated_records(
     yield Output(
         table,
         metadata={
+            "summary": MetadataValue.md(
+                f"**{former_unit_label(unit)}: {len(table)} person records** — "
+                f"{int(statuses.get('valid', 0))} valid, {int(statuses.get('warning', 0))} with warnings, "
+                f"**{int(statuses.get('quarantined', 0))} quarantined** (held for an archivist, listed in the check "
+                f"`no_quarantined_records`); {int(routes.get('routed', 0))} routed to their new unit, "
+                f"**{len(review)} waiting for a routing decision** (listed below)."
+            ),
             "records": len(table),
             **{f"status_{k}": int(v) for k, v in sorted(statuses.items())},
             **{f"route_{k}": int(v) for k, v in sorted(routes.items())},

@@ -79,6 +79,11 @@ def unified_register(
     )
     return MaterializeResult(
         metadata={
+            "summary": MetadataValue.md(
+                f"**{former_unit_label(unit)}** in the unified database ({database.display_url()}): "
+                f"{len(dossier_files)} files, {len(ocr_pages)} pages, {len(documents)} documents; "
+                f"**{files.total_new + pages.total_new + docs.total_new} new rows** this run."
+            ),
             "former_unit": former_unit_label(unit),
             "level": level,
             "database": database.display_url(),
@@ -141,6 +146,11 @@ def record_register(
     expected = {s: int(statuses.get(s, 0)) for s in ("valid", "warning", "quarantined")}
     routed = validated_records[validated_records["status"] != "quarantined"]
     metadata = {
+        "summary": MetadataValue.md(
+            f"**{former_unit_label(unit)}: {expected['valid'] + expected['warning']} person records loaded**, "
+            f"**{expected['quarantined']} held in quarantine** with their reasons; {counts.total_new} new rows this "
+            "run. By new unit below; linking them into persons is the `entities` asset of each new unit."
+        ),
         "former_unit": former_unit_label(unit),
         "database": database.display_url(),
         "records_loaded": expected["valid"] + expected["warning"],

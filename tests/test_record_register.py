@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, DagsterInstance, MarkdownMetadataValue
 from sqlalchemy import func, select, text
 
 import assets.records
@@ -179,7 +179,13 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("former_units", units)
         for unit in units:
-            assert ingest.execute_in_process(partition_key=unit, instance=instance).success
+            ran = ingest.execute_in_process(partition_key=unit, instance=instance)
+            assert ran.success
+            # Every materialization carries a Markdown summary an archivist can read.
+            for event in ran.get_asset_materialization_events():
+                summary = event.materialization.metadata.get("summary")
+                assert isinstance(summary, MarkdownMetadataValue), event.asset_key
+                assert unit in summary.value  # names the former unit it is about
         with engine.connect() as conn:
             routed = pd.read_sql(
                 select(PersonRecord.record_id, PersonRecord.new_unit_code).where(
@@ -200,6 +206,8 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
         for code in new_units:
             result = link.execute_in_process(partition_key=code, instance=instance)
             assert result.success
+            for event in result.get_asset_materialization_events():
+                assert isinstance(event.materialization.metadata.get("summary"), MarkdownMetadataValue)
             checks = _checks(result)
             assert checks["one_id_number_per_person"].passed and checks["every_record_in_one_person"].passed
             meta = result.asset_materializations_for_node("entities")[0].metadata
