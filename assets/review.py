@@ -8,8 +8,14 @@ from assets.metadata import markdown_table
 from assets.partitions import new_units
 from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
 from sapnhap.crops import render_field_images
-from sapnhap.decisions import attach_images, refresh_review_items, sheet_rows, uncertain_field_boxes
-from sapnhap.masking import mask_name
+from sapnhap.decisions import (
+    attach_images,
+    item_states,
+    refresh_review_items,
+    sheet_rows,
+    uncertain_field_boxes,
+)
+from sapnhap.masking import mask_value
 from sapnhap.review import write_sheet
 from sapnhap.units import new_unit_label
 
@@ -48,6 +54,7 @@ def review_queue(
     )
     attach_images(database.engine, images)
     rows = sheet_rows(database.engine, unit)
+    states = item_states(database.engine, unit)
     xlsx, csv = reviews.sheet_paths(unit)
     write_sheet(rows, xlsx, csv)
     by_kind: dict[str, int] = {}
@@ -76,25 +83,51 @@ def review_queue(
             "field_crops_rendered": len(images),
             "items": MetadataValue.md(
                 markdown_table(
-                    ["item", "kind", "score", "left", "right"],
-                    [[r.item_id[:40], r.kind, r.score, _masked(r.left), _masked(r.right)] for r in rows],
+                    ["item", "kind", "field", "score", "left", "right"],
+                    [
+                        [
+                            r.item_id,
+                            r.kind,
+                            states[r.item_id].field if r.item_id in states else "",
+                            r.score,
+                            _masked(r.left, states[r.item_id].field if r.kind == "uncertain_field" else ""),
+                            _masked(r.right),
+                        ]
+                        for r in rows
+                    ],
                 )
             ),
         }
     )
 
 
-def _masked(evidence: str) -> str:
-    """The evidence of a sheet row for the UI: the name as initials, the year of birth only, no ID."""
+_LABEL_FIELDS = {"name": "full_name", "born": "birth_date", "ID": "personal_id", "father": "father_name"}
+_LABEL_FIELDS |= {"mother": "mother_name"}
+_HIDDEN = {"lives in", "residence", "birth_place", "hometown"}
+
+
+def _masked(evidence: str, field: str = "") -> str:
+    """The evidence of a sheet row for the UI, personal data masked (`sapnhap.masking`): names as
+    initials, ID numbers as their first three and last two digits, dates of birth as the year;
+    addresses left out. `field`: the field an uncertain-field row is about (its evidence is the
+    reading, "'raw' → value")."""
+    if field:
+        value = evidence.split(" → ")[-1]
+        masked = mask_value(field, value)
+        return masked if masked != value or field not in _SENSITIVE else "***"
     parts = []
     for part in evidence.split("; "):
-        label, _, value = part.partition(": ")
-        if label == "name":
-            parts.append(f"name: {mask_name(value)}")
-        elif label == "born":
-            parts.append(f"born: {value[:4]}")
-        elif label in ("ID", "father", "mother", "lives in"):
+        label, sep, value = part.partition(": ")
+        name = _LABEL_FIELDS.get(label, label)
+        if not sep:
+            parts.append(part)
+        elif label in _HIDDEN or name in _HIDDEN:
             continue
+        elif name in _SENSITIVE:
+            parts.append(f"{label}: {mask_value(name, value)}")
         else:
             parts.append(part)
     return "; ".join(parts)
+
+
+_SENSITIVE = {"full_name", "father_name", "mother_name", "birth_date", "personal_id", "legacy_id"}

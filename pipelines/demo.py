@@ -19,7 +19,6 @@ import pandas as pd
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
 from assets.partitions import new_units
-from pipelines.definitions import build_definitions
 from pipelines.partitions import PARTITION_BATCH, former_units
 from resources import ProjectSettings
 from resources.database import UnifiedDatabase
@@ -41,6 +40,11 @@ def main() -> int:
     of what was loaded against the batch's ground truth. With SAPNHAP_INBOX set, it runs that inbox
     as it is (and evaluates when a `ground_truth/` folder lies beside it).
     """
+    try:
+        ProjectSettings.from_env()  # a bad SAPNHAP_* value: one line, not a traceback
+    except ValueError as exc:
+        print(f"sapnhap demo: cannot start: {exc}", file=sys.stderr)
+        return 2
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))
     _dagster_home(Path(os.environ["DAGSTER_HOME"]))
     if not os.environ.get("SAPNHAP_INBOX"):
@@ -115,6 +119,8 @@ class InboxRun:
 def run_inbox(settings: ProjectSettings) -> InboxRun | None:
     """Register the inbox's former units as partitions and run the ingest job on each, printing progress
     and the summary table; None when a preflight check fails (the reason is printed)."""
+    from pipelines.definitions import build_definitions  # here: importing it reads the environment
+
     defs = build_definitions(settings)
     job = defs.resolve_job_def("ingest_former_unit")
     store = defs.resources["store"]

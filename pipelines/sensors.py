@@ -111,13 +111,14 @@ def reviews_sensor(
         if problems:
             moved = reviews.file_away(sheet, "rejected", [str(p) for p in problems])
             context.log.warning(
-                f"review sheet {sheet.name}: {len(problems)} problems, nothing applied; see {moved.name}.problems.txt"
+                f"review sheet {sheet.name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, nothing "
+                f"applied; see {moved.name}.problems.txt"
             )
             continue
         applied = apply_decisions(database.engine, units[0], decisions, sheet.name)
         moved = reviews.file_away(sheet, "applied")
         context.log.info(
-            f"review sheet {sheet.name}: {applied.decisions} decisions stored ({applied.accepted_pairs} pairs "
+            f"review sheet {sheet.name}: decisions stored: {applied.decisions} ({applied.accepted_pairs} pairs "
             f"accepted, {applied.rejected_pairs} rejected, {applied.corrections} corrections, {applied.releases} "
             f"releases), filed as {moved.name}"
         )

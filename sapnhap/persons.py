@@ -990,7 +990,9 @@ def _write_review(
     outcome.review_open = len(
         conn.execute(
             select(ReviewItem.item_id).where(
-                ReviewItem.new_unit_code == new_unit_code, ReviewItem.status == "open"
+                ReviewItem.new_unit_code == new_unit_code,
+                ReviewItem.status == "open",
+                ReviewItem.kind == "merge_candidate",
             )
         ).all()
     )

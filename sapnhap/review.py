@@ -209,12 +209,19 @@ def read_sheet(path: str | Path) -> tuple[list[dict[str, str]], list[Problem]]:
     header = [_text(h) for h in table[0]]
     missing = [c for c in ["item_id", *DECISION_COLUMNS] if c not in header]
     if missing:
-        return [], [Problem(0, "", f"{path.name}: columns missing: {', '.join(missing)}")]
+        hint = (
+            " (the CSV seems to use ';' between columns: save it with commas, or as .xlsx)"
+            if len(header) == 1 and ";" in header[0]
+            else ""
+        )
+        return [], [Problem(0, "", f"{path.name}: columns missing: {', '.join(missing)}{hint}")]
     rows = []
     for number, raw in enumerate(table[1:], 2):
         row = {h: _text(raw[i]) if i < len(raw) else "" for i, h in enumerate(header) if h}
         if any(row.values()):
             rows.append({**row, "_row": str(number)})
+    if not rows:
+        return [], [Problem(0, "", f"{path.name} has no rows under its header")]
     return rows, []
 
 

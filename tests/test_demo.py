@@ -24,3 +24,12 @@ def test_demo_inbox_holds_real_scans_and_a_generated_batch_made_once(tmp_path):
     )
     assert manifest.stat().st_mtime_ns != stamp  # another configuration: generated afresh
     assert set(real) <= {p.name for p in inbox.iterdir()}
+
+
+def test_a_bad_setting_stops_the_demo_with_one_line(monkeypatch, capsys):
+    from pipelines import demo
+
+    monkeypatch.setenv("SAPNHAP_OCR_WORKERS", "0")
+    assert demo.main() == 2
+    err = capsys.readouterr().err
+    assert err == "sapnhap demo: cannot start: SAPNHAP_OCR_WORKERS='0' must be positive\n"

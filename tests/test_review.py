@@ -181,3 +181,29 @@ def test_a_quarantined_records_correction_names_its_field():
     rows = [{"_row": "2", "item_id": HELD, "corrected_value": "2/4/1990", "reviewer": "Thu"}]
     decisions, (problem,) = validate_sheet(rows, items)
     assert decisions == [] and problem.message.startswith("corrected_value: write the field and its value")
+
+
+def test_the_review_sheets_ui_table_masks_personal_data():
+    """The review_queue asset's metadata (the Dagster UI) masks what the sheet shows in full."""
+    from assets.review import _masked
+
+    held = "full_name: Chu Thị Hường; birth_date: 1997-04-27; personal_id: 001197012345; residence: Thôn 1"
+    assert _masked(held) == "full_name: C. T. H.; birth_date: 1997-**-**; personal_id: 001*******45"
+    pair = "name: Nguyễn Văn Hùng; born: 1960-04-12; ID: 001060012345; father: Trần Văn An; lives in: Thôn 3"
+    assert _masked(pair + "; staff_cv (staff)") == (
+        "name: N. V. H.; born: 1960-**-**; ID: 001*******45; father: T. V. A.; staff_cv (staff)"
+    )
+    assert _masked("'12/04/I960' → 1960-04-12", "birth_date") == "1960-**-**"
+    assert _masked("'NGUYEN VAN HUNG' → Nguyễn Văn Hùng", "full_name") == "N. V. H."
+    assert _masked("'Nữ' → female", "sex") == "female"
+
+
+def test_a_semicolon_csv_or_a_sheet_without_rows_says_what_is_wrong(tmp_path):
+    (tmp_path / "semi.csv").write_text("item_id;accept;reject\nmerge:a|b;x;\n", encoding="utf-8")
+    (tmp_path / "bare.csv").write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+    assert str(read_sheet(tmp_path / "semi.csv")[1][0]).endswith(
+        "(the CSV seems to use ';' between columns: save it with commas, or as .xlsx)"
+    )
+    assert [str(p) for p in read_sheet(tmp_path / "bare.csv")[1]] == [
+        "sheet: bare.csv has no rows under its header"
+    ]
