@@ -8,8 +8,6 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-SHEET_SUFFIXES = (".xlsx", ".csv")
-
 
 class ReviewDesk(ConfigurableResource):
     """Folders of the review round trip.
@@ -29,16 +27,15 @@ class ReviewDesk(ConfigurableResource):
         return base / f"{new_unit_code}.xlsx", base / f"{new_unit_code}.csv"
 
     def pending(self) -> list[Path]:
-        """Filled sheets waiting in reviews_dir (XLSX or CSV directly in it; a spreadsheet program's
-        lock files `~$…` and hidden files are left alone), oldest first."""
+        """Files waiting in reviews_dir, oldest first: filled sheets (XLSX or CSV), and anything else
+        dropped there, to be refused with its reason; a spreadsheet program's lock files `~$…` and
+        hidden files are left alone."""
         folder = Path(self.reviews_dir)
         if not folder.is_dir():
             return []
-        found = [
-            p
-            for p in folder.iterdir()
-            if p.is_file() and p.suffix.lower() in SHEET_SUFFIXES and not p.name.startswith(("~$", "."))
-        ]
+        # Any other file is taken too, so that it is refused with a reason ("not a review sheet")
+        # instead of lying there unnoticed.
+        found = [p for p in folder.iterdir() if p.is_file() and not p.name.startswith(("~$", "."))]
         return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
 
     def file_away(self, sheet: Path, outcome: str, problems: list[str] | None = None) -> Path:

@@ -147,6 +147,11 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
         csv.writer(handle).writerows(table)
     assert tick(tmp_path, db_url).run_requests == []
     (refused,) = (tmp_path / "reviews" / "rejected").glob("*-00008-again.csv.problems.txt")
+    # Anything else dropped there is refused with its reason, not left lying unnoticed.
+    (tmp_path / "reviews" / "notes.txt").write_text("đã xem", encoding="utf-8")
+    assert tick(tmp_path, db_url).run_requests == []
+    (note,) = (tmp_path / "reviews" / "rejected").glob("*-notes.txt.problems.txt")
+    assert "not a review sheet (.xlsx or .csv)" in note.read_text(encoding="utf-8")
     assert "already decided: decide only open items" in refused.read_text(encoding="utf-8")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM linkage_decisions")).scalar_one() == 2
