@@ -297,16 +297,12 @@ def refresh_review_items(
     confidence under `low_confidence`, default LOW_CONFIDENCE, or repaired) and validation failures (quarantined records
     routed to the unit), with their evidence; withdraw the open ones no longer uncertain or
     quarantined. An item decided once is never opened again. Returns counts: opened, withdrawn."""
-    from sapnhap.db.models import FileSource, PersonRecord, QuarantinedRecord, RecordField
+    from sapnhap.db.load import first_sources
+    from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
 
     low_confidence = LOW_CONFIDENCE if low_confidence is None else low_confidence
     now = utcnow()
     with write_connection(engine) as conn:
-        paths = dict(
-            conn.execute(
-                select(FileSource.file_sha256, FileSource.original_path).order_by(FileSource.id.desc())
-            ).all()
-        )
         wanted: dict[str, dict] = {}
         fields = conn.execute(
             select(
@@ -322,6 +318,15 @@ def refresh_review_items(
                 (RecordField.confidence < low_confidence) | RecordField.repaired.is_(True),
             )
         ).all()  # fmt: skip
+        held = conn.execute(
+            select(
+                QuarantinedRecord.record_id, QuarantinedRecord.reasons, QuarantinedRecord.fields,
+                QuarantinedRecord.file_sha256, QuarantinedRecord.first_page, QuarantinedRecord.doc_type,
+                QuarantinedRecord.role,
+            ).where(QuarantinedRecord.new_unit_code == new_unit_code)
+        ).all()  # fmt: skip
+        # Where each file was handed over, for the archivist (only the files of these items).
+        paths = first_sources(engine, {f.file_sha256 for f in fields} | {q.file_sha256 for q in held})
         for f in fields:
             item = f"field:{f.record_id}|{f.scope}|{f.field}"
             box = "" if f.left is None else f" box {f.left:.0f},{f.top:.0f} {f.width:.0f}×{f.height:.0f} px"
@@ -339,13 +344,6 @@ def refresh_review_items(
                     "where": f"{paths.get(f.file_sha256, f.file_sha256[:16])} p.{f.page}{box}",
                 },
             }
-        held = conn.execute(
-            select(
-                QuarantinedRecord.record_id, QuarantinedRecord.reasons, QuarantinedRecord.fields,
-                QuarantinedRecord.file_sha256, QuarantinedRecord.first_page, QuarantinedRecord.doc_type,
-                QuarantinedRecord.role,
-            ).where(QuarantinedRecord.new_unit_code == new_unit_code)
-        ).all()  # fmt: skip
         for q in held:
             read = json.loads(q.fields or "{}")
             wanted[f"record:{q.record_id}"] = {

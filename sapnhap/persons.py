@@ -556,16 +556,14 @@ def link_unit(
         # A record routed elsewhere since it was linked here leaves this unit's person.
         present = set(records["record_id"])
         gone = [r for r in current if r not in present]
-        for start in range(0, len(gone), 500):
-            conn.execute(delete(PersonMember).where(PersonMember.record_id.in_(gone[start : start + 500])))
         current = {r: p for r, p in current.items() if r in present}
         stored = dict(current)  # the memberships as they are in the database now
-        # A record linked in another unit's person (re-routed here) is taken out of it and linked anew.
+        # A record not in this unit's persons is linked anew; one linked in another unit's person
+        # (re-routed here) is taken out of it first.
         elsewhere = [r for r in present if r not in current]
-        for start in range(0, len(elsewhere), 500):
-            conn.execute(
-                delete(PersonMember).where(PersonMember.record_id.in_(elsewhere[start : start + 500]))
-            )
+        moved = gone + elsewhere
+        for start in range(0, len(moved), 500):
+            conn.execute(delete(PersonMember).where(PersonMember.record_id.in_(moved[start : start + 500])))
         new_ids = set(elsewhere)
         outcome.new_records = len(new_ids)
 
@@ -662,17 +660,15 @@ def link_unit(
             if groups.find(a) == groups.find(b):
                 continue
             p = float(row["match_probability"])
+            why = groups.blocked(a, b)
+            if why == "id":
+                continue  # two different valid ID numbers: never the same person, nothing to review
             two_persons = groups.group[groups.find(a)].persons and groups.group[groups.find(b)].persons
-            if p >= thresholds.auto_merge and not two_persons:
-                if groups.blocked(a, b) is None:
-                    groups.merge(a, b)
-                    for r in (a, b):
-                        if r in new_ids and r not in joined_by:
-                            joined_by[r] = ("auto", p)
-                    continue
-                if groups.blocked(a, b) == "id":
-                    continue  # two different valid ID numbers: never the same person, nothing to review
-            if groups.blocked(a, b) == "id":
+            if p >= thresholds.auto_merge and not two_persons and why is None:
+                groups.merge(a, b)
+                for r in (a, b):
+                    if r in new_ids and r not in joined_by:
+                        joined_by[r] = ("auto", p)
                 continue
             review[(a, b)] = row
 
@@ -903,10 +899,10 @@ def _write_persons(
     outcome.persons_active = len(counts and set(counts))
 
 
-def _side(unit: UnitRecords, record_id: str) -> dict[str, Any]:
-    """One record's side of a review item: its fields, former unit, document type, file and page."""
-    row = unit.records[unit.records["record_id"] == record_id].iloc[0]
-    values = unit.values[unit.values["person"] == record_id]
+def _side(records: pd.DataFrame, fields_of: Mapping[str, dict[str, Any]], record_id: str) -> dict[str, Any]:
+    """One record's side of a review item: its fields, former unit, document type, file and page.
+    records: the unit's records indexed by record id; fields_of: record id → field → value."""
+    row = records.loc[record_id]
     return {
         "record_id": record_id,
         "former_unit": row["source"],
@@ -915,7 +911,7 @@ def _side(unit: UnitRecords, record_id: str) -> dict[str, Any]:
         "status": row["status"],
         "file_sha256": row["file_sha256"],
         "page": int(row["first_page"]),
-        "fields": {f: v for f, v in zip(values["field"], values["value"], strict=True)},
+        "fields": fields_of.get(record_id, {}),
     }
 
 
@@ -960,13 +956,19 @@ def _write_review(
                 .values(status="withdrawn", updated_at=now)
             )
             outcome.review_withdrawn += 1
+    records = unit.records.set_index("record_id")
+    fields_of: dict[str, dict[str, Any]] = {}
+    for person, name, value in zip(
+        unit.values["person"], unit.values["field"], unit.values["value"], strict=True
+    ):
+        fields_of.setdefault(person, {})[name] = value
     for (a, b), row in sorted(review.items()):
         item = f"merge:{a}|{b}"
         if item in known and known[item][2] == "open":
             continue
         evidence = {
-            "left": _side(unit, a),
-            "right": _side(unit, b),
+            "left": _side(records, fields_of, a),
+            "right": _side(records, fields_of, b),
             "comparisons": row.get("explained", {}),
             # The prior's weight (log2 odds that two records of the unit are one person): with the
             # comparisons' weights it adds up to the match weight.

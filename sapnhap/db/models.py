@@ -695,7 +695,17 @@ class ReviewItem(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class FieldCorrection(Base):
+class _ArchivistDecision:
+    """Who decided (`reviewer`), why (`note`), on which review item (`item_id`) and when
+    (`decided_at`, UTC): the columns every stored archivist's decision carries."""
+
+    reviewer: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    item_id: Mapped[str] = mapped_column(String(300))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FieldCorrection(_ArchivistDecision, Base):
     """The right value of a field, given by an archivist in a review sheet (`sapnhap.decisions`).
 
     Applied over the reading every time the former unit's records are extracted again
@@ -712,13 +722,9 @@ class FieldCorrection(Base):
     scope: Mapped[str] = mapped_column(String(16), primary_key=True)
     field: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-    reviewer: Mapped[str] = mapped_column(Text)
-    note: Mapped[str] = mapped_column(Text, default="")
-    item_id: Mapped[str] = mapped_column(String(300))
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class RecordRelease(Base):
+class RecordRelease(_ArchivistDecision, Base):
     """A quarantined record an archivist released: from the next run on it is loaded, its broken
     rules kept as warnings with `released_by_archivist`. Who, why, which item and when as in
     `FieldCorrection`."""
@@ -726,10 +732,6 @@ class RecordRelease(Base):
     __tablename__ = "record_releases"
 
     record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    reviewer: Mapped[str] = mapped_column(Text)
-    note: Mapped[str] = mapped_column(Text, default="")
-    item_id: Mapped[str] = mapped_column(String(300))
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 def table_names() -> list[str]:
