@@ -15,6 +15,7 @@ from assets.metadata import markdown_table, metadata_table
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import first_sources, record_events
+from sapnhap.decisions import file_releases
 from sapnhap.handover import intake_handover
 from sapnhap.units import former_unit_label
 
@@ -43,7 +44,11 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
     unit = context.partition_key
     paths = store.files(unit)
     files = [(p, store.relative_path(p)) for p in paths]
-    taken = intake_handover(unit, files, store.archive(), lambda shas: first_sources(database.engine, shas))
+    # Quarantined files an archivist released in a review sheet are read like archived ones.
+    released = file_releases(database.engine)
+    taken = intake_handover(
+        unit, files, store.archive(), lambda shas: first_sources(database.engine, shas), released
+    )
     ignored = store.ignored_entries(unit)
     if ignored:
         context.log.warning(f"former unit {unit}: {len(ignored)} entries not read (links or system files)")
@@ -64,6 +69,9 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
             "archived": int(counts.get("archived", 0)),
             "duplicates": int(counts.get("duplicate", 0)),
             "quarantined": int(counts.get("quarantined", 0)),
+            "released_by_archivist": int(
+                (table["sha256"].isin(list(released)) & (table["status"] != "quarantined")).sum()
+            ),
             "pages_to_read": int(table.loc[table["status"] == "archived", "page_count"].sum()),
             "archive": store.archive_dir,
             "not_read": len(ignored),

@@ -22,6 +22,7 @@ from sapnhap.db.load import (
     stored_records,
     upsert_former_units,
 )
+from sapnhap.decisions import file_review_units
 from sapnhap.units import find_unit, former_unit_label, level_of_code, new_unit_label
 
 
@@ -139,6 +140,8 @@ def record_register(
     stored = stored_records(database.engine, unit)
     # Each new unit the records were routed to gets its partition of the linkage assets (`entities`).
     routed_to = sorted({c for c in validated_records["new_unit_code"].dropna() if c})
+    # The review sheet that carries the former unit's quarantined files (none may hold a record).
+    routed_to = sorted(set(routed_to) | set(file_review_units(database.engine, unit)))
     known_new = set(context.instance.get_dynamic_partitions(new_units.name))
     if set(routed_to) - known_new:
         context.instance.add_dynamic_partitions(new_units.name, sorted(set(routed_to) - known_new))

@@ -42,7 +42,9 @@ def review_queue(
     Three kinds of items: a merge candidate (two records that may be one person: accept or reject),
     an uncertain field (read by OCR with low confidence or with repaired diacritics: accept, or write
     the right value) and a validation failure (a quarantined record: release it, correct a field as
-    `field = value`, or reject to keep it in quarantine). A decided item is never asked again. For each
+    `field = value`, or reject to keep it in quarantine; a quarantined file its former unit handed
+    over: release it to have it read as it is, or reject to keep it in quarantine until a new copy
+    comes). A decided item is never asked again. For each
     uncertain field the page image and the field's crop, as the OCR saw them, are rendered into the
     archive (`<archive>/review/`) and named in the sheet.
     """

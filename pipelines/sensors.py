@@ -92,7 +92,8 @@ def reviews_sensor(
     problem, and the log says how many. A valid sheet's decisions are stored, each as a provenance
     event with who decided and why (`sapnhap.decisions.apply_decisions`), the sheet goes to
     `applied/`, and the runs that apply them are requested: the ingest run of every former unit whose
-    records were corrected or released (extraction and validation take the decisions in; the entities
+    records were corrected or released, or that handed over a released file (intake, extraction and
+    validation take the decisions in; the entities
     sensor then links the new unit again), else the linkage run of the new unit for merge decisions. The log never shows
     the sheet's values (names, numbers): only counts and file names.
     """
@@ -120,7 +121,7 @@ def reviews_sensor(
         context.log.info(
             f"review sheet {sheet.name}: decisions stored: {applied.decisions} ({applied.accepted_pairs} pairs "
             f"accepted, {applied.rejected_pairs} rejected, {applied.corrections} corrections, {applied.releases} "
-            f"releases), filed as {moved.name}"
+            f"records and {applied.file_releases} files released), filed as {moved.name}"
         )
         for former in applied.former_units:
             runs.append(

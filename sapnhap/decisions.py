@@ -14,16 +14,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from sapnhap.db.load import event_key
 from sapnhap.db.models import (
     FieldCorrection,
+    File,
+    FileRelease,
+    FileSource,
     LinkageDecision,
     ProvenanceEvent,
     RecordRelease,
@@ -128,17 +131,24 @@ def item_states(engine: Engine, new_unit_code: str) -> dict[str, ItemState]:
                 ReviewItem.new_unit_code == new_unit_code
             )
         ).all()
-    return {
-        item: ItemState(kind, status, str(json.loads(evidence or "{}").get("field", "")))
-        for item, kind, status, evidence in rows
-    }
+    out = {}
+    for item, kind, status, evidence in rows:
+        found = json.loads(evidence or "{}")
+        out[item] = ItemState(
+            kind,
+            status,
+            str(found.get("field", "")),
+            tuple(found.get("actions", ())),
+            str(found.get("why", "")),
+        )
+    return out
 
 
 @dataclass(frozen=True)
 class Applied:
     """What `apply_decisions` stored: decisions, provenance events added, pairs accepted and rejected
-    (must-link / cannot-link), corrections and releases, and the former units whose records must be
-    extracted again for corrections and releases to take effect (codes, sorted)."""
+    (must-link / cannot-link), corrections, record and file releases, and the former units whose
+    files must be taken in again for corrections and releases to take effect (codes, sorted)."""
 
     decisions: int
     events: int
@@ -147,6 +157,7 @@ class Applied:
     corrections: int = 0
     releases: int = 0
     former_units: tuple[str, ...] = ()
+    file_releases: int = 0
 
 
 def _record_of(item: _Item) -> tuple[str, str, str]:
@@ -170,13 +181,16 @@ def apply_decisions(
     - merge candidate: accept → must-link, reject → cannot-link (`linkage_decisions`);
     - uncertain field: accept → the reading stands; correct → `field_corrections`;
     - validation failure: release → `record_releases`; correct → `field_corrections`; reject → the
-      record stays in quarantine.
+      record stays in quarantine;
+    - quarantined file (a validation failure `file:<sha256>`): release → `file_releases` (every
+      former unit that handed the file over is to be taken in again); reject → it stays in
+      quarantine.
 
     Raises:
         ValueError: a decision on an item that is not open in the unit's queue any more.
     """
     now = utcnow()
-    accepted = rejected = events = corrections = releases = 0
+    accepted = rejected = events = corrections = releases = files = 0
     units: set[str] = set()
     with write_connection(engine) as conn:
         for d in decisions:
@@ -206,6 +220,18 @@ def apply_decisions(
                 )
                 accepted += d.action == "accept"
                 rejected += d.action == "reject"
+            elif item.item_id.startswith("file:"):
+                sha = item.item_id.removeprefix("file:")
+                if d.action == "release":
+                    who = {"reviewer": d.reviewer, "note": d.note, "item_id": d.item_id, "decided_at": now}
+                    conn.execute(delete(FileRelease).where(FileRelease.sha256 == sha))
+                    conn.execute(insert(FileRelease).values(sha256=sha, **who))
+                    files += 1
+                    units.update(
+                        conn.execute(
+                            select(FileSource.former_unit_code).where(FileSource.file_sha256 == sha)
+                        ).scalars()
+                    )
             else:
                 record_id, scope, field = _record_of(item)
                 who = {"reviewer": d.reviewer, "note": d.note, "item_id": d.item_id, "decided_at": now}
@@ -274,6 +300,7 @@ def apply_decisions(
         corrections=corrections,
         releases=releases,
         former_units=tuple(sorted(units)),
+        file_releases=files,
     )
 
 
@@ -294,9 +321,12 @@ def refresh_review_items(
     engine: Engine, new_unit_code: str, low_confidence: float | None = None
 ) -> dict[str, int]:
     """Open review items for the unit's uncertain OCR fields (loaded records' fields read by OCR with
-    confidence under `low_confidence`, default LOW_CONFIDENCE, or repaired) and validation failures (quarantined records
-    routed to the unit), with their evidence; withdraw the open ones no longer uncertain or
-    quarantined. An item decided once is never opened again. Returns counts: opened, withdrawn."""
+    confidence under `low_confidence`, default LOW_CONFIDENCE, or repaired) and validation failures:
+    quarantined records routed to the unit (`record:<record_id>`) and quarantined files handed over
+    by a former unit whose review sheet is this unit's (`file:<sha256>`, `sapnhap.units
+    .review_unit_of` of the file's first former unit), each with its evidence; withdraw the open
+    ones no longer uncertain or quarantined. An item decided once is never opened again. Returns
+    counts: opened, withdrawn."""
     from sapnhap.db.load import first_sources
     from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
 
@@ -360,6 +390,7 @@ def refresh_review_items(
                     "where": f"{paths.get(q.file_sha256, q.file_sha256[:16])} p.{q.first_page}",
                 },
             }
+        wanted.update(_file_items(conn, new_unit_code))
         known = dict(
             conn.execute(
                 select(ReviewItem.item_id, ReviewItem.status).where(
@@ -391,6 +422,91 @@ def refresh_review_items(
             upsert_review_item(conn, item, values, exists=item in known)
             opened += 1
     return {"opened": opened, "withdrawn": withdrawn}
+
+
+def _file_items(conn: Connection, new_unit_code: str) -> dict[str, dict]:
+    """The unit's quarantined-file items: item id `file:<sha256>` → kind, evidence (what is wrong,
+    the file's type, pages and size, where it was handed over and archived) and the decisions it
+    takes: release or reject when the file is in the archive with at least one page, else reject."""
+    from sapnhap.units import review_unit_of
+
+    rows = conn.execute(
+        select(
+            File.sha256, File.kind, File.page_count, File.size_bytes, File.quarantine_reason, File.detail,
+            File.archive_path, FileSource.former_unit_code, FileSource.original_path,
+        )
+        .join(FileSource, FileSource.file_sha256 == File.sha256)
+        .where(File.status == "quarantined")
+        .order_by(File.sha256, FileSource.id)
+    ).all()  # fmt: skip
+    by_file: dict[str, list] = {}
+    for row in rows:
+        by_file.setdefault(row.sha256, []).append(row)
+    out: dict[str, dict] = {}
+    for sha, sources in by_file.items():
+        first = sources[0]
+        if review_unit_of(first.former_unit_code) != new_unit_code:
+            continue
+        readable = bool(first.archive_path) and (first.page_count or 0) > 0
+        reason = first.quarantine_reason or "quarantined"
+        pages = (
+            f"{first.page_count} page{'s' if first.page_count != 1 else ''}"
+            if first.page_count
+            else "no page"
+        )
+        out[f"file:{sha}"] = {
+            "kind": "validation_failure",
+            "record_id_l": None,
+            "evidence": {
+                "field": "",
+                "actions": ["release", "reject"] if readable else ["reject"],
+                "why": "" if readable else f"a file with no page that can be read ({reason})",
+                "question": (
+                    f"Quarantined file: {reason}. release (read it as it is, on your word: e.g. the pages "
+                    "are all there) or reject (keep it in quarantine and ask the former unit for a new copy)?"
+                    if readable
+                    else f"Quarantined file: {reason}; nothing in it can be read. reject (keep it in "
+                    "quarantine and ask the former unit for a new copy)"
+                ),
+                "read": first.detail or reason,
+                "details": f"{first.kind}, {pages}, {first.size_bytes:,} bytes",
+                "where": " | ".join(dict.fromkeys(s.original_path for s in sources))
+                + (f" — archive {first.archive_path}" if first.archive_path else ""),
+            },
+        }
+    return out
+
+
+def file_review_units(engine: Engine, former_unit_code: str) -> list[str]:
+    """The new units whose review sheets carry quarantined files the former unit handed over (codes,
+    sorted; empty when none of its files is quarantined): the review unit
+    (`sapnhap.units.review_unit_of`) of each such file's first former unit."""
+    from sapnhap.units import review_unit_of
+
+    with engine.connect() as conn:
+        shas = select(FileSource.file_sha256).where(FileSource.former_unit_code == former_unit_code)
+        rows = conn.execute(
+            select(FileSource.file_sha256, FileSource.former_unit_code)
+            .join(File, File.sha256 == FileSource.file_sha256)
+            .where(File.status == "quarantined", FileSource.file_sha256.in_(shas))
+            .order_by(FileSource.file_sha256, FileSource.id)
+        ).all()
+    first: dict[str, str] = {}
+    for sha, unit in rows:
+        first.setdefault(sha, unit)
+    return sorted({u for u in (review_unit_of(f) for f in first.values()) if u})
+
+
+def file_releases(engine: Engine, shas: Iterable[str] | None = None) -> dict[str, tuple[str, str]]:
+    """The files an archivist released: SHA-256 → (reviewer, note), for `shas` (all when None)."""
+    query = select(FileRelease.sha256, FileRelease.reviewer, FileRelease.note)
+    if shas is not None:
+        wanted = sorted(set(shas))
+        if not wanted:
+            return {}
+        query = query.where(FileRelease.sha256.in_(wanted))
+    with engine.connect() as conn:
+        return {sha: (reviewer, note) for sha, reviewer, note in conn.execute(query)}
 
 
 def uncertain_field_boxes(engine: Engine, new_unit_code: str) -> dict[str, FieldBox]:
@@ -566,6 +682,8 @@ __all__ = [
     "apply_decisions",
     "attach_images",
     "corrections_for",
+    "file_releases",
+    "file_review_units",
     "item_states",
     "refresh_review_items",
     "release_records",

@@ -6,13 +6,16 @@ Every file handed over ends in exactly one state, with a provenance event for ea
   copy is linked to the first occurrence and not read again;
 - `quarantined`: kept in the archive with a specific reason (empty, unsupported type, damaged PDF,
   password required, unreadable or too-small image) for an archivist to look at.
+
+A quarantined file an archivist released in a review sheet (`released`) is `archived` instead and
+read like any other, its reason kept in the detail and in a `release` event naming the archivist.
 Nothing is dropped: a file that cannot even be read from the inbox is quarantined as
 `unreadable_file`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +47,7 @@ def intake_handover(
     files: list[tuple[Path, str]],
     archive: ContentAddressedArchive,
     known_first_sources: Callable[[list[str]], dict[str, str]],
+    released: Mapping[str, tuple[str, str]] | None = None,
 ) -> HandoverIntake:
     """Take in a former unit's files.
 
@@ -56,11 +60,17 @@ def intake_handover(
             already known (from the unified database), SHA-256 → the inbox-relative path where it
             was first seen. A file whose first occurrence is itself is not a duplicate, so
             re-running a former unit changes nothing.
+        released: SHA-256 → (reviewer, note): who released the file and why, for quarantined files
+            an archivist released (`sapnhap.decisions.file_releases`). Such a file, if it has pages,
+            is archived and read; its quarantine reason stays in `detail` and a provenance event
+            (action "release", agent the reviewer) records the decision. A file with no page (empty,
+            unsupported, unreadable) stays quarantined whatever the release says.
 
     Returns:
         A HandoverIntake; never raises for a bad file (it is quarantined with its reason).
     """
     result = HandoverIntake()
+    released = released or {}
     inspected: list[tuple[Path, str, FileInspection | OSError]] = []
     for path, raw_relative in files:
         relative = nfc(raw_relative)
@@ -95,7 +105,7 @@ def intake_handover(
         if sha in taken or (first is not None and first != relative):
             first = first or next(r["original_path"] for r in result.rows if r["sha256"] == sha)
             note = f"exact duplicate of {first}"
-            if inspection.quarantine_reason is not None:
+            if inspection.quarantine_reason is not None and not _releasable(sha, inspection, released):
                 # The same bad bytes again (e.g. several empty files): each copy needs the same fix,
                 # so it is quarantined for the same reason, not filed away as a duplicate.
                 row.update(
@@ -127,7 +137,18 @@ def intake_handover(
                     now,
                 )
             )
-            if inspection.quarantine_reason is not None:
+            if _releasable(sha, inspection, released):
+                reviewer, why = released[sha]
+                row.update(
+                    status="archived",
+                    detail=f"released by {reviewer}{f' ({why})' if why else ''} despite "
+                    f"{inspection.quarantine_reason}: {row['detail']}",
+                )
+                result.events.append(
+                    _event(sha, "release", "released", f"read despite {inspection.quarantine_reason}", now)
+                    | {"agent": reviewer}
+                )
+            elif inspection.quarantine_reason is not None:
                 row.update(status="quarantined", quarantine_reason=str(inspection.quarantine_reason))
                 result.events.append(
                     _event(sha, "quarantine", str(inspection.quarantine_reason), row["detail"], now)
@@ -136,6 +157,11 @@ def intake_handover(
                 row["status"] = "archived"
         result.rows.append(row)
     return result
+
+
+def _releasable(sha: str, inspection: FileInspection, released: Mapping[str, tuple[str, str]]) -> bool:
+    """A quarantined file an archivist released that has pages to read."""
+    return inspection.quarantine_reason is not None and sha in released and inspection.page_count > 0
 
 
 def _row(former_unit: str, relative: str, inspection: FileInspection) -> dict:

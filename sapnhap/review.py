@@ -13,7 +13,8 @@ item with its evidence and empty decision columns:
 What each kind of item takes (`ACTIONS`): a merge candidate is accepted (the same person) or
 rejected (two people); an uncertain OCR field is accepted as read or given its corrected value; a
 validation failure is released (loaded as it is, on the archivist's word), corrected, or rejected
-(kept in quarantine). A row without any mark stays open. `validate_sheet` returns every problem of
+(kept in quarantine); a validation failure that is a quarantined file is released (read as it is)
+or rejected, and only rejected when it has no page to read (`ItemState.actions`). A row without any mark stays open. `validate_sheet` returns every problem of
 the sheet at once (unknown item, invalid value, an item already decided, two decisions on one
 row ...); nothing of a sheet with a problem may be applied.
 """
@@ -77,11 +78,19 @@ class SheetRow:
 @dataclass(frozen=True)
 class ItemState:
     """What the database knows of an item when a sheet comes back: its kind, its status ("open",
-    "decided", "withdrawn") and, for a field item, the field a corrected value is for."""
+    "decided", "withdrawn") and, for a field item, the field a corrected value is for. `actions`
+    narrows the decisions its kind takes (`ACTIONS`) for this item, `why` says why: a quarantined
+    file takes release or reject, and only reject when it has no page that could be read."""
 
     kind: str
     status: str
     field: str = ""
+    actions: tuple[str, ...] = ()
+    why: str = ""
+
+    def allowed(self) -> tuple[str, ...]:
+        """The decisions this item takes: `actions` if set, else its kind's."""
+        return self.actions or ACTIONS.get(self.kind, ())
 
 
 @dataclass(frozen=True)
@@ -171,12 +180,12 @@ _GUIDE = [
     ("score", "match probability of a pair (0–1), or OCR confidence of a field (0–100)"),
     ("where", "file and page, and the page image or field crop in the archive"),
     ("accept", "x: the pair is one person / the reading is right"),
-    ("reject", "x: the pair is two people / the record stays in quarantine"),
+    ("reject", "x: the pair is two people / the record or file stays in quarantine"),
     (
         "corrected_value",
         "the right value (a date dd/mm/yyyy, an ID number's 12 digits, a name with its marks)",
     ),
-    ("release", "x: load the quarantined record as it is"),
+    ("release", "x: load the quarantined record as it is / read the quarantined file as it is"),
     ("note", "why (kept with the decision)"),
     ("reviewer", "your name (required with any decision)"),
     ("", "One decision per row; leave a row empty to keep it open. Save and drop the file into reviews/."),
@@ -283,9 +292,11 @@ def validate_sheet(
             say(f"more than one decision: {', '.join(marked)}")
             continue
         action = marked[0]
-        if action not in ACTIONS.get(state.kind, ()):
+        if action not in state.allowed():
             say(
-                f"{action} does not apply to a {state.kind.replace('_', ' ')} ({' or '.join(ACTIONS[state.kind])})"
+                f"{action} does not apply to "
+                + (state.why or f"a {state.kind.replace('_', ' ')}")
+                + f" ({' or '.join(state.allowed())})"
             )
             continue
         value, field = None, state.field

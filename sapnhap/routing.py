@@ -41,7 +41,7 @@ from rapidfuzz import fuzz
 
 from sapnhap.normalise import expand_unit_abbreviations, normalise_text
 from sapnhap.text import match_key
-from sapnhap.units import find_unit, mapping_table, population_target, units_table
+from sapnhap.units import find_unit, population_target, targets_by_former, units_table
 
 Status = Literal["routed", "review", "unresolved"]
 _COMMUNE_TYPES = ("xa", "phuong", "thi tran", "dac khu")
@@ -158,7 +158,7 @@ class Router:
             return Route(
                 "unresolved", None, None, (), f"commune {parsed.commune!r} not found in the gazetteer"
             )
-        commune_archive = bool(archive_unit) and archive_unit in _targets_by_former()
+        commune_archive = bool(archive_unit) and archive_unit in targets_by_former()
         no_unit = not (parsed.district or parsed.province)
         if commune_archive and no_unit and _village_level(parsed.village):
             # A commune's own register: a village, or no address at all, is the archive's commune.
@@ -170,7 +170,7 @@ class Router:
                 "review",
                 archive_unit,
                 None,
-                _targets_by_former()[archive_unit],
+                targets_by_former()[archive_unit],
                 "the address names no unit and reads as no village: check it against the archive's commune",
             )
         return Route(
@@ -184,7 +184,7 @@ class Router:
         )
 
     def _from_former(self, former: str, village: str, evidence: str) -> Route:
-        targets = _targets_by_former()[former]
+        targets = targets_by_former()[former]
         if len(targets) == 1:
             return Route("routed", former, targets[0], (), f"{evidence}; merged whole")
         if village:
@@ -211,10 +211,10 @@ class Router:
         formers = self._village_by_new.get((new, _key(village)), set()) if village else set()
         if len(formers) == 1:
             return next(iter(formers))
-        if archive_unit and new in _targets_by_former().get(archive_unit, ()):
+        if archive_unit and new in targets_by_former().get(archive_unit, ()):
             return archive_unit
         # Only when a single former commune went (wholly or partly) into the new one is it certain.
-        merged = [code for code, targets in _targets_by_former().items() if new in targets]
+        merged = [code for code, targets in targets_by_former().items() if new in targets]
         return merged[0] if len(merged) == 1 else None
 
 
@@ -267,12 +267,6 @@ def _post2025_index() -> dict[tuple[str, str], list[str]]:
         index.setdefault((commune, _bare(row.province_name, _PROVINCE_TYPES)), []).append(row.ward_code)
         index.setdefault((commune, ""), []).append(row.ward_code)
     return index
-
-
-@functools.cache
-def _targets_by_former() -> dict[str, tuple[str, ...]]:
-    table = mapping_table()
-    return {code: tuple(group["new_ward_code"]) for code, group in table.groupby("old_ward_code", sort=False)}
 
 
 def _find_former(parsed: ParsedAddress) -> str | None:

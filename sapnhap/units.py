@@ -244,3 +244,38 @@ def population_target(old_ward_code: str) -> str | None:
     note. 59 of the 440 split former communes have one (`sapnhap/reference/admin_units/README.md`).
     """
     return _population_targets().get(old_ward_code)
+
+
+@functools.cache
+def review_unit_of(former_code: str) -> str | None:
+    """The new unit (post2025 commune code) whose review sheet carries a former unit's own items, such
+    as the files it handed over that were quarantined (they belong to no person record, so no route).
+
+    - A former commune merged whole: its one new unit.
+    - A split commune: the new unit its whole population went to (`population_target`), else the
+      first target of the NSO conversion table (`mapping_table`).
+    - A former district (3 digits): the new unit that received most of its communes (the NSO
+      district table's `n_old_wards`), ties to the lowest code.
+
+    Returns None for a code that is neither (such a folder is refused at intake).
+    """
+    if level_of_code(former_code) == "commune":
+        targets = targets_by_former().get(former_code, ())
+        return population_target(former_code) or (targets[0] if targets else None)
+    if level_of_code(former_code) == "district":
+        table = _read("old_district_to_new.csv")
+        rows = table[table["old_district_code"] == former_code]
+        if rows.empty:
+            return None
+        counts = rows.assign(n=pd.to_numeric(rows["n_old_wards"], errors="coerce").fillna(0))
+        best = counts.sort_values(["n", "new_ward_code"], ascending=[False, True]).iloc[0]
+        return str(best["new_ward_code"])
+    return None
+
+
+@functools.cache
+def targets_by_former() -> dict[str, tuple[str, ...]]:
+    """Every former commune's new units (post2025 codes) in the order of the NSO conversion table:
+    one for a commune merged whole, several for one of the 440 split communes."""
+    table = mapping_table()
+    return {code: tuple(group["new_ward_code"]) for code, group in table.groupby("old_ward_code", sort=False)}

@@ -110,6 +110,15 @@ def truncated_pdf(directory: Path) -> Path:
     return path
 
 
+def pdf_without_eof(directory: Path, name: str = "cut_at_the_end.pdf") -> Path:
+    """Write a two-page born-digital PDF cut just before its `%%EOF` marker (a download stopped at
+    the last bytes): PDFium repairs it and finds both pages, intake quarantines it as pdf_damaged."""
+    data = _pdf_bytes([*HEADER_LINES, *BODY_LINES] * 4, lines_per_page=20)
+    path = Path(directory) / name
+    path.write_bytes(data[: data.rindex(b"%%EOF")])
+    return path
+
+
 def _encrypted_pdf_bytes(user_password: str, permissions_flag: int, algorithm: str) -> bytes:
     from pypdf import PdfReader, PdfWriter
 

@@ -37,7 +37,7 @@ from sapnhap.db.models import Base, ProvenanceEvent, table_names
 from sapnhap.db.session import alembic_config, write_connection
 from sapnhap.page import PageResult, Word
 
-HEAD = "0006"
+HEAD = "0007"
 TABLES = {
     "former_units",
     "files",
@@ -57,6 +57,7 @@ TABLES = {
     "review_queue",
     "field_corrections",
     "record_releases",
+    "file_releases",
 }
 SHA_A = hashlib.sha256(b"file A").hexdigest()
 SHA_B = hashlib.sha256(b"file B").hexdigest()
@@ -405,9 +406,15 @@ def test_file_status_only_moves_up(engine):
         engine, [file_row(SHA_Q, "00004", "q.pdf", status="quarantined", quarantine_reason="encrypted")]
     )
     released = load_files(engine, [file_row(SHA_Q, "00004", "q.pdf")])
-    assert released.updated == {"files": 1} and released.total_new == 0
+    # The occurrence moves up with the file: it was quarantined, it is now taken in.
+    assert released.updated == {"files": 1, "file_sources": 1} and released.total_new == 0
+    assert load_files(engine, [file_row(SHA_Q, "00004", "q.pdf")]).updated == {"files": 0}
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT sha256, status, quarantine_reason, archive_path FROM files")).all()
+        source = conn.execute(
+            text("SELECT status, note FROM file_sources WHERE file_sha256 = :s"), {"s": SHA_Q}
+        )
+        assert [tuple(r) for r in source] == [("archived", "")]
     assert sorted(rows) == sorted(
         [
             (SHA_A, "archived", None, f"archive/{SHA_A[:2]}/{SHA_A}.pdf"),

@@ -236,7 +236,7 @@ def test_constants_agree_with_the_stages():
 
 
 def test_migration_creates_the_record_tables_with_their_constraints(engine):
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     with engine.connect() as conn:
         inspector = inspect(conn)
         assert RECORD_TABLES <= set(inspector.get_table_names())
@@ -311,7 +311,7 @@ def test_downgrade_to_0002_removes_the_record_tables(db_url):
             assert not tables & RECORD_TABLES
             assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == 2  # kept
         migrate(engine)  # and up again: empty tables
-        assert current_revision(engine) == "0006"
+        assert current_revision(engine) == "0007"
         assert snapshot(engine) == {t: [] for t in sorted(RECORD_TABLES)}
     finally:
         engine.dispose()

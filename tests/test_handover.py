@@ -78,3 +78,45 @@ def test_the_same_bad_bytes_again_are_quarantined_not_filed_as_duplicates(tmp_pa
     known = {first.rows[0]["sha256"]: "14479/a.pdf"}
     later = intake_handover("373", _files(other), archive, lambda shas: known)
     assert [(r["status"], r["quarantine_reason"]) for r in later.rows] == [("quarantined", "empty_file")]
+
+
+def test_a_released_file_is_read_and_one_without_pages_stays_quarantined(tmp_path):
+    unit = tmp_path / "21058"
+    unit.mkdir()
+    cut = badfiles.pdf_without_eof(unit)
+    badfiles.zero_byte(unit)
+    (unit / "z-copy.pdf").write_bytes(cut.read_bytes())
+    archive = ContentAddressedArchive(tmp_path / "archive")
+    before = intake_handover("21058", _files(unit), archive, lambda shas: {})
+    states = {r["original_path"]: r for r in before.rows}
+    held = states["21058/cut_at_the_end.pdf"]
+    assert (held["status"], held["quarantine_reason"]) == ("quarantined", "pdf_damaged")
+    assert held["page_count"] >= 1 and held["archive_path"]
+    empty_sha = states["21058/empty.pdf"]["sha256"]
+    released = {
+        held["sha256"]: ("Lan (archivist)", "checked against the paper: all pages"),
+        empty_sha: ("Lan", ""),
+    }
+    known = {held["sha256"]: "21058/cut_at_the_end.pdf", empty_sha: "21058/empty.pdf"}
+    after = intake_handover("21058", _files(unit), archive, lambda shas: known, released)
+    states = {r["original_path"]: r for r in after.rows}
+    read = states["21058/cut_at_the_end.pdf"]
+    assert (read["status"], read["quarantine_reason"]) == ("archived", None)
+    assert read["detail"].startswith(
+        "released by Lan (archivist) (checked against the paper: all pages) despite pdf_damaged:"
+    )
+    assert "%%EOF" in read["detail"]
+    # The copy of released bytes is an ordinary duplicate now, not a second quarantine.
+    assert (states["21058/z-copy.pdf"]["status"], states["21058/z-copy.pdf"]["duplicate_of"]) == (
+        "duplicate",
+        held["sha256"],
+    )
+    # An empty file has nothing to read: a release does not change it.
+    assert (states["21058/empty.pdf"]["status"], states["21058/empty.pdf"]["quarantine_reason"]) == (
+        "quarantined",
+        "empty_file",
+    )
+    release = [e for e in after.events if e["action"] == "release"]
+    assert [(e["subject_id"], e["agent"], e["detail"]) for e in release] == [
+        (held["sha256"], "Lan (archivist)", "read despite pdf_damaged")
+    ]

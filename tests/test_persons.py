@@ -416,7 +416,7 @@ def test_downgrade_to_0003_drops_the_person_tables_and_keeps_the_records(db_url,
             }
             assert conn.execute(text("SELECT count(*) FROM person_records")).scalar_one() == 2  # kept
         migrate(engine)
-        assert current_revision(engine) == "0006" and table(engine, "persons") == []
+        assert current_revision(engine) == "0007" and table(engine, "persons") == []
     finally:
         engine.dispose()
 

@@ -10,6 +10,8 @@ from sapnhap.units import (
     level_of_code,
     mapping_table,
     population_target,
+    review_unit_of,
+    targets_by_former,
     units_table,
 )
 
@@ -103,3 +105,19 @@ def test_population_target_follows_the_nso_note():
     assert population_target("14479") is None  # Gia Vân: merged whole
     split = mapping_table()[mapping_table()["n_new_wards"].astype(int) > 1]["old_ward_code"].unique()
     assert sum(population_target(code) is not None for code in split) == 59  # as the data README says
+
+
+def test_the_review_unit_of_a_former_unit():
+    # Merged whole: its one new unit (Xã Bình Khương into Xã Bình Minh).
+    assert targets_by_former()["21058"] == ("21085",) and review_unit_of("21058") == "21085"
+    # Split, the NSO note names where the population went: that unit, whatever the table's order.
+    split = next(code for code in sorted(targets_by_former()) if population_target(code))
+    assert review_unit_of(split) == population_target(split)
+    # Split without such a note: the first new unit of the NSO table.
+    unnoted = next(
+        c for c, t in sorted(targets_by_former().items()) if len(t) > 1 and not population_target(c)
+    )
+    assert review_unit_of(unnoted) == targets_by_former()[unnoted][0]
+    # A former district: the new unit that received most of its communes (Huyện Gia Viễn → Xã Gia Hưng).
+    assert review_unit_of("373") == "14482"
+    assert review_unit_of("99999") is None and review_unit_of("ab") is None

@@ -571,8 +571,36 @@ def load_files(engine: Engine, files: pd.DataFrame | Iterable[Mapping[str, Any]]
             source_rows,
             ("former_unit_code", "former_unit_vintage", "original_path", "file_sha256"),
         )
+        # An occurrence stored as quarantined and now taken in (a file an archivist released)
+        # takes its new state; the quarantine stays in the provenance events.
+        key_columns = ("former_unit_code", "former_unit_vintage", "original_path", "file_sha256")
+        held = {
+            tuple(row)
+            for row in conn.execute(
+                select(*(FILE_SOURCES.c[k] for k in key_columns)).where(
+                    FILE_SOURCES.c.status == "quarantined",
+                    FILE_SOURCES.c.former_unit_code.in_(sorted({code for _, code in units})),
+                )
+            )
+        }
+        raised = 0
+        for s in source_rows:
+            if s["status"] != "quarantined" and tuple(s[k] for k in key_columns) in held:
+                raised += conn.execute(
+                    update(FILE_SOURCES)
+                    .where(
+                        FILE_SOURCES.c.former_unit_code == s["former_unit_code"],
+                        FILE_SOURCES.c.former_unit_vintage == s["former_unit_vintage"],
+                        FILE_SOURCES.c.original_path == s["original_path"],
+                        FILE_SOURCES.c.file_sha256 == s["file_sha256"],
+                        FILE_SOURCES.c.status == "quarantined",
+                    )
+                    .values(status=s["status"], note=s["note"])
+                ).rowcount
         counts.add("inserted", "file_sources", new_sources)
-        counts.add("unchanged", "file_sources", len(source_rows) - new_sources)
+        if raised:
+            counts.add("updated", "file_sources", raised)
+        counts.add("unchanged", "file_sources", len(source_rows) - new_sources - raised)
     return counts
 
 

@@ -734,6 +734,19 @@ class RecordRelease(_ArchivistDecision, Base):
     record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
 
 
+class FileRelease(_ArchivistDecision, Base):
+    """A quarantined file an archivist released in a review sheet: from the next intake of any former
+    unit that handed it over on, it is read (OCR or text layer) as an archived file, its quarantine
+    reason kept in the file's detail and in a provenance event with the reviewer as agent. Only a
+    file in the archive with at least one page can be released (`sapnhap.decisions`). Keyed by the
+    file's SHA-256 (the same bytes are one file wherever they were handed over). Who, why, which
+    item and when as in `FieldCorrection`."""
+
+    __tablename__ = "file_releases"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 def table_names() -> list[str]:
     """Return the names of the tables the models define, sorted by dependency."""
     return [t.name for t in Base.metadata.sorted_tables]
@@ -759,6 +772,7 @@ __all__ = [
     "Document",
     "File",
     "FieldCorrection",
+    "FileRelease",
     "FileSource",
     "FormerUnit",
     "GoldenValue",
