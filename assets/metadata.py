@@ -17,12 +17,14 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], lim
     return "\n".join(lines)
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, markdown: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.1f}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    text = str(value).replace("\n", " ")
+    # A pipe ends a Markdown cell; a table value shows its text as it is.
+    return text.replace("|", "\\|") if markdown else text
 
 
 def metadata_table(
@@ -32,7 +34,8 @@ def metadata_table(
     shown as raw text): text columns, at most `limit` rows (a last row says how many were left out)."""
     columns = [TableColumn(name=h or " ", type="string") for h in headers]
     records = [
-        TableRecord({c.name: _cell(v) for c, v in zip(columns, row, strict=True)}) for row in rows[:limit]
+        TableRecord({c.name: _cell(v, markdown=False) for c, v in zip(columns, row, strict=True)})
+        for row in rows[:limit]
     ]
     if len(rows) > limit:
         records.append(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from dagster import AssetDep, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from assets.metadata import markdown_table
+from assets.metadata import metadata_table
 from assets.partitions import new_units
 from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
 from sapnhap.crops import render_field_images
@@ -83,21 +83,23 @@ def review_queue(
             "reviews_folder": MetadataValue.path(reviews.reviews_dir),
             "field_images": MetadataValue.path(str(Path(store.archive_dir) / "review")),
             "field_crops_rendered": len(images),
-            "items": MetadataValue.md(
-                markdown_table(
-                    ["item", "kind", "field", "score", "left", "right"],
+            "items": metadata_table(
+                # The evidence first; the item id (as in the sheet's first column) last, as it is long.
+                ["kind", "about", "score", "left", "right", "item"],
+                [
                     [
-                        [
-                            r.item_id,
-                            r.kind,
-                            states[r.item_id].field if r.item_id in states else "",
-                            r.score,
-                            _masked(r.left, states[r.item_id].field if r.kind == "uncertain_field" else ""),
-                            _masked(r.right),
-                        ]
-                        for r in rows
-                    ],
-                )
+                        r.kind.replace("_", " "),
+                        (states[r.item_id].field if r.item_id in states else "")
+                        or {"file": "a file", "record": "a record", "merge": "a pair"}.get(
+                            r.item_id.split(":")[0], ""
+                        ),
+                        r.score,
+                        _masked(r.left, states[r.item_id].field if r.kind == "uncertain_field" else ""),
+                        _masked(r.right),
+                        r.item_id,
+                    ]
+                    for r in rows
+                ],
             ),
         }
     )

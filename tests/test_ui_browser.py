@@ -2,8 +2,9 @@
 
 A session-scoped test instance holds a materialized sample (born-digital dossiers, no OCR, plus two
 broken files); `dagster-webserver` runs on it on loopback; Debian's chromium, headless and driven by
-Playwright, opens the asset catalog, the `entities` materialization of the sample's new unit and the
-failing check `no_quarantined_files`, and the test asserts the text on those pages. Screenshots go to
+Playwright, opens the asset catalog, the `entities` materialization of the sample's new unit, the
+failing check `no_quarantined_files` and the `review_queue` materialization of the new unit, and the
+test asserts the text on those pages. Screenshots go to
 `tmp_path`, or to the folder named by $SAPNHAP_SCREENSHOTS (`scripts/screenshots.py` writes
 `docs/screenshots/` the same way). Without playwright or chromium the test is skipped, or fails when
 CI=true.
@@ -95,6 +96,7 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
 ):
     from sapnhap.db.models import Person
     from sapnhap.db.session import make_engine
+    from sapnhap.decisions import sheet_rows
     from sapnhap.masking import mask_name
     from sapnhap.persons import merged_persons
 
@@ -172,5 +174,27 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
     for row in broken:
         assert row["path"] in check and row["expected_reason"] in check, row["path"]
     assert f"quarantined\n{len(broken)}" in check
+
+    # The review sheet of the new unit: how many items wait, where the sheet is, each item masked.
+    engine = make_engine(ui_sample.database_url)
+    try:
+        rows = sheet_rows(engine, NEW_UNIT)
+    finally:
+        engine.dispose()
+    review = shots["review_queue_partition"]
+    assert review.url.endswith(f"/assets/review_queue?view=events&partition={NEW_UNIT}")
+    assert (
+        f"{len(rows)} items wait for an archivist in new unit {NEW_UNIT} Xã Gia Vân, Tỉnh Ninh Bình"
+        in review.text
+    )
+    assert f"{NEW_UNIT}.xlsx" in review.text and "reviews_folder" in review.text
+    kinds = {r.kind for r in rows}
+    assert "merge_candidate" in kinds
+    for row in rows:
+        assert row.item_id in review.text, row.item_id
+    for name in names:
+        assert name not in review.text, f"unmasked name {name!r} on the review_queue page"
+    for number in ids:
+        assert number not in review.text, "an unmasked ID number on the review_queue page"
 
     assert elapsed < 120, f"the browser part took {elapsed:.0f} s"

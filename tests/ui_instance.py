@@ -279,7 +279,11 @@ def capture_archivist_pages(
       (`/assets/entities?view=events&partition=<new_unit>`) with its summary at the top;
     - `entities_partition_tables`: the same page scrolled to its tables (merged persons, pairs waiting);
     - `failing_check`: the check `no_quarantined_files` of `dossier_files`
-      (`/assets/dossier_files?view=checks`), its latest result and the quarantined files it lists.
+      (`/assets/dossier_files?view=checks`), its latest result and the quarantined files it lists;
+    - `review_queue_partition`: the `review_queue` materialization of new unit `new_unit`
+      (`/assets/review_queue?view=events&partition=<new_unit>`): how many items wait, where the sheet
+      is, and the items, personal data masked; `review_queue_items`: the same page scrolled to its
+      items.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     shots: dict[str, Shot] = {}
@@ -315,6 +319,18 @@ def capture_archivist_pages(
             timeout_ms,
         )
         save("failing_check")
+
+        _open(
+            page,
+            f"{base_url}/assets/review_queue?view=events&partition={new_unit}",
+            [f"Partition {new_unit} materialized", "wait for an archivist", "sheet_xlsx"],
+            timeout_ms,
+        )
+        save("review_queue_partition")
+        page.get_by_text("field_crops_rendered", exact=True).first.evaluate(
+            "el => el.scrollIntoView({block: 'start'})"
+        )
+        save("review_queue_items")
     finally:
         context.close()
     return shots
