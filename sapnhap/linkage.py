@@ -20,7 +20,9 @@ Dagster-free. The pieces, each usable alone:
 - `DEFAULT_MODEL_PATH`, `DEFAULT_THRESHOLDS`: the shipped model (`scripts/train_linkage_model.py`,
   200,000 generated records) for batches too small to train on, and its thresholds chosen from
   measured precision: `load_linker(features, DEFAULT_MODEL_PATH)`, then `calibrate_prior`.
-- `cluster_records`: persons from scored pairs under the ID rule, cannot-link and must-link.
+- `RecordGroups`: the union-find that keeps the hard rules (one ID number per person, an archivist's
+  cannot-link) for a whole group; `cluster_records`: persons from scored pairs with it, under the
+  ID rule, cannot-link and must-link.
 
 DuckDB's string functions count characters, not UTF-8 bytes, on NFC text (`tests/test_linkage.py`
 pins it): `levenshtein('Hùng', 'Hưng') = 1`.
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -551,6 +553,83 @@ def _untrained(frames: list[pd.DataFrame], seed: int) -> Linker:
     return linker
 
 
+@dataclass
+class RecordGroup:
+    """One group of `RecordGroups`: its records, the well-formed 12-digit ID numbers they hold, and
+    the existing person ids (`persons` table) among them."""
+
+    members: set[str]
+    ids: set[str]
+    persons: set[int]
+
+
+class RecordGroups:
+    """Union-find over person records under the hard rules of record linkage: a group never holds
+    two different well-formed 12-digit ID numbers (Decree 137/2015/NĐ-CP Art. 13: one number per
+    citizen), nor two records an archivist said are different people (`apart`: record id → the
+    records it must stay apart from). The rules hold for the whole group, so a third record never
+    chains two ID holders together. Used by `cluster_records` (a batch) and by the incremental
+    linkage of `sapnhap.persons` (which also tracks the existing person each record belongs to).
+
+    parent: record id → parent record id; group: root record id → `RecordGroup`.
+    """
+
+    def __init__(
+        self, personal_ids: Mapping[str, object] | None = None, apart: Mapping[str, set[str]] | None = None
+    ) -> None:
+        self.parent: dict[str, str] = {}
+        self.group: dict[str, RecordGroup] = {}
+        self.personal_ids = personal_ids or {}
+        self.apart = apart or {}
+
+    def add(self, record: str, person: int | None = None) -> None:
+        """Add `record` as a group of its own (in existing person `person`, if any)."""
+        number = self.personal_ids.get(record)
+        self.parent[record] = record
+        self.group[record] = RecordGroup(
+            {record}, {number} if well_formed_id(number) else set(), {person} if person else set()
+        )
+
+    def find(self, record: str) -> str:
+        """The root of the record's group (path halving). Raises KeyError for a record not added."""
+        while self.parent[record] != record:
+            self.parent[record] = self.parent[self.parent[record]]
+            record = self.parent[record]
+        return record
+
+    def blocked(self, a: str, b: str) -> str | None:
+        """Why the groups of a and b may not merge: "id" (two different ID numbers) or
+        "cannot_link" (an archivist's decision), else None."""
+        ga, gb = self.group[self.find(a)], self.group[self.find(b)]
+        if ga.ids and gb.ids and ga.ids != gb.ids:
+            return "id"
+        if self.apart and any(self.apart.get(m, set()) & gb.members for m in ga.members):
+            return "cannot_link"
+        return None
+
+    def merge(self, a: str, b: str) -> None:
+        """Merge the groups of a and b, whatever the rules (check `blocked` first)."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if len(self.group[ra].members) < len(self.group[rb].members):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        g, h = self.group[ra], self.group.pop(rb)
+        g.members |= h.members
+        g.ids |= h.ids
+        g.persons |= h.persons
+
+    def join(self, a: str, b: str) -> bool:
+        """Merge the groups of a and b unless a rule blocks it; True when they are one group now."""
+        if self.find(a) == self.find(b):
+            return True
+        if self.blocked(a, b):
+            return False
+        self.merge(a, b)
+        return True
+
+
 def cluster_records(
     record_ids: Sequence[str],
     pairs: pd.DataFrame,
@@ -562,54 +641,33 @@ def cluster_records(
     """Persons from scored pairs: record id → cluster id (the smallest record id of the cluster).
 
     pairs: columns unique_id_l, unique_id_r, match_probability (0..1), e.g. Splink's predictions.
-    Pairs at or above `threshold` are merged strongest first (union-find), except when the merge would
-    put two different well-formed 12-digit ID numbers in one person (`personal_ids`: record id → ID or
-    None) or join two records an archivist said are different (`cannot_link`): the hard rule holds for
-    the whole cluster, so a third record can never chain two ID holders together. `must_link` pairs (an
-    archivist's accepted matches) are merged first, whatever their score, under the same rule. Every
-    record of `record_ids` ends in exactly one cluster (a record without a pair is its own person).
+    Pairs at or above `threshold` are merged strongest first (`RecordGroups`), except when the merge
+    would put two different well-formed 12-digit ID numbers in one person (`personal_ids`: record id
+    → ID or None) or join two records an archivist said are different (`cannot_link`). `must_link`
+    pairs (an archivist's accepted matches) are merged first, whatever their score, under the same
+    rules. Every record of `record_ids` ends in exactly one cluster (a record without a pair is its
+    own person).
     """
-    parent = {r: r for r in record_ids}
-    ids: dict[str, set[str]] = {
-        r: ({personal_ids[r]} if personal_ids and well_formed_id(personal_ids.get(r)) else set())
-        for r in record_ids
-    }
-    apart: dict[str, set[str]] = {r: set() for r in record_ids}
+    apart: dict[str, set[str]] = {}
+    known = set(record_ids)
     for a, b in cannot_link:
-        if a in apart and b in apart:
-            apart[a].add(b)
-            apart[b].add(a)
-    members: dict[str, set[str]] = {r: {r} for r in record_ids}
-
-    def find(r: str) -> str:
-        while parent[r] != r:
-            parent[r] = parent[parent[r]]
-            r = parent[r]
-        return r
-
-    def merge(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra == rb or (ids[ra] and ids[rb] and ids[ra] != ids[rb]):
-            return
-        if apart[ra] & members[rb] or apart[rb] & members[ra]:
-            return
-        if len(members[ra]) < len(members[rb]):
-            ra, rb = rb, ra
-        parent[rb] = ra
-        members[ra] |= members.pop(rb)
-        ids[ra] |= ids.pop(rb)
-        apart[ra] |= apart.pop(rb)
-
+        if a in known and b in known:
+            apart.setdefault(a, set()).add(b)
+            apart.setdefault(b, set()).add(a)
+    groups = RecordGroups(personal_ids, apart)
+    for r in record_ids:
+        groups.add(r)
     for a, b in must_link:
-        if a in parent and b in parent:
-            merge(a, b)
+        if a in known and b in known:
+            groups.join(a, b)
     strong = pairs[pairs["match_probability"] >= threshold].sort_values(
         ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
     )
     for a, b in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
-        if a in parent and b in parent:
-            merge(str(a), str(b))
-    return {r: min(members[find(r)]) for r in record_ids}
+        if a in known and b in known:
+            groups.join(str(a), str(b))
+    first = {root: min(g.members) for root, g in groups.group.items()}
+    return {r: first[groups.find(r)] for r in record_ids}
 
 
 def well_formed_id(number: object) -> bool:

@@ -55,6 +55,7 @@ from sapnhap.db.models import (
 from sapnhap.db.session import write_connection
 from sapnhap.linkage import (
     DEFAULT_THRESHOLDS,
+    RecordGroups,
     Thresholds,
     blocking_rules,
     calibrate_prior,
@@ -298,60 +299,6 @@ def golden_records(unit: UnitRecords, members: Mapping[str, int]) -> dict[int, d
     return out
 
 
-# --------------------------------------------------------------------------- clustering
-
-
-@dataclass
-class _Group:
-    members: set[str]
-    ids: set[str]
-    persons: set[int]  # existing person ids in the group
-
-
-class _Groups:
-    """Union-find over records whose groups remember their ID numbers and existing persons."""
-
-    def __init__(self, personal_ids: Mapping[str, Any], apart: Mapping[str, set[str]]) -> None:
-        self.parent: dict[str, str] = {}
-        self.group: dict[str, _Group] = {}
-        self.personal_ids = personal_ids
-        self.apart = apart
-
-    def add(self, record: str, person: int | None = None) -> None:
-        number = self.personal_ids.get(record)
-        self.parent[record] = record
-        self.group[record] = _Group(
-            {record}, {number} if well_formed_id(number) else set(), {person} if person else set()
-        )
-
-    def find(self, r: str) -> str:
-        while self.parent[r] != r:
-            self.parent[r] = self.parent[self.parent[r]]
-            r = self.parent[r]
-        return r
-
-    def blocked(self, a: str, b: str) -> str | None:
-        """Why groups of a and b may not merge ("id", "cannot_link"), else None."""
-        ga, gb = self.group[self.find(a)], self.group[self.find(b)]
-        if ga.ids and gb.ids and ga.ids != gb.ids:
-            return "id"
-        if any(self.apart.get(m, set()) & gb.members for m in ga.members):
-            return "cannot_link"
-        return None
-
-    def merge(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        if len(self.group[ra].members) < len(self.group[rb].members):
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        g, h = self.group[ra], self.group.pop(rb)
-        g.members |= h.members
-        g.ids |= h.ids
-        g.persons |= h.persons
-
-
 # --------------------------------------------------------------------------- linking
 
 
@@ -589,7 +536,7 @@ def link_unit(
             if d == "cannot_link":
                 apart.setdefault(a, set()).add(b)
                 apart.setdefault(b, set()).add(a)
-        groups = _Groups(personal_ids, apart)
+        groups = RecordGroups(personal_ids, apart)
         # Persons split by a rejected pair: their records are clustered again from the kept pairs.
         by_person: dict[int, list[str]] = {}
         for r, p in current.items():
@@ -734,13 +681,13 @@ def _recluster(
     """The records of one person clustered again from the kept pairs among them (at or above the
     auto-merge threshold) and the accepted pairs, under the cannot-link decisions: the parts a split
     leaves."""
-    groups = _Groups(personal_ids, apart)
+    groups = RecordGroups(personal_ids, apart)
     for r in records:
         groups.add(r)
     inside = set(records)
     for (a, b), d in sorted(decisions.items()):
-        if d == "must_link" and a in inside and b in inside and not groups.blocked(a, b):
-            groups.merge(a, b)
+        if d == "must_link" and a in inside and b in inside:
+            groups.join(a, b)
     rows = []
     for start in range(0, len(records), 500):
         chunk = records[start : start + 500]
@@ -750,8 +697,8 @@ def _recluster(
             )
         ).all()
     for a, b, _ in sorted(rows, key=lambda t: (-t[2], t[0], t[1])):
-        if b in inside and not groups.blocked(a, b):
-            groups.merge(a, b)
+        if b in inside:
+            groups.join(a, b)
     return [groups.group[root].members for root in {groups.find(r) for r in records}]
 
 
