@@ -32,6 +32,11 @@ def admin_units(context: AssetExecutionContext):
     yield Output(
         mapping,
         metadata={
+            "summary": MetadataValue.md(
+                f"**{len(old):,} former communes** (before 1 July 2025) map to **{len(new):,} new communes**; "
+                f"{int(split)} former communes were split between new ones. The official NSO table is used; "
+                f"the `vietnamadminunits` package disagrees on {len(disagree)} of them (listed below)."
+            ),
             "former_communes": len(old),
             "new_communes": len(new),
             "mapping_rows": len(mapping),
