@@ -7,11 +7,13 @@ from dagster import AssetDep, AssetExecutionContext, MaterializeResult, Metadata
 from assets.metadata import metadata_table
 from assets.partitions import new_units
 from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
-from sapnhap.crops import render_field_images
+from sapnhap.crops import render_field_images, render_page_images
 from sapnhap.decisions import (
     attach_images,
+    attach_page_images,
     item_states,
     refresh_review_items,
+    review_pages,
     sheet_rows,
     uncertain_field_boxes,
 )
@@ -46,15 +48,19 @@ def review_queue(
     over: release it to have it read as it is, or reject to keep it in quarantine until a new copy
     comes). A decided item is never asked again. For each
     uncertain field the page image and the field's crop, as the OCR saw them, are rendered into the
-    archive (`<archive>/review/`) and named in the sheet.
+    archive (`<archive>/review/`) and named in the sheet; so is the page of a quarantined record's
+    document and the page of each side of a merge candidate (an OCR'd page as the OCR saw it, a
+    born-digital page rendered from its PDF).
     """
     unit = context.partition_key
     refreshed = refresh_review_items(database.engine, unit)
+    review_dir = Path(store.archive_dir) / "review"
     # The page and the field as the OCR saw them, rendered into the archive for each uncertain field.
-    images = render_field_images(
-        uncertain_field_boxes(database.engine, unit), Path(store.archive_dir) / "review", ocr.settings()
-    )
+    images = render_field_images(uncertain_field_boxes(database.engine, unit), review_dir, ocr.settings())
     attach_images(database.engine, images)
+    # The page of each quarantined record and of each side of a merge candidate.
+    pages = render_page_images(review_pages(database.engine, unit), review_dir, ocr.settings())
+    attach_page_images(database.engine, pages)
     rows = sheet_rows(database.engine, unit)
     states = item_states(database.engine, unit)
     xlsx, csv = reviews.sheet_paths(unit)
@@ -83,6 +89,7 @@ def review_queue(
             "reviews_folder": MetadataValue.path(reviews.reviews_dir),
             "field_images": MetadataValue.path(str(Path(store.archive_dir) / "review")),
             "field_crops_rendered": len(images),
+            "page_images_rendered": len({p for found in pages.values() for p in found.values()}),
             "items": metadata_table(
                 # The evidence first; the item id (as in the sheet's first column) last, as it is long.
                 ["kind", "about", "score", "left", "right", "item"],

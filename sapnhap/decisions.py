@@ -14,8 +14,10 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -38,7 +40,9 @@ from sapnhap.persons import upsert_review_item
 from sapnhap.review import Decision, ItemState, SheetRow
 
 if TYPE_CHECKING:
-    from sapnhap.crops import FieldBox, FieldImages
+    from sapnhap.crops import FieldBox, FieldImages, PageRef
+
+logger = logging.getLogger(__name__)
 
 _LABELS = {
     "full_name": "name",
@@ -103,7 +107,9 @@ def sheet_rows(engine: Engine, new_unit_code: str) -> list[SheetRow]:
                             if w.get("weight") is not None
                         ),
                         where=" | ".join(
-                            f"{s.get('file_sha256', '')[:16]} p.{s.get('page', '')}" for s in (left, right)
+                            f"{s.get('file_sha256', '')[:16]} p.{s.get('page', '')}"
+                            + (f" — page {evidence[k]}" if evidence.get(k) else "")
+                            for s, k in ((left, "page_image_left"), (right, "page_image_right"))
                         ),
                     )
                 )
@@ -577,6 +583,128 @@ def attach_images(engine: Engine, images: dict[str, FieldImages]) -> int:
     return changed
 
 
+def review_pages(engine: Engine, new_unit_code: str) -> dict[str, dict[str, PageRef]]:
+    """The pages to show beside the unit's open validation failures of quarantined records and merge
+    candidates (`sapnhap.crops.PageRef`: the archived file and the page as stored, its method "ocr",
+    "text_layer" or "failed"): item id → evidence key → page.
+
+    - a quarantined record `record:<record_id>`: {"page_image": the first page of its document};
+    - a merge candidate `merge:<a>|<b>`: {"page_image_left": ..., "page_image_right": ...}, the page
+      of each side (its evidence's `left`/`right` `file_sha256` and `page`).
+
+    Quarantined files (`file:<sha256>`) and uncertain fields (`uncertain_field_boxes`) are not
+    here. A page with no stored row is left out and logged (file hash and page only); a page that
+    failed or whose file is not archived is returned as it is, for `sapnhap.crops
+    .render_page_images` to skip and log."""
+    from sapnhap.crops import PageRef
+    from sapnhap.db.models import Page, QuarantinedRecord
+    from sapnhap.page import PageResult
+
+    wanted: dict[str, dict[str, tuple[str, int]]] = {}
+    with engine.connect() as conn:
+        items = conn.execute(
+            select(ReviewItem.item_id, ReviewItem.kind, ReviewItem.evidence).where(
+                ReviewItem.new_unit_code == new_unit_code,
+                ReviewItem.status == "open",
+                ReviewItem.kind.in_(("merge_candidate", "validation_failure")),
+            )
+        ).all()
+        records = sorted(i.item_id.removeprefix("record:") for i in items if i.item_id.startswith("record:"))
+        held: dict[str, tuple[str, int]] = {}
+        for chunk in _chunked(records):
+            held.update(
+                (rid, (sha, int(page)))
+                for rid, sha, page in conn.execute(
+                    select(
+                        QuarantinedRecord.record_id,
+                        QuarantinedRecord.file_sha256,
+                        QuarantinedRecord.first_page,
+                    ).where(QuarantinedRecord.record_id.in_(chunk))
+                )
+            )
+        for item in items:
+            if item.kind == "merge_candidate":
+                evidence = json.loads(item.evidence or "{}")
+                for side in ("left", "right"):
+                    found = evidence.get(side) or {}
+                    if found.get("file_sha256") and found.get("page"):
+                        key = (str(found["file_sha256"]), int(found["page"]))
+                        wanted.setdefault(item.item_id, {})[f"page_image_{side}"] = key
+            elif item.item_id.removeprefix("record:") in held:
+                wanted[item.item_id] = {"page_image": held[item.item_id.removeprefix("record:")]}
+        keys = {key for sides in wanted.values() for key in sides.values()}
+        stored: dict[tuple[str, int], PageRef] = {}
+        for chunk in _chunked(sorted({sha for sha, _ in keys})):
+            rows = conn.execute(
+                select(
+                    Page.file_sha256, Page.page_number, Page.method, Page.reason, Page.width, Page.height,
+                    Page.box_unit, Page.rotation, Page.skew_degrees, Page.dpi, File.archive_path, File.kind,
+                )
+                .join(File, File.sha256 == Page.file_sha256)
+                .where(Page.file_sha256.in_(chunk))
+            ).all()  # fmt: skip
+            for row in rows:
+                if (row.file_sha256, row.page_number) not in keys:
+                    continue
+                page = PageResult(
+                    file_sha256=row.file_sha256, page_number=int(row.page_number), method=row.method,
+                    reason=row.reason or "", width=row.width, height=row.height, box_unit=row.box_unit,
+                    rotation=int(row.rotation or 0), skew_degrees=float(row.skew_degrees or 0.0), dpi=row.dpi,
+                )  # fmt: skip
+                stored[(row.file_sha256, row.page_number)] = PageRef(
+                    row.file_sha256, row.archive_path, row.kind, page
+                )
+    out: dict[str, dict[str, PageRef]] = {}
+    for sha, number in sorted(keys - set(stored)):
+        logger.warning("page %s p.%d: no stored page, no page image", sha[:16], number)
+    for item, sides in sorted(wanted.items()):
+        for name, key in sorted(sides.items()):
+            if key in stored:
+                out.setdefault(item, {})[name] = stored[key]
+    return out
+
+
+def attach_page_images(engine: Engine, images: dict[str, dict[str, Path]]) -> int:
+    """Record in each item's evidence where its page images are (`sapnhap.crops.render_page_images`:
+    item id → evidence key → path, e.g. `page_image`, or `page_image_left` and `page_image_right`),
+    and name them in the sheet's `where`: appended to a quarantined record's `where` ("— page
+    <path>"), beside each side of a merge candidate (`sheet_rows` reads the keys). An item whose
+    images are recorded already is left alone; a path that changed replaces the old one in `where`.
+    Items not in the queue any more are skipped. Returns the number of items changed."""
+    changed = 0
+    with write_connection(engine) as conn:
+        for item, found in sorted(images.items()):
+            stored = conn.execute(
+                select(ReviewItem.evidence).where(ReviewItem.item_id == item)
+            ).scalar_one_or_none()
+            if stored is None:
+                continue
+            evidence = json.loads(stored or "{}")
+            paths = {k: str(v) for k, v in sorted(found.items())}
+            if all(evidence.get(k) == v for k, v in paths.items()):
+                continue
+            if not item.startswith("merge:"):
+                where = str(evidence.get("where", ""))
+                for k, v in paths.items():
+                    old = evidence.get(k)
+                    where = where.replace(old, v) if old and old in where else f"{where} — page {v}"
+                evidence["where"] = where
+            evidence.update(paths)
+            conn.execute(
+                update(ReviewItem)
+                .where(ReviewItem.item_id == item)
+                .values(evidence=json.dumps(evidence, ensure_ascii=False, sort_keys=True))
+            )
+            changed += 1
+    return changed
+
+
+def _chunked(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    """`values` in slices of at most `size` (an IN list of bounded length on every backend)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 # --------------------------------------------------------------------------- applying in the pipeline
 
 
@@ -681,6 +809,7 @@ __all__ = [
     "apply_corrections",
     "apply_decisions",
     "attach_images",
+    "attach_page_images",
     "corrections_for",
     "file_releases",
     "file_review_units",
@@ -688,6 +817,7 @@ __all__ = [
     "refresh_review_items",
     "release_records",
     "releases_for",
+    "review_pages",
     "sheet_rows",
     "uncertain_field_boxes",
 ]
