@@ -57,6 +57,8 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
     counts = table["status"].value_counts().to_dict()
     quarantined = table[table["status"] == "quarantined"]
     duplicates = table[table["status"] == "duplicate"]
+    # Files an archivist released from quarantine in a review sheet, read this time.
+    freed = table[table["sha256"].isin(list(released)) & (table["status"] == "archived")]
     context.log.info(
         f"{former_unit_label(unit)}: {len(table)} files, "
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
@@ -69,14 +71,14 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
             "archived": int(counts.get("archived", 0)),
             "duplicates": int(counts.get("duplicate", 0)),
             "quarantined": int(counts.get("quarantined", 0)),
-            "released_by_archivist": int(
-                (table["sha256"].isin(list(released)) & (table["status"] != "quarantined")).sum()
-            ),
+            "released_by_archivist": len(freed),
             "pages_to_read": int(table.loc[table["status"] == "archived", "page_count"].sum()),
             "archive": store.archive_dir,
             "not_read": len(ignored),
             "summary": MetadataValue.md(
                 _summary_md(unit, table, quarantined, duplicates)
+                + "\n\n#### Released by an archivist (read despite their quarantine reason)\n\n"
+                + markdown_table(["file", "detail"], freed[["original_path", "detail"]].values.tolist())
                 + "\n\n#### Not read (links, system files)\n\n"
                 + markdown_table(["entry", "why"], ignored)
             ),

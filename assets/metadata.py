@@ -1,5 +1,6 @@
 """Helpers that turn tables into metadata an archivist can read in the Dagster UI."""
 
+import math
 from collections.abc import Sequence
 
 from dagster import MetadataValue, TableColumn, TableMetadataValue, TableRecord, TableSchema
@@ -21,7 +22,7 @@ def _cell(value: object, markdown: bool = True) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return "" if math.isnan(value) else f"{value:.1f}"  # NaN: no value (e.g. a page without words)
     text = str(value).replace("\n", " ")
     # A pipe ends a Markdown cell; a table value shows its text as it is.
     return text.replace("|", "\\|") if markdown else text

@@ -65,6 +65,7 @@ def review_queue(
     states = item_states(database.engine, unit)
     xlsx, csv = reviews.sheet_paths(unit)
     write_sheet(rows, xlsx, csv)
+    Path(reviews.reviews_dir).mkdir(parents=True, exist_ok=True)  # where the filled sheet is dropped
     by_kind: dict[str, int] = {}
     for row in rows:
         by_kind[row.kind] = by_kind.get(row.kind, 0) + 1

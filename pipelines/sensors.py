@@ -5,7 +5,15 @@ reviews sensor takes in the review sheets archivists drop back."""
 import hashlib
 import json
 
-from dagster import AssetKey, AssetRecordsFilter, RunRequest, SensorEvaluationContext, SensorResult, sensor
+from dagster import (
+    AssetKey,
+    AssetRecordsFilter,
+    DefaultSensorStatus,
+    RunRequest,
+    SensorEvaluationContext,
+    SensorResult,
+    sensor,
+)
 
 from pipelines.jobs import ingest_former_unit, link_new_unit
 from pipelines.partitions import former_units, partition_requests
@@ -51,7 +59,7 @@ def inbox_sensor(context: SensorEvaluationContext, store: DossierStore) -> Senso
     )
 
 
-@sensor(job=link_new_unit, minimum_interval_seconds=60)
+@sensor(job=link_new_unit, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
 def entities_sensor(context: SensorEvaluationContext) -> SensorResult:
     """After a former unit's records are loaded (a `record_register` materialization), request the
     linkage run of every new unit they were routed to (its `new_units` metadata), once per load. The
@@ -80,7 +88,11 @@ def entities_sensor(context: SensorEvaluationContext) -> SensorResult:
     )
 
 
-@sensor(jobs=[link_new_unit, ingest_former_unit], minimum_interval_seconds=30)
+@sensor(
+    jobs=[link_new_unit, ingest_former_unit],
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+)
 def reviews_sensor(
     context: SensorEvaluationContext, reviews: ReviewDesk, database: UnifiedDatabase
 ) -> SensorResult:
@@ -93,22 +105,32 @@ def reviews_sensor(
     event with who decided and why (`sapnhap.decisions.apply_decisions`), the sheet goes to
     `applied/`, and the runs that apply them are requested: the ingest run of every former unit whose
     records were corrected or released, or that handed over a released file (intake, extraction and
-    validation take the decisions in; the entities
-    sensor then links the new unit again), else the linkage run of the new unit for merge decisions. The log never shows
-    the sheet's values (names, numbers): only counts and file names.
+    validation take the decisions in; the entities sensor then links the new unit again), and the
+    linkage run of the new unit for accepted and rejected pairs (or when nothing else is to run).
+    The log never shows the sheet's values (names, numbers): only counts and file names.
+
+    Runs by default (like `entities_sensor`): a sheet dropped in is taken in within a minute once a
+    Dagster daemon runs (`make ui`); both only act on what arrives.
     """
     runs: list[RunRequest] = []
     for sheet in reviews.pending():
         digest = hashlib.sha256(sheet.read_bytes()).hexdigest()[:16]
         rows, problems = read_sheet(sheet)
         units = sorted({r.get("new_unit", "") for r in rows} - {""})
-        if not problems and len(units) != 1:
-            problems = [
-                Problem(0, "", f"the sheet must name one new unit in its new_unit column, not {len(units)}")
-            ]
         decisions = []
         if not problems:
-            decisions, problems = validate_sheet(rows, item_states(database.engine, units[0]))
+            # Every row is checked, also when the sheet names several units: all problems at once.
+            known = {}
+            for unit in units:
+                known.update(item_states(database.engine, unit))
+            decisions, problems = validate_sheet(rows, known)
+            if len(units) != 1:
+                problems.insert(
+                    0,
+                    Problem(
+                        0, "", f"the sheet must name one new unit in its new_unit column, not {len(units)}"
+                    ),
+                )
         if problems:
             moved = reviews.file_away(sheet, "rejected", [str(p) for p in problems])
             context.log.warning(
@@ -131,7 +153,9 @@ def reviews_sensor(
                     job_name=ingest_former_unit.name,
                 )
             )
-        if decisions and not applied.former_units:
+        # Merge decisions are applied by the unit's linkage run; corrections and releases by the
+        # ingest runs above (after which the entities sensor links the unit again).
+        if applied.accepted_pairs or applied.rejected_pairs or (decisions and not applied.former_units):
             runs.append(
                 RunRequest(
                     run_key=f"review:{units[0]}:{digest}", partition_key=units[0], job_name=link_new_unit.name

@@ -210,6 +210,15 @@ def read_sheet(path: str | Path) -> tuple[list[dict[str, str]], list[Problem]]:
                 table = [list(r) for r in csv.reader(handle)]
         else:
             return [], [Problem(0, "", f"{path.name}: not a review sheet (.xlsx or .csv)")]
+    except UnicodeDecodeError:
+        return [], [
+            Problem(
+                0,
+                "",
+                f"{path.name} is not UTF-8 text (a spreadsheet program saved it in another encoding, "
+                "e.g. Windows-1258): save it as 'CSV UTF-8' or as .xlsx and drop it again",
+            )
+        ]
     except Exception as exc:  # any reader error: the sheet cannot be read, say so in one line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return [], [Problem(0, "", f"{path.name} cannot be read: {first}")]
@@ -295,7 +304,7 @@ def validate_sheet(
         if action not in state.allowed():
             say(
                 f"{action} does not apply to "
-                + (state.why or f"a {state.kind.replace('_', ' ')}")
+                + (state.why or _with_article(state.kind.replace("_", " ")))
                 + f" ({' or '.join(state.allowed())})"
             )
             continue
@@ -329,6 +338,10 @@ def validate_sheet(
             )
         )
     return decisions, problems
+
+
+def _with_article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def normalise_correction(field: str, value: str) -> tuple[str | None, str | None]:

@@ -151,3 +151,15 @@ def test_sensor_adds_a_former_district_folder_as_a_partition(tmp_path):
         assert [k for r in result.dynamic_partitions_requests for k in r.partition_keys] == ["14503", "373"]
         assert sorted(r.partition_key for r in result.run_requests) == ["14503", "373"]
         assert [name for name, _ in store.ignored_entries()] == ["3730", "373730"]
+
+
+def test_the_sensors_that_only_act_on_what_arrives_run_by_default():
+    from dagster import DefaultSensorStatus
+
+    from pipelines.sensors import entities_sensor, reviews_sensor
+
+    # The inbox sensor starts runs over every folder on its first tick: a data engineer turns it on.
+    assert inbox_sensor.default_status == DefaultSensorStatus.STOPPED
+    # A dropped review sheet and a loaded former unit are taken in without anyone turning them on.
+    assert entities_sensor.default_status == DefaultSensorStatus.RUNNING
+    assert reviews_sensor.default_status == DefaultSensorStatus.RUNNING

@@ -71,7 +71,7 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
         assert "reject" in rows[empty_item]["question"] and "release" not in rows[empty_item]["question"]
 
         reviews = home / "reviews"
-        reviews.mkdir()
+        assert reviews.is_dir()  # made by the review run, for the archivist to drop the sheet into
         # An empty file cannot be released, nor can a file take a corrected value: refused whole.
         bad = [
             dict(rows[cut_item], corrected_value="full_name = Lê Văn A", reviewer="Lan"),

@@ -207,3 +207,14 @@ def test_a_semicolon_csv_or_a_sheet_without_rows_says_what_is_wrong(tmp_path):
     assert [str(p) for p in read_sheet(tmp_path / "bare.csv")[1]] == [
         "sheet: bare.csv has no rows under its header"
     ]
+
+
+def test_a_csv_saved_in_windows_1258_is_refused_with_what_to_do(tmp_path):
+    # Excel's plain "CSV" on a Vietnamese Windows writes cp1258 (Đ is 0xD0): not UTF-8.
+    text = ",".join(COLUMNS) + "\nmerge:a|b,merge_candidate,14488,,,,,,,x,,,,Đinh Thu,Đinh Thu\n"
+    (tmp_path / "cp1258.csv").write_bytes(text.encode("cp1258"))
+    rows, problems = read_sheet(tmp_path / "cp1258.csv")
+    assert rows == [] and [str(p) for p in problems] == [
+        "sheet: cp1258.csv is not UTF-8 text (a spreadsheet program saved it in another encoding, e.g. "
+        "Windows-1258): save it as 'CSV UTF-8' or as .xlsx and drop it again"
+    ]

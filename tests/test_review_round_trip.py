@@ -26,7 +26,7 @@ from sapnhap.decisions import (
     sheet_rows,
 )
 from sapnhap.linkage import Thresholds
-from sapnhap.persons import link_unit, person_of
+from sapnhap.persons import link_unit, person_of, upsert_review_item
 from sapnhap.review import COLUMNS, validate_sheet, write_sheet
 from tests.test_db import UNITS
 from tests.test_persons import (
@@ -58,6 +58,17 @@ def fill(path, decisions: dict[tuple[str, str], dict[str, str]]) -> None:
     book.save(path)
 
 
+def fill_item(path, item_id: str, cells: dict[str, str]) -> None:
+    """Fill the decision cells of the row of `item_id`."""
+    book = load_workbook(path)
+    sheet = book["review"]
+    for r in range(2, sheet.max_row + 1):
+        if sheet.cell(r, 1).value == item_id:
+            for column, value in cells.items():
+                sheet.cell(r, COLUMNS.index(column) + 1).value = value
+    book.save(path)
+
+
 def tick(tmp_path, db_url):
     desk = ReviewDesk(sheets_dir=str(tmp_path / "review_queue"), reviews_dir=str(tmp_path / "reviews"))
     with build_sensor_context(
@@ -76,6 +87,21 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
     hand_over(engine, "00004", FIRST_BATCH)
     hand_over(engine, "00007", LATER_BATCH)
     link_unit(engine, NEW_UNIT, linkage_model, EVERYTHING_IN_REVIEW)
+    # A quarantined record of former unit 00004 waits in the same sheet.
+    held = f"record:{rid('00004', 'held-1', 'child')}"
+    with engine.begin() as conn:
+        upsert_review_item(
+            conn,
+            held,
+            {
+                "kind": "validation_failure",
+                "new_unit_code": NEW_UNIT,
+                "record_id_l": held[7:],
+                "status": "open",
+            }
+            | {"evidence": json.dumps({"field": "", "question": "Quarantined: birth_after_registration"})},
+            exists=False,
+        )
     rows = sheet_rows(engine, NEW_UNIT)
     items = {r.item_id for r in rows}
     assert {
@@ -93,14 +119,17 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
         bad,
         {
             (HUNG, HUNG_LATER): {"accept": "x", "reviewer": "Thu"},
-            (MAI, MAI_LATER): {"reject": "maybe", "reviewer": "Thu"},
+            (MAI, MAI_LATER): {"reject": "maybe", "reviewer": "Thu", "new_unit": "00099"},
         },
     )
     result = tick(tmp_path, db_url)
     assert result.run_requests == []
     assert count(engine, LinkageDecision) == 0 and count(engine, ProvenanceEvent) == 0
     (problems,) = (tmp_path / "reviews" / "rejected").glob("*.problems.txt")
-    assert "reject: 'maybe' is not a mark (use x)" in problems.read_text(encoding="utf-8")
+    # Every problem at once, also when the sheet names two units.
+    listed = problems.read_text(encoding="utf-8")
+    assert "the sheet must name one new unit in its new_unit column, not 2" in listed
+    assert "reject: 'maybe' is not a mark (use x)" in listed
     assert not bad.exists()
 
     # The archivist fixes it: Hùng's pair rejected (two men), Mai's accepted.
@@ -113,8 +142,13 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
             (MAI, MAI_LATER): {"accept": "x", "note": "cùng quê, cùng ngày sinh", "reviewer": "Lê Thị Thu"},
         },
     )
+    fill_item(good, held, {"release": "x", "note": "đúng theo sổ gốc", "reviewer": "Lê Thị Thu"})
     result = tick(tmp_path, db_url)
-    assert [r.partition_key for r in result.run_requests] == [NEW_UNIT]
+    # The release is applied by the former unit's ingest run, the pairs by the unit's linkage run.
+    assert [(r.job_name, r.partition_key) for r in result.run_requests] == [
+        ("ingest_former_unit", "00004"),
+        ("link_new_unit", NEW_UNIT),
+    ]
     assert len(list((tmp_path / "reviews" / "applied").glob("*-00008.xlsx"))) == 1
     with engine.connect() as conn:
         events = conn.execute(
@@ -127,8 +161,16 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
         ).all()
         statuses = dict(conn.execute(select(ReviewItem.item_id, ReviewItem.status)).all())
         decisions = conn.execute(select(LinkageDecision.decision, LinkageDecision.reviewer)).all()
-    assert sorted((e[1], e[2]) for e in events) == [("accept", "Lê Thị Thu"), ("reject", "Lê Thị Thu")]
-    assert {json.loads(e[3])["note"] for e in events} == {"khác cha", "cùng quê, cùng ngày sinh"}
+    assert sorted((e[1], e[2]) for e in events) == [
+        ("accept", "Lê Thị Thu"),
+        ("reject", "Lê Thị Thu"),
+        ("release", "Lê Thị Thu"),
+    ]
+    assert {json.loads(e[3])["note"] for e in events} == {
+        "khác cha",
+        "cùng quê, cùng ngày sinh",
+        "đúng theo sổ gốc",
+    }
     assert sorted(decisions) == [("cannot_link", "Lê Thị Thu"), ("must_link", "Lê Thị Thu")]
     assert statuses[f"merge:{min(MAI, MAI_LATER)}|{max(MAI, MAI_LATER)}"] == "decided"
 
