@@ -164,6 +164,10 @@ def run_inbox(settings: ProjectSettings) -> InboxRun | None:
     print()
     print(_summary(settings, units, extras, failures, elapsed))
     print(f"Unified database: {database.display_url()}")
+    print(
+        f"Review sheets: {settings.home / 'review_queue'} (one per new unit); fill one in and drop it into "
+        f"{settings.reviews} (README: For archivists)"
+    )
     home = os.environ["DAGSTER_HOME"]
     default_home = str(REPO_ROOT / ".dagster_home")
     hint = (
@@ -189,6 +193,9 @@ def link_new_units(defs: Definitions, instance: DagsterInstance, database: Unifi
     known = set(instance.get_dynamic_partitions(new_units.name))
     if set(codes) - known:
         instance.add_dynamic_partitions(new_units.name, sorted(set(codes) - known))
+    # Also the units whose review sheet carries quarantined files (added by record_register), even
+    # without a record of their own.
+    codes = sorted(set(codes) | set(instance.get_dynamic_partitions(new_units.name)))
     job = defs.resolve_job_def("link_new_unit")
     failed = []
     for code in codes:
@@ -203,15 +210,24 @@ def link_new_units(defs: Definitions, instance: DagsterInstance, database: Unifi
             line = (
                 f"{meta['records'].value} records ({meta['new_records'].value} new) → {meta['persons'].value} "
                 f"persons, {meta['records_auto_merged'].value} merged automatically, "
-                f"{meta['pairs_waiting'].value} pairs waiting for review"
+                f"{_n(meta['pairs_waiting'].value, 'pair')} waiting for review"
             )
         except Exception:  # the step did not run: the reasons say why
+            pass
+        try:
+            sheet = result.asset_materializations_for_node("review_queue")[0].metadata
+            line += f"; review sheet: {_n(sheet['open_items'].value, 'open item')}"
+        except Exception:  # the review step did not run: the reasons say why
             pass
         if reasons:
             failed.append(f"linkage {code}")
         status = "ok" if not reasons else "FAILED: " + "; ".join(reasons)
         print(f"[linkage] {new_unit_label(code)}: {line} — {time.perf_counter() - started:.0f} s, {status}")
     return failed
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _dagster_home(path: Path) -> None:
