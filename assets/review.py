@@ -10,7 +10,6 @@ from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
 from sapnhap.crops import render_field_images, render_page_images
 from sapnhap.decisions import (
     attach_images,
-    attach_page_images,
     item_states,
     refresh_review_items,
     review_pages,
@@ -57,10 +56,9 @@ def review_queue(
     review_dir = Path(store.archive_dir) / "review"
     # The page and the field as the OCR saw them, rendered into the archive for each uncertain field.
     images = render_field_images(uncertain_field_boxes(database.engine, unit), review_dir, ocr.settings())
-    attach_images(database.engine, images)
     # The page of each quarantined record and of each side of a merge candidate.
     pages = render_page_images(review_pages(database.engine, unit), review_dir, ocr.settings())
-    attach_page_images(database.engine, pages)
+    attach_images(database.engine, {item: found.paths() for item, found in images.items()} | pages)
     rows = sheet_rows(database.engine, unit)
     states = item_states(database.engine, unit)
     xlsx, csv = reviews.sheet_paths(unit)

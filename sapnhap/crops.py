@@ -68,6 +68,10 @@ class FieldImages:
     page_image: Path
     crop: Path
 
+    def paths(self) -> dict[str, Path]:
+        """The two as evidence keys → path (`sapnhap.decisions.attach_images`)."""
+        return {"crop": self.crop, "page_image": self.page_image}
+
 
 @dataclass(frozen=True)
 class PageRef:

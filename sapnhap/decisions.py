@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from sapnhap.db.load import event_key
+from sapnhap.db.load import chunks, event_key
 from sapnhap.db.models import (
     FieldCorrection,
     File,
@@ -40,7 +40,7 @@ from sapnhap.persons import upsert_review_item
 from sapnhap.review import Decision, ItemState, SheetRow
 
 if TYPE_CHECKING:
-    from sapnhap.crops import FieldBox, FieldImages, PageRef
+    from sapnhap.crops import FieldBox, PageRef
 
 logger = logging.getLogger(__name__)
 
@@ -559,30 +559,6 @@ def uncertain_field_boxes(engine: Engine, new_unit_code: str) -> dict[str, Field
     return out
 
 
-def attach_images(engine: Engine, images: dict[str, FieldImages]) -> int:
-    """Record in each item's evidence where its page image and field crop are (`page_image`, `crop`,
-    and the sheet's `where`); returns the number of items changed."""
-    changed = 0
-    with write_connection(engine) as conn:
-        for item, found in sorted(images.items()):
-            evidence = json.loads(
-                conn.execute(select(ReviewItem.evidence).where(ReviewItem.item_id == item)).scalar_one()
-                or "{}"
-            )
-            paths = {"page_image": str(found.page_image), "crop": str(found.crop)}
-            if all(evidence.get(k) == v for k, v in paths.items()):
-                continue
-            evidence.update(paths)
-            evidence["where"] = f"{evidence.get('where', '')} — crop {found.crop} — page {found.page_image}"
-            conn.execute(
-                update(ReviewItem)
-                .where(ReviewItem.item_id == item)
-                .values(evidence=json.dumps(evidence, ensure_ascii=False, sort_keys=True))
-            )
-            changed += 1
-    return changed
-
-
 def review_pages(engine: Engine, new_unit_code: str) -> dict[str, dict[str, PageRef]]:
     """The pages to show beside the unit's open validation failures of quarantined records and merge
     candidates (`sapnhap.crops.PageRef`: the archived file and the page as stored, its method "ocr",
@@ -611,7 +587,7 @@ def review_pages(engine: Engine, new_unit_code: str) -> dict[str, dict[str, Page
         ).all()
         records = sorted(i.item_id.removeprefix("record:") for i in items if i.item_id.startswith("record:"))
         held: dict[str, tuple[str, int]] = {}
-        for chunk in _chunked(records):
+        for chunk in chunks(records):
             held.update(
                 (rid, (sha, int(page)))
                 for rid, sha, page in conn.execute(
@@ -634,7 +610,7 @@ def review_pages(engine: Engine, new_unit_code: str) -> dict[str, dict[str, Page
                 wanted[item.item_id] = {"page_image": held[item.item_id.removeprefix("record:")]}
         keys = {key for sides in wanted.values() for key in sides.values()}
         stored: dict[tuple[str, int], PageRef] = {}
-        for chunk in _chunked(sorted({sha for sha, _ in keys})):
+        for chunk in chunks(sorted({sha for sha, _ in keys})):
             rows = conn.execute(
                 select(
                     Page.file_sha256, Page.page_number, Page.method, Page.reason, Page.width, Page.height,
@@ -664,13 +640,15 @@ def review_pages(engine: Engine, new_unit_code: str) -> dict[str, dict[str, Page
     return out
 
 
-def attach_page_images(engine: Engine, images: dict[str, dict[str, Path]]) -> int:
-    """Record in each item's evidence where its page images are (`sapnhap.crops.render_page_images`:
-    item id → evidence key → path, e.g. `page_image`, or `page_image_left` and `page_image_right`),
-    and name them in the sheet's `where`: appended to a quarantined record's `where` ("— page
-    <path>"), beside each side of a merge candidate (`sheet_rows` reads the keys). An item whose
-    images are recorded already is left alone; a path that changed replaces the old one in `where`.
-    Items not in the queue any more are skipped. Returns the number of items changed."""
+def attach_images(engine: Engine, images: Mapping[str, Mapping[str, Path]]) -> int:
+    """Record in each item's evidence where its images are: item id → evidence key → path, e.g.
+    `crop` and `page_image` of an uncertain field (`sapnhap.crops.FieldImages.paths`), `page_image`
+    of a quarantined record, `page_image_left` and `page_image_right` of a merge candidate
+    (`sapnhap.crops.render_page_images`). They are named in the sheet's `where` too: appended
+    ("— crop <path>", "— page <path>"), or beside each side of a merge candidate (`sheet_rows` reads
+    the keys). An item whose images are recorded already is left alone; a path that changed replaces
+    the old one in `where`. Items not in the queue any more are skipped. Returns the number of items
+    changed."""
     changed = 0
     with write_connection(engine) as conn:
         for item, found in sorted(images.items()):
@@ -687,7 +665,8 @@ def attach_page_images(engine: Engine, images: dict[str, dict[str, Path]]) -> in
                 where = str(evidence.get("where", ""))
                 for k, v in paths.items():
                     old = evidence.get(k)
-                    where = where.replace(old, v) if old and old in where else f"{where} — page {v}"
+                    label = "crop" if k == "crop" else "page"
+                    where = where.replace(old, v) if old and old in where else f"{where} — {label} {v}"
                 evidence["where"] = where
             evidence.update(paths)
             conn.execute(
@@ -697,12 +676,6 @@ def attach_page_images(engine: Engine, images: dict[str, dict[str, Path]]) -> in
             )
             changed += 1
     return changed
-
-
-def _chunked(values: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
-    """`values` in slices of at most `size` (an IN list of bounded length on every backend)."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 # --------------------------------------------------------------------------- applying in the pipeline
@@ -809,7 +782,6 @@ __all__ = [
     "apply_corrections",
     "apply_decisions",
     "attach_images",
-    "attach_page_images",
     "corrections_for",
     "file_releases",
     "file_review_units",

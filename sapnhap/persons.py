@@ -41,6 +41,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
+from sapnhap.db.load import chunks
 from sapnhap.db.models import (
     GoldenValue,
     LinkageDecision,
@@ -124,7 +125,7 @@ def read_unit_records(conn: Connection, new_unit_code: str) -> UnitRecords:
     )
     ids = list(base["record_id"])
     fields: list[Any] = []
-    for start in range(0, len(ids), 500):
+    for chunk in chunks(ids):
         fields += conn.execute(
             select(
                 RecordField.record_id,
@@ -135,7 +136,7 @@ def read_unit_records(conn: Connection, new_unit_code: str) -> UnitRecords:
                 RecordField.method,
                 RecordField.page,
             ).where(
-                RecordField.record_id.in_(ids[start : start + 500]),
+                RecordField.record_id.in_(chunk),
                 RecordField.status == "found",
                 RecordField.value.is_not(None),
             )
@@ -509,8 +510,8 @@ def link_unit(
         # (re-routed here) is taken out of it first.
         elsewhere = [r for r in present if r not in current]
         moved = gone + elsewhere
-        for start in range(0, len(moved), 500):
-            conn.execute(delete(PersonMember).where(PersonMember.record_id.in_(moved[start : start + 500])))
+        for chunk in chunks(moved):
+            conn.execute(delete(PersonMember).where(PersonMember.record_id.in_(chunk)))
         new_ids = set(elsewhere)
         outcome.new_records = len(new_ids)
 
@@ -689,8 +690,7 @@ def _recluster(
         if d == "must_link" and a in inside and b in inside:
             groups.join(a, b)
     rows = []
-    for start in range(0, len(records), 500):
-        chunk = records[start : start + 500]
+    for chunk in chunks(records):
         rows += conn.execute(
             select(LinkagePair.record_id_l, LinkagePair.record_id_r, LinkagePair.match_probability).where(
                 LinkagePair.record_id_l.in_(chunk), LinkagePair.match_probability >= thresholds.auto_merge
@@ -759,7 +759,7 @@ def _write_golden(conn: Connection, golden: Mapping[int, Mapping[str, Golden]]) 
     changed = 0
     persons = list(golden)
     stored: dict[tuple[int, str], tuple] = {}
-    for start in range(0, len(persons), 500):
+    for chunk in chunks(persons):
         for row in conn.execute(
             select(
                 GoldenValue.person_id,
@@ -769,7 +769,7 @@ def _write_golden(conn: Connection, golden: Mapping[int, Mapping[str, Golden]]) 
                 GoldenValue.rule,
                 GoldenValue.sources,
                 GoldenValue.distinct_values,
-            ).where(GoldenValue.person_id.in_(persons[start : start + 500]))
+            ).where(GoldenValue.person_id.in_(chunk))
         ).all():
             stored[(row[0], row[1])] = tuple(row[2:])
     wanted = {

@@ -19,7 +19,7 @@ from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
 from sapnhap.crops import PAGE_WIDTH, render_page_images
 from sapnhap.db import load_documents, load_files, load_pages, load_records, upsert_former_units
 from sapnhap.db.models import ReviewItem
-from sapnhap.decisions import attach_page_images, review_pages
+from sapnhap.decisions import attach_images, review_pages
 from sapnhap.linkage import Thresholds
 from sapnhap.page import PageResult
 from sapnhap.persons import link_unit
@@ -186,4 +186,4 @@ def test_review_items_get_their_pages_rendered_once(engine, db_url, tmp_path, li
     assert {p: p.stat().st_mtime_ns for p in pages.rglob("*.png")} == stamps
     assert evidence(engine) == found
     out = archive / "review"
-    assert attach_page_images(engine, render_page_images(review_pages(engine, NEW_UNIT), out)) == 0
+    assert attach_images(engine, render_page_images(review_pages(engine, NEW_UNIT), out)) == 0

@@ -321,7 +321,12 @@ def _insert(conn: Connection, table: Table) -> Insert:
     raise NotImplementedError(f"upserts are implemented for sqlite and postgresql, not {name}")
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+IN_LIST = 500
+"""Values per `IN (...)` list: bounded on every backend (SQLite's variable limit, PostgreSQL's plan)."""
+
+
+def chunks(items: Sequence[Any], size: int = IN_LIST) -> Iterator[Sequence[Any]]:
+    """`items` in consecutive slices of at most `size` (rows per batch, or values per IN list)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -331,7 +336,7 @@ def _existing(
 ) -> set[tuple[Any, ...]]:
     """Return which of `keys` (tuples of `columns` values) are already in the table."""
     found: set[tuple[Any, ...]] = set()
-    for chunk in _chunks(sorted(set(keys)), _IN_CHUNK):
+    for chunk in chunks(sorted(set(keys)), _IN_CHUNK):
         if len(columns) == 1:
             condition = columns[0].in_([k[0] for k in chunk])
         else:
@@ -366,7 +371,7 @@ def _upsert(
         where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in values]),
     ).returning(*key_cols)
     inserted = updated = 0
-    for chunk in _chunks(rows, BATCH_ROWS):
+    for chunk in chunks(rows, BATCH_ROWS):
         for key in conn.execute(stmt, list(chunk)):
             if tuple(key) in before:
                 updated += 1
@@ -380,7 +385,7 @@ def _insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
     if not rows:
         return 0
     stmt = _insert(conn, table).on_conflict_do_nothing(index_elements=list(keys)).returning(table.c[keys[0]])
-    return sum(len(conn.execute(stmt, list(chunk)).all()) for chunk in _chunks(rows, BATCH_ROWS))
+    return sum(len(conn.execute(stmt, list(chunk)).all()) for chunk in chunks(rows, BATCH_ROWS))
 
 
 def _bulk_insert_new(
@@ -404,7 +409,7 @@ def _bulk_insert_new(
         .returning(table.c[keys[0]])
     )
     inserted = 0
-    for chunk in _chunks(rows, BULK_ROWS):
+    for chunk in chunks(rows, BULK_ROWS):
         params = {c.name: [row[c.name] for row in chunk] for c in columns}
         inserted += len(conn.execute(stmt, params).all())
     return inserted
@@ -555,7 +560,7 @@ def load_files(engine: Engine, files: pd.DataFrame | Iterable[Mapping[str, Any]]
             where=raise_status,
         ).returning(FILES.c.sha256)
         inserted = updated = 0
-        for chunk in _chunks(file_rows, BATCH_ROWS):
+        for chunk in chunks(file_rows, BATCH_ROWS):
             for (sha,) in conn.execute(stmt, list(chunk)):
                 if (sha,) in before:
                     updated += 1
@@ -665,7 +670,7 @@ def _select_pages(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tup
         PAGES.c.page_number,
         *[PAGES.c[c] for c in PAGE_VALUE_COLUMNS],
     ]
-    for chunk in _chunks(sorted(set(keys)), _IN_CHUNK):
+    for chunk in chunks(sorted(set(keys)), _IN_CHUNK):
         query = select(*columns).where(tuple_(PAGES.c.file_sha256, PAGES.c.page_number).in_(list(chunk)))
         for row in conn.execute(query).mappings():
             found[(row["file_sha256"], row["page_number"])] = dict(row)
@@ -674,7 +679,7 @@ def _select_pages(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tup
 
 def _word_counts(conn: Connection, page_ids: Sequence[int]) -> dict[int, int]:
     counts: dict[int, int] = {}
-    for chunk in _chunks(sorted(page_ids), _IN_CHUNK):
+    for chunk in chunks(sorted(page_ids), _IN_CHUNK):
         query = (
             select(WORDS.c.page_id, func.count()).where(WORDS.c.page_id.in_(chunk)).group_by(WORDS.c.page_id)
         )
@@ -721,7 +726,7 @@ def load_pages(engine: Engine, pages: pd.DataFrame | Iterable[Mapping[str, Any]]
         )
         update_page = update(PAGES).where(PAGES.c.id == bindparam("page_id"))
         items = list(by_key.items())
-        for chunk in _chunks(items, BATCH_ROWS):
+        for chunk in chunks(items, BATCH_ROWS):
             stored = _select_pages(conn, (key for key, _ in chunk))
             new_rows = [row for key, (row, _) in chunk if key not in stored]
             new_ids: dict[tuple[str, int], int] = {}
@@ -769,7 +774,7 @@ def _replace_words(
     if not words_by_page:
         return
     deleted = 0
-    for chunk in _chunks(sorted(words_by_page), _IN_CHUNK):
+    for chunk in chunks(sorted(words_by_page), _IN_CHUNK):
         deleted += conn.execute(delete(WORDS).where(WORDS.c.page_id.in_(chunk))).rowcount or 0
     counts.add("deleted", "words", deleted)
     rows = [
@@ -1146,7 +1151,7 @@ def _fields_json(record_id: str, fields: list[dict[str, Any]]) -> str:
 
 def _delete_in(conn: Connection, table: Table, column: str, values: Sequence[Any]) -> int:
     deleted = 0
-    for chunk in _chunks(sorted(set(values)), _IN_CHUNK):
+    for chunk in chunks(sorted(set(values)), _IN_CHUNK):
         deleted += conn.execute(delete(table).where(table.c[column].in_(chunk))).rowcount or 0
     return deleted
 
@@ -1266,11 +1271,11 @@ def load_records(
         wanted = {tuple(f[k] for k in FIELD_KEY) for f in field_rows}
         stale: list[tuple[Any, ...]] = []
         key_columns = [RECORD_FIELDS.c[k] for k in FIELD_KEY]
-        for chunk in _chunks(sorted(set(loaded_ids)), _IN_CHUNK):
+        for chunk in chunks(sorted(set(loaded_ids)), _IN_CHUNK):
             stored = conn.execute(select(*key_columns).where(RECORD_FIELDS.c.record_id.in_(chunk)))
             stale.extend(tuple(k) for k in stored if tuple(k) not in wanted)
         deleted = 0
-        for stale_chunk in _chunks(sorted(stale), _IN_CHUNK):
+        for stale_chunk in chunks(sorted(stale), _IN_CHUNK):
             deleted += (
                 conn.execute(
                     delete(RECORD_FIELDS).where(tuple_(*key_columns).in_(list(stale_chunk)))
@@ -1391,7 +1396,7 @@ def first_sources(engine: Engine, file_sha256s: Iterable[str]) -> dict[str, str]
     shas = sorted({_sha256(s, "file_sha256s") for s in file_sha256s})
     found: dict[str, str] = {}
     with engine.connect() as conn:
-        for chunk in _chunks(shas, _IN_CHUNK):
+        for chunk in chunks(shas, _IN_CHUNK):
             first_id = (
                 select(func.min(FILE_SOURCES.c.id))
                 .where(FILE_SOURCES.c.file_sha256.in_(chunk))
@@ -1409,7 +1414,7 @@ def count_pages(engine: Engine, file_sha256s: Iterable[str]) -> int:
     shas = sorted({_sha256(s, "file_sha256s") for s in file_sha256s})
     total = 0
     with engine.connect() as conn:
-        for chunk in _chunks(shas, _IN_CHUNK):
+        for chunk in chunks(shas, _IN_CHUNK):
             total += conn.execute(select(func.count()).where(PAGES.c.file_sha256.in_(chunk))).scalar_one()
     return total
 
