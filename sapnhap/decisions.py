@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -434,24 +434,10 @@ def _file_items(conn: Connection, new_unit_code: str) -> dict[str, dict]:
     """The unit's quarantined-file items: item id `file:<sha256>` → kind, evidence (what is wrong,
     the file's type, pages and size, where it was handed over and archived) and the decisions it
     takes: release or reject when the file is in the archive with at least one page, else reject."""
-    from sapnhap.units import review_unit_of
-
-    rows = conn.execute(
-        select(
-            File.sha256, File.kind, File.page_count, File.size_bytes, File.quarantine_reason, File.detail,
-            File.archive_path, FileSource.former_unit_code, FileSource.original_path,
-        )
-        .join(FileSource, FileSource.file_sha256 == File.sha256)
-        .where(File.status == "quarantined")
-        .order_by(File.sha256, FileSource.id)
-    ).all()  # fmt: skip
-    by_file: dict[str, list] = {}
-    for row in rows:
-        by_file.setdefault(row.sha256, []).append(row)
     out: dict[str, dict] = {}
-    for sha, sources in by_file.items():
+    for sha, sources in _quarantined_files(conn).items():
         first = sources[0]
-        if review_unit_of(first.former_unit_code) != new_unit_code:
+        if _review_unit(sources) != new_unit_code:
             continue
         readable = bool(first.archive_path) and (first.page_count or 0) > 0
         reason = first.quarantine_reason or "quarantined"
@@ -487,20 +473,38 @@ def file_review_units(engine: Engine, former_unit_code: str) -> list[str]:
     """The new units whose review sheets carry quarantined files the former unit handed over (codes,
     sorted; empty when none of its files is quarantined): the review unit
     (`sapnhap.units.review_unit_of`) of each such file's first former unit."""
+    with engine.connect() as conn:
+        held = _quarantined_files(conn, former_unit_code)
+    return sorted({u for u in map(_review_unit, held.values()) if u})
+
+
+def _quarantined_files(conn: Connection, former_unit_code: str | None = None) -> dict[str, list[Any]]:
+    """Quarantined files (of one former unit's hand-over, or all): SHA-256 → the file's rows with
+    each place it was handed over, first handed over first (columns of `files` and the source's
+    former_unit_code and original_path)."""
+    query = (
+        select(
+            File.sha256, File.kind, File.page_count, File.size_bytes, File.quarantine_reason, File.detail,
+            File.archive_path, FileSource.former_unit_code, FileSource.original_path,
+        )
+        .join(FileSource, FileSource.file_sha256 == File.sha256)
+        .where(File.status == "quarantined")
+        .order_by(File.sha256, FileSource.id)
+    )  # fmt: skip
+    if former_unit_code is not None:
+        handed = select(FileSource.file_sha256).where(FileSource.former_unit_code == former_unit_code)
+        query = query.where(File.sha256.in_(handed))
+    by_file: dict[str, list[Any]] = {}
+    for row in conn.execute(query):
+        by_file.setdefault(row.sha256, []).append(row)
+    return by_file
+
+
+def _review_unit(sources: Sequence[Any]) -> str | None:
+    """The new unit whose sheet carries a quarantined file: its first former unit's review unit."""
     from sapnhap.units import review_unit_of
 
-    with engine.connect() as conn:
-        shas = select(FileSource.file_sha256).where(FileSource.former_unit_code == former_unit_code)
-        rows = conn.execute(
-            select(FileSource.file_sha256, FileSource.former_unit_code)
-            .join(File, File.sha256 == FileSource.file_sha256)
-            .where(File.status == "quarantined", FileSource.file_sha256.in_(shas))
-            .order_by(FileSource.file_sha256, FileSource.id)
-        ).all()
-    first: dict[str, str] = {}
-    for sha, unit in rows:
-        first.setdefault(sha, unit)
-    return sorted({u for u in (review_unit_of(f) for f in first.values()) if u})
+    return review_unit_of(sources[0].former_unit_code)
 
 
 def file_releases(engine: Engine, shas: Iterable[str] | None = None) -> dict[str, tuple[str, str]]:

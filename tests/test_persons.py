@@ -160,6 +160,10 @@ LATER_BATCH = [
         residence="Thôn 1, Phường Trúc Bạch", confidence=70.0,
     ),
 ]  # fmt: skip
+# A bride of 16 in a marriage extract: quarantined (under the marriage age), for the review sheet.
+UNDERAGE_WIFE = dict(
+    unit="00004", doc="kh-7", role="wife", full_name="Phạm Thị Lan", birth_date="2009-01-10", status="quarantined"
+)  # fmt: skip
 HUNG = rid("00004", "tn-1", "applicant")
 MAI = rid("00004", "tn-2", "applicant")
 HUNG_LATER = rid("00007", "kh-1", "husband")

@@ -35,6 +35,7 @@ from tests.test_persons import (
     MAI,
     MAI_LATER,
     NEW_UNIT,
+    UNDERAGE_WIFE,
     people_frames,
     rid,
     sha,
@@ -42,14 +43,6 @@ from tests.test_persons import (
 
 EVERYTHING_IN_REVIEW = Thresholds(review=0.01, auto_merge=1.01)
 A4_PT = (595.2755905511812, 841.8897637795277)
-WIFE = dict(
-    unit="00004",
-    doc="kh-7",
-    role="wife",
-    full_name="Phạm Thị Lan",
-    birth_date="2009-01-10",
-    status="quarantined",
-)
 
 
 def scan(path) -> None:
@@ -108,7 +101,11 @@ def test_review_items_get_their_pages_rendered_once(engine, db_url, tmp_path, li
     upsert_former_units(engine, UNITS)
     hung = {**FIRST_BATCH[0], "confidence": 55.0}  # read badly: his fields are uncertain, on tn-1
     hand_over(
-        engine, archive, "00004", [hung, FIRST_BATCH[1], WIFE], {"tn-1": "ocr", "tn-2": "gone", "kh-7": "ocr"}
+        engine,
+        archive,
+        "00004",
+        [hung, FIRST_BATCH[1], UNDERAGE_WIFE],
+        {"tn-1": "ocr", "tn-2": "gone", "kh-7": "ocr"},
     )
     hand_over(engine, archive, "00007", LATER_BATCH, {"kh-1": "text_layer", "tn-9": "failed"})
     link_unit(engine, NEW_UNIT, linkage_model, EVERYTHING_IN_REVIEW)

@@ -37,6 +37,7 @@ from tests.test_persons import (
     MAI,
     MAI_LATER,
     NEW_UNIT,
+    UNDERAGE_WIFE,
     hand_over,
     people_frames,
     rid,
@@ -205,15 +206,7 @@ def test_corrections_and_releases_are_stored_and_taken_in_by_the_next_extraction
     accepted reading stays; a decided item is never asked again."""
     upsert_former_units(engine, UNITS)
     mai = {**FIRST_BATCH[1], "confidence": 55.0}  # read badly: every field of hers is uncertain
-    wife = dict(
-        unit="00004",
-        doc="kh-7",
-        role="wife",
-        full_name="Phạm Thị Lan",
-        birth_date="2009-01-10",
-        status="quarantined",
-    )
-    hand_over(engine, "00004", [FIRST_BATCH[0], mai, wife])
+    hand_over(engine, "00004", [FIRST_BATCH[0], mai, UNDERAGE_WIFE])
     opened = refresh_review_items(engine, NEW_UNIT)
     states = item_states(engine, NEW_UNIT)
     kinds = sorted(s.kind for s in states.values())
@@ -253,7 +246,7 @@ def test_corrections_and_releases_are_stored_and_taken_in_by_the_next_extraction
     assert releases_for(engine, "00004") == {wife_id} and releases_for(engine, "00007") == set()
 
     # What the next extraction and validation do with them.
-    validated, source = people_frames([FIRST_BATCH[0], mai, wife])
+    validated, source = people_frames([FIRST_BATCH[0], mai, UNDERAGE_WIFE])
     corrected = apply_corrections(source, corrections)
     row = corrected[(corrected["record_id"] == MAI) & (corrected["field"] == "birth_date")].iloc[0]
     assert (row["value"], row["raw"], row["method"], row["confidence"]) == (
