@@ -5,8 +5,8 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from assets.metadata import markdown_table
 from assets.partitions import former_units
-from sapnhap.documents import group_pages
-from sapnhap.units import former_unit_label
+from sapnhap.documents.titles import group_pages
+from sapnhap.reference.units import former_unit_label
 
 DOCUMENT_COLUMNS = ["file_sha256", "first_page", "last_page", "doc_type", "type_rule", "title"]
 

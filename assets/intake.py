@@ -15,9 +15,9 @@ from assets.metadata import markdown_table, metadata_table
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import first_sources, record_events
-from sapnhap.decisions import file_releases
-from sapnhap.handover import intake_handover
-from sapnhap.units import former_unit_label
+from sapnhap.intake.handover import intake_handover
+from sapnhap.reference.units import former_unit_label
+from sapnhap.review.decisions import file_releases
 
 
 @asset(

@@ -16,15 +16,15 @@ from dagster import (
 from assets.metadata import markdown_table, metadata_table
 from assets.partitions import new_units
 from resources import LinkageModel, UnifiedDatabase
-from sapnhap.masking import mask_name
-from sapnhap.persons import (
+from sapnhap.linkage.persons import (
     id_rule_violations,
     link_unit,
     merged_persons,
     open_review_items,
     unlinked_records,
 )
-from sapnhap.units import new_unit_label
+from sapnhap.reference.units import new_unit_label
+from sapnhap.review.masking import mask_name
 
 
 class EntitiesConfig(Config):

@@ -18,8 +18,8 @@ from assets.partitions import former_units
 from resources import OcrEngine, UnifiedDatabase
 from sapnhap.db.load import record_events
 from sapnhap.ocr import PageTask
-from sapnhap.page import PageResult
-from sapnhap.units import former_unit_label
+from sapnhap.ocr.page import PageResult
+from sapnhap.reference.units import former_unit_label
 
 LOW_CONFIDENCE = 70.0
 PAGE_COLUMNS = list(PageResult(file_sha256="", page_number=0, method="failed", reason="").to_row())

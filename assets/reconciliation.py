@@ -16,7 +16,7 @@ from assets.metadata import markdown_table
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import count_pages, recorded_sources
-from sapnhap.units import former_unit_label
+from sapnhap.reference.units import former_unit_label
 
 
 @asset(

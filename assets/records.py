@@ -16,16 +16,16 @@ from dagster import (
 from assets.metadata import markdown_table, metadata_table
 from assets.partitions import former_units
 from resources import DossierStore, OcrEngine, UnifiedDatabase
-from sapnhap.decisions import apply_corrections, corrections_for, release_records, releases_for
-from sapnhap.records import (
+from sapnhap.records.routing import Router
+from sapnhap.records.tables import (
     accounting_problems,
     crop_readers_for,
     extract_source_records,
     masked_people,
     validate_records,
 )
-from sapnhap.routing import Router
-from sapnhap.units import former_unit_label
+from sapnhap.reference.units import former_unit_label
+from sapnhap.review.decisions import apply_corrections, corrections_for, release_records, releases_for
 
 
 @asset(

@@ -22,8 +22,8 @@ from sapnhap.db.load import (
     stored_records,
     upsert_former_units,
 )
-from sapnhap.decisions import file_review_units
-from sapnhap.units import find_unit, former_unit_label, level_of_code, new_unit_label
+from sapnhap.reference.units import find_unit, former_unit_label, level_of_code, new_unit_label
+from sapnhap.review.decisions import file_review_units
 
 
 @asset(

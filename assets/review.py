@@ -7,8 +7,8 @@ from dagster import AssetDep, AssetExecutionContext, MaterializeResult, Metadata
 from assets.metadata import metadata_table
 from assets.partitions import new_units
 from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
-from sapnhap.crops import render_field_images, render_page_images
-from sapnhap.decisions import (
+from sapnhap.reference.units import new_unit_label
+from sapnhap.review.decisions import (
     attach_images,
     item_states,
     refresh_review_items,
@@ -16,9 +16,9 @@ from sapnhap.decisions import (
     sheet_rows,
     uncertain_field_boxes,
 )
-from sapnhap.masking import mask_value
-from sapnhap.review import write_sheet
-from sapnhap.units import new_unit_label
+from sapnhap.review.images import render_field_images, render_page_images
+from sapnhap.review.masking import mask_value
+from sapnhap.review.sheet import write_sheet
 
 
 @asset(
@@ -117,7 +117,7 @@ _HIDDEN = {"lives in", "residence", "birth_place", "hometown"}
 
 
 def _masked(evidence: str, field: str = "") -> str:
-    """The evidence of a sheet row for the UI, personal data masked (`sapnhap.masking`): names as
+    """The evidence of a sheet row for the UI, personal data masked (`sapnhap.review.masking`): names as
     initials, ID numbers as their first three and last two digits, dates of birth as the year;
     addresses left out. `field`: the field an uncertain-field row is about (its evidence is the
     reading, "'raw' → value")."""

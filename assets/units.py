@@ -3,7 +3,7 @@
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from assets.metadata import markdown_table
-from sapnhap.units import crosscheck_mapping, mapping_table, units_table
+from sapnhap.reference.units import crosscheck_mapping, mapping_table, units_table
 
 
 @asset(

@@ -22,7 +22,7 @@ from resources import (
     ReviewDesk,
     UnifiedDatabase,
 )
-from sapnhap.linkage import DEFAULT_MODEL_PATH
+from sapnhap.linkage.model import DEFAULT_MODEL_PATH
 
 
 def build_resources(

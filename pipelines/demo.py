@@ -23,10 +23,10 @@ from pipelines.partitions import PARTITION_BATCH, former_units
 from resources import ProjectSettings
 from resources.database import UnifiedDatabase
 from resources.settings import REPO_ROOT
-from sapnhap.evaluation import evaluate, summary_lines, write_report
+from sapnhap.evaluation.scores import evaluate, summary_lines, write_report
 from sapnhap.ocr import OcrEngineError
+from sapnhap.reference.units import former_unit_label, new_unit_label
 from sapnhap.samples.generator import GENERATOR_VERSION, GeneratorConfig, generate
-from sapnhap.units import former_unit_label, new_unit_label
 
 DEMO_BATCH = GeneratorConfig(dossiers=60, seed=20250701, profile="default")
 

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipelines.demo import _dagster_home, run_inbox
     from resources import ProjectSettings
-    from sapnhap.evaluation import evaluate, summary_lines, write_report
+    from sapnhap.evaluation.scores import evaluate, summary_lines, write_report
     from sapnhap.samples.generator import (
         GENERATOR_VERSION,
         GeneratorConfig,

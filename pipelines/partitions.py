@@ -1,7 +1,7 @@
 """Partitions: dynamic partitions keyed by the former unit's official pre-2025 code, added in batches.
 
 A key is a former commune's 5-digit code ("21058") or a former district's 3-digit code ("373"); the
-two never collide, and `sapnhap.units.find_unit` tells which unit a key is.
+two never collide, and `sapnhap.reference.units.find_unit` tells which unit a key is.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from dagster import (
 from pipelines.jobs import ingest_former_unit, link_new_unit
 from pipelines.partitions import former_units, partition_requests
 from resources import DossierStore, ReviewDesk, UnifiedDatabase
-from sapnhap.decisions import apply_decisions, item_states
-from sapnhap.review import Problem, read_sheet, validate_sheet
+from sapnhap.review.decisions import apply_decisions, item_states
+from sapnhap.review.sheet import Problem, read_sheet, validate_sheet
 
 
 @sensor(job=ingest_former_unit, minimum_interval_seconds=30)
@@ -98,11 +98,11 @@ def reviews_sensor(
 ) -> SensorResult:
     """Take in the review sheets archivists drop into the reviews folder, one at a time.
 
-    A sheet is checked whole before anything is applied (`sapnhap.review.validate_sheet`): with any
+    A sheet is checked whole before anything is applied (`sapnhap.review.sheet.validate_sheet`): with any
     problem (unknown item, invalid value, an item already decided, a sheet naming no or several new
     units ...) nothing is applied, the sheet goes to `rejected/` with a `.problems.txt` listing every
     problem, and the log says how many. A valid sheet's decisions are stored, each as a provenance
-    event with who decided and why (`sapnhap.decisions.apply_decisions`), the sheet goes to
+    event with who decided and why (`sapnhap.review.decisions.apply_decisions`), the sheet goes to
     `applied/`, and the runs that apply them are requested: the ingest run of every former unit whose
     records were corrected or released, or that handed over a released file (intake, extraction and
     validation take the decisions in; the entities sensor then links the new unit again), and the

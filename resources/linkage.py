@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from sapnhap.linkage import DEFAULT_THRESHOLDS, Thresholds
+from sapnhap.linkage.model import DEFAULT_THRESHOLDS, Thresholds
 
 
 class LinkageModel(ConfigurableResource):
@@ -17,7 +17,7 @@ class LinkageModel(ConfigurableResource):
     with the code, used while there is no own model ("" for none: the first run then trains one on
     its unit's records). review_threshold / auto_merge_threshold (0..1): pairs from `auto_merge` up
     merge without review, pairs from `review` up to it wait for an archivist, pairs below are two
-    people (defaults `sapnhap.linkage.DEFAULT_THRESHOLDS`, chosen from measured precision).
+    people (defaults `sapnhap.linkage.model.DEFAULT_THRESHOLDS`, chosen from measured precision).
     """
 
     model_path: str

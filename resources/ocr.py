@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 
 from sapnhap.ocr import OcrSettings, PageTask, check_languages, run_pages, tesseract_version
-from sapnhap.page import PageResult
+from sapnhap.ocr.page import PageResult
 
 
 class OcrEngine(ConfigurableResource):

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 from dagster import ConfigurableResource
 
-from sapnhap.intake import ContentAddressedArchive
+from sapnhap.intake.files import ContentAddressedArchive
 
 # Files an operating system leaves in folders; they are not part of a hand-over (reported, not read).
 _SYSTEM_FILES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-# A former commune's official code has 5 ASCII digits, a former district's 3 (`sapnhap.units`).
+# A former commune's official code has 5 ASCII digits, a former district's 3 (`sapnhap.reference.units`).
 _UNIT_CODE = re.compile(r"[0-9]{5}|[0-9]{3}")
 
 

@@ -1,8 +1,8 @@
 """sapnhap: domain logic for migrating Vietnamese local-government archives after the 2025 merger.
 
-This package has no Dagster import. It holds file intake and fixity (`sapnhap.intake`), PDF and image
-handling (`sapnhap.pdf`, `sapnhap.images`), OCR (`sapnhap.ocr`), Vietnamese text rules
-(`sapnhap.text`), document grouping and typing (`sapnhap.documents`) and the unified database
+This package has no Dagster import. It holds file intake and fixity (`sapnhap.intake.files`), PDF and image
+handling (`sapnhap.ocr.pdf`, `sapnhap.ocr.images`), OCR (`sapnhap.ocr`), Vietnamese text rules
+(`sapnhap.text`), document grouping and typing (`sapnhap.documents.titles`) and the unified database
 (`sapnhap.db`).
 """
 

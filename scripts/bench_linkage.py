@@ -4,7 +4,7 @@ For each size (default 100,000 records; `--records 100000 1000000`), generated r
 (`sapnhap.samples.records`, with planted duplicates and their truth) are linked three times, each in a
 fresh process so peak memory is its own:
 
-- **project**: `sapnhap.linkage` (features, Vietnamese comparisons, the blocking rules, training on
+- **project**: `sapnhap.linkage.model` (features, Vietnamese comparisons, the blocking rules, training on
   the batch or a 200,000-record sample of it, prediction from the review threshold, clustering under
   the ID rule);
 - **shipped**: the same with the shipped model (`DEFAULT_MODEL_PATH`), no training, the prior
@@ -45,8 +45,8 @@ def _run_one(kind: str, records_path: str) -> dict:
     from splink import Linker, block_on
     from splink.backends.duckdb import DuckDBAPI
 
-    from sapnhap.evaluation import pairwise_linkage_scores
-    from sapnhap.linkage import (
+    from sapnhap.evaluation.scores import pairwise_linkage_scores
+    from sapnhap.linkage.model import (
         DEFAULT_MODEL_PATH,
         DEFAULT_THRESHOLDS,
         EM_BLOCKINGS,
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(_run_one(args.one[0], args.one[1])))
         return 0
-    from sapnhap.linkage import DEFAULT_THRESHOLDS
+    from sapnhap.linkage.model import DEFAULT_THRESHOLDS
     from sapnhap.samples.records import RecordsConfig, write_records
 
     results = []
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         "`make bench` (`scripts/bench_linkage.py`): generated records-only batches with planted duplicates",
         "(seed 20250701), each linked in its own process, side by side in one run on this machine:",
         "",
-        "- **project**: `sapnhap.linkage` trained on the batch (on a 200,000-record sample above that),",
+        "- **project**: `sapnhap.linkage.model` trained on the batch (on a 200,000-record sample above that),",
         f"  pairs predicted from the review threshold ({DEFAULT_THRESHOLDS.review}), persons under the ID rule;",
         "- **shipped**: the same with the shipped model (`sapnhap/reference/linkage_model.json`, no training)",
         "  and its prior calibrated on the batch (`calibrate_prior`);",

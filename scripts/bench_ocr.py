@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from sapnhap.intake import inspect_file
+from sapnhap.intake.files import inspect_file
 from sapnhap.ocr import OcrSettings, PageTask, run_pages, tesseract_version
-from sapnhap.pdf import read_text_layer, render_page
+from sapnhap.ocr.pdf import read_text_layer, render_page
 
 REPO = Path(__file__).resolve().parent.parent
 INBOX = REPO / "samples" / "inbox"
@@ -55,7 +55,7 @@ def ocr_page_images(out_dir: Path, dpi: int) -> list[Path]:
                     continue
                 image = render_page(path, i, dpi).convert("L")
             else:
-                from sapnhap.images import load_frame
+                from sapnhap.ocr.images import load_frame
 
                 image = load_frame(path, i).convert("L")
             target = out_dir / f"{info.sha256[:12]}_{i + 1:03d}.png"

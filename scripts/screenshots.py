@@ -1,6 +1,6 @@
 """`make screenshots`: regenerate docs/screenshots/*.png, the archivist's pages of the Dagster UI.
 
-Does what tests/test_ui_browser.py does, the same way (tests/ui_instance.py): a generated batch of
+Does what tests/pipelines/test_ui_browser.py does, the same way (tests/ui_instance.py): a generated batch of
 born-digital dossiers with two broken files, every former unit ingested and every new unit linked on
 a Dagster instance in a temporary folder (linkage model trained on 5,000 generated records, as the
 tests' `linkage_model` fixture does), `dagster-webserver` on loopback, Debian's chromium headless
@@ -39,7 +39,7 @@ def train_model(out: Path) -> Path:
     the pipeline saves it; the same model as the tests' `linkage_model` fixture."""
     import pandas as pd
 
-    from sapnhap.linkage import linkage_features, save_model, train_linker
+    from sapnhap.linkage.model import linkage_features, save_model, train_linker
     from sapnhap.samples.records import RecordsConfig, write_records
 
     out.mkdir(parents=True, exist_ok=True)

@@ -3,13 +3,13 @@
 A new unit's batch (a few hundred to a few thousand person records) is too small to train a Splink
 model on without labels, so the pipeline scores it with a model trained once on a large generated
 records-only batch (`sapnhap.samples.records`, fixed seed, not the evaluation's seed): one frame per
-former unit (link and dedupe), trained by `sapnhap.linkage.train_linker` (u by random sampling, m by
+former unit (link and dedupe), trained by `sapnhap.linkage.model.train_linker` (u by random sampling, m by
 expectation maximisation, the prior calibrated on the batch's own scores).
 
 The prior (the probability that two records drawn at random are the same person) falls with the
 batch size: with a fixed share of records naming an already-seen person, true pairs grow with the
 records and all pairs with their square. The saved prior is the calibrated one scaled to a batch of
-`REFERENCE_RECORDS` records; on a batch of another size call `sapnhap.linkage.calibrate_prior` after
+`REFERENCE_RECORDS` records; on a batch of another size call `sapnhap.linkage.model.calibrate_prior` after
 `load_linker`.
 
     .venv/bin/python -m scripts.train_linkage_model            # ~1 min on 2 cores
@@ -36,7 +36,7 @@ def train(records: int, seed: int, out: Path, reference_records: int = REFERENCE
     priors, seconds). Raises ValueError when `records` or `reference_records` < 2."""
     import pandas as pd
 
-    from sapnhap.linkage import linkage_features, save_model, set_prior, train_linker
+    from sapnhap.linkage.model import linkage_features, save_model, set_prior, train_linker
     from sapnhap.samples.records import RecordsConfig, write_records
 
     if records < 2 or reference_records < 2:
@@ -67,7 +67,7 @@ def train(records: int, seed: int, out: Path, reference_records: int = REFERENCE
 
 def main(argv: list[str] | None = None) -> int:
     """Train and save; prints the model's metadata as JSON. Returns the exit code."""
-    from sapnhap.linkage import DEFAULT_MODEL_PATH
+    from sapnhap.linkage.model import DEFAULT_MODEL_PATH
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=TRAIN_RECORDS)

@@ -76,8 +76,8 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def linkage_model() -> Path:
-    """The linkage model shipped with the code (`sapnhap.linkage.DEFAULT_MODEL_PATH`, trained on
+    """The linkage model shipped with the code (`sapnhap.linkage.model.DEFAULT_MODEL_PATH`, trained on
     generated records by `scripts/train_linkage_model.py`), as the pipeline uses it."""
-    from sapnhap.linkage import DEFAULT_MODEL_PATH
+    from sapnhap.linkage.model import DEFAULT_MODEL_PATH
 
     return DEFAULT_MODEL_PATH

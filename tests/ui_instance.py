@@ -1,6 +1,6 @@
 """A Dagster instance holding a materialized sample, the webserver on it, and the browser that reads it.
 
-Shared by `tests/test_ui_browser.py` and `scripts/screenshots.py`:
+Shared by `tests/pipelines/test_ui_browser.py` and `scripts/screenshots.py`:
 
 - `build_ui_sample` generates a small batch of born-digital dossiers (no OCR needed) with a couple of
   broken files, so the WARN check `no_quarantined_files` fails with items to show;

@@ -72,9 +72,9 @@ from sapnhap.db.models import (
     utcnow,
 )
 from sapnhap.db.session import write_connection
-from sapnhap.rules import DOCUMENT_TYPES, ROLES, STATUSES
+from sapnhap.records.rules import DOCUMENT_TYPES, ROLES, STATUSES
+from sapnhap.reference.units import find_unit, level_of_code
 from sapnhap.text import nfc as nfc_text
-from sapnhap.units import find_unit, level_of_code
 
 FORMER_UNITS: Table = FormerUnit.__table__  # type: ignore[assignment]
 FILES: Table = File.__table__  # type: ignore[assignment]
@@ -430,7 +430,7 @@ def upsert_former_units(engine: Engine, rows: pd.DataFrame | Iterable[Mapping[st
     Row keys: `code` (str of 2-5 digits, leading zeros kept; an int raises ValueError), `vintage`
     (default "pre2025"), `level` ("commune" or "district"), `name`, `district_name` and
     `province_name`. Each of the last four may be missing or None: it is then taken from the
-    gazetteer (`sapnhap.units.find_unit`) when the gazetteer knows the (code, vintage), so a former
+    gazetteer (`sapnhap.reference.units.find_unit`) when the gazetteer knows the (code, vintage), so a former
     district "373" is stored as level "district", name "Huyện Gia Viễn", no district name, province
     "Tỉnh Ninh Bình". For a code the gazetteer does not know the names stay None and the level
     follows the code's shape (3 digits "district", otherwise "commune"). A unit already stored with
@@ -1163,14 +1163,14 @@ def load_records(
 ) -> LoadCounts:
     """Load validated person records and the fields read for them; quarantined ones kept apart.
 
-    `validated`: one row per person record, columns `sapnhap.records.VALIDATED_COLUMNS`: record_id
+    `validated`: one row per person record, columns `sapnhap.records.tables.VALIDATED_COLUMNS`: record_id
     (`<former unit code>:<file SHA-256 first 16>:<first page>:<role>`, checked against the other
     columns), former_unit_code (text of 2-5 digits), file_sha256, first_page, doc_type, role, status
     ("valid" | "warning" | "quarantined"), n_errors, n_warnings (not stored), reasons (rule codes
     joined by ";"), route_status ("routed" | "review" | "unresolved"), former_commune_code (pre2025)
     and new_unit_code (post2025; "" or None for none), candidates (JSON list of post2025 codes),
     route_evidence; optionally former_unit_vintage (default "pre2025").
-    `source`: one row per field read, columns `sapnhap.records.SOURCE_COLUMNS`; the document's own
+    `source`: one row per field read, columns `sapnhap.records.tables.SOURCE_COLUMNS`; the document's own
     fields have role "". A record's fields are the source rows of its document (file_sha256,
     first_page) with its role (scope "person") and those with role "" (scope "document").
 

@@ -11,7 +11,7 @@ free text and messages are `Text`. Enumerations are strings with CHECK constrain
 enums, so that adding a value is a one-line migration on both backends.
 
 The schema is created by the Alembic migrations in `sapnhap/db/migrations/` (never by
-`metadata.create_all` in production); `tests/test_db.py` checks that the migrations and these models
+`metadata.create_all` in production); `tests/db/test_db.py` checks that the migrations and these models
 agree.
 """
 
@@ -46,13 +46,13 @@ SUBJECT_TYPES = ("file", "page", "document", "record", "review_item")
 UNIT_LEVELS = ("commune", "district")
 PRE2025 = "pre2025"
 RECORD_STATUSES = ("valid", "warning")
-"""Statuses of the person records loaded into `person_records` (`sapnhap.rules.STATUSES` but "quarantined")."""
+"""Statuses of the person records loaded into `person_records` (`sapnhap.records.rules.STATUSES` but "quarantined")."""
 ROUTE_STATUSES = ("routed", "review", "unresolved")
-"""`sapnhap.routing.Route.status`: routed to one new unit, left for review, or not resolved."""
+"""`sapnhap.records.routing.Route.status`: routed to one new unit, left for review, or not resolved."""
 FIELD_SCOPES = ("person", "document")
 """A record field is the person's own ("person") or the document's ("document", shared by its people)."""
 FIELD_STATUSES = ("found", "missing")
-"""`sapnhap.extraction.ExtractedField.status`: the field's label was found on the page, or not."""
+"""`sapnhap.records.extract.ExtractedField.status`: the field's label was found on the page, or not."""
 PERSON_STATUSES = ("active", "merged", "retired")
 """A person is "active", "merged" into another person (`merged_into`) or "retired" (no record left)."""
 LINKED_BY = ("alone", "auto", "archivist")
@@ -216,7 +216,7 @@ class FileSource(Base):
 
 
 class Page(Base):
-    """One page of a file (see `sapnhap.page.PageResult` for the meaning of each field).
+    """One page of a file (see `sapnhap.ocr.page.PageResult` for the meaning of each field).
 
     `page_number` is 1-based. `width`/`height` and word boxes are in `box_unit` ("px" of the OCR'd
     image, or "pt" = 1/72 inch for text-layer pages). `mean_confidence` is 0..100 for OCR pages,
@@ -343,14 +343,14 @@ class PersonRecord(Base):
     """One person named in one document whose record passed validation and is in the unified database.
 
     `record_id` is `<former unit code>:<file SHA-256, first 16 hex digits>:<first page>:<role>`
-    (`sapnhap.records`). The record comes from the document (file_sha256, first_page) found in the
+    (`sapnhap.records.tables`). The record comes from the document (file_sha256, first_page) found in the
     former unit (former_unit_vintage, former_unit_code) and names the person in `role` ("child",
-    "mother", "husband" ...; `sapnhap.rules.ROLES`) of a document of type `doc_type`
-    (`sapnhap.rules.DOCUMENT_TYPES`). `status` is "valid" or "warning"; `warnings` is the validator's
+    "mother", "husband" ...; `sapnhap.records.rules.ROLES`) of a document of type `doc_type`
+    (`sapnhap.records.rules.DOCUMENT_TYPES`). `status` is "valid" or "warning"; `warnings` is the validator's
     rule codes joined by ";" ("" for a valid record). A record that breaks a hard rule is in
     `quarantined_records` instead, never here.
 
-    Routing (`sapnhap.routing`): `route_status` is "routed" (to one new unit), "review" (the former
+    Routing (`sapnhap.records.routing`): `route_status` is "routed" (to one new unit), "review" (the former
     commune was split and the address does not say which part: `route_candidates` lists the new
     units it may go to) or "unresolved"; `route_evidence` says what decided. Unit codes are reused
     across vintages with different meanings, so each column names its code list:
@@ -408,7 +408,7 @@ class PersonRecord(Base):
 
 
 class RecordField(Base):
-    """One field read for a person record, with its lineage to the page (`sapnhap.extraction`).
+    """One field read for a person record, with its lineage to the page (`sapnhap.records.extract`).
 
     `scope` is "person" (the person's own field: full_name, birth_date, personal_id ...) or
     "document" (a field of the document the person is named in, shared by its people:
@@ -460,7 +460,7 @@ class RecordField(Base):
 
 
 class QuarantinedRecord(Base):
-    """A person record held out of `person_records` because it broke a hard rule (`sapnhap.rules`).
+    """A person record held out of `person_records` because it broke a hard rule (`sapnhap.records.rules`).
 
     Kept with every reason for an archivist's review, never dropped: `reasons` are the rule codes
     joined by ";" (never empty), `n_errors` (>= 1) the number of errors found. `record_id`, the
@@ -581,7 +581,7 @@ class GoldenValue(Base):
 
     `record_id` is the person record the value was taken from (its field in `record_fields` has the
     page, box and OCR confidence: lineage to the page); `rule` says what decided
-    (`sapnhap.persons.SURVIVORSHIP`); `sources` counts the person's records holding a value for the
+    (`sapnhap.linkage.persons.SURVIVORSHIP`); `sources` counts the person's records holding a value for the
     field and `distinct_values` how many different values they hold (> 1: the records disagree).
     """
 
@@ -611,7 +611,7 @@ class LinkagePair(Base):
     review threshold: the evidence splits and reviews re-use without scoring again.
 
     `record_id_l` < `record_id_r`; `match_probability` 0..1 and `match_weight` (log2 Bayes factor)
-    from the model `model_version` (`sapnhap.linkage.model_version`); `comparisons` a JSON object,
+    from the model `model_version` (`sapnhap.linkage.model.model_version`); `comparisons` a JSON object,
     comparison → {"level", "weight"} (the match weight each comparison added).
     """
 
@@ -706,10 +706,10 @@ class _ArchivistDecision:
 
 
 class FieldCorrection(_ArchivistDecision, Base):
-    """The right value of a field, given by an archivist in a review sheet (`sapnhap.decisions`).
+    """The right value of a field, given by an archivist in a review sheet (`sapnhap.review.decisions`).
 
     Applied over the reading every time the former unit's records are extracted again
-    (`sapnhap.decisions.apply_corrections`: method "archivist", the raw reading kept). `record_id`,
+    (`sapnhap.review.decisions.apply_corrections`: method "archivist", the raw reading kept). `record_id`,
     `scope` ("person" or "document") and `field` name the field as in `record_fields`; `value` is
     normalised as the register stores it (ISO dates, ID digits, names with their marks). `reviewer`,
     `note`, `item_id` (the review item decided) and `decided_at` (UTC) say who, why and when.
@@ -738,7 +738,7 @@ class FileRelease(_ArchivistDecision, Base):
     """A quarantined file an archivist released in a review sheet: from the next intake of any former
     unit that handed it over on, it is read (OCR or text layer) as an archived file, its quarantine
     reason kept in the file's detail and in a provenance event with the reviewer as agent. Only a
-    file in the archive with at least one page can be released (`sapnhap.decisions`). Keyed by the
+    file in the archive with at least one page can be released (`sapnhap.review.decisions`). Keyed by the
     file's SHA-256 (the same bytes are one file wherever they were handed over). Who, why, which
     item and when as in `FieldCorrection`."""
 

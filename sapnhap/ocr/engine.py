@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytesseract
 
-from sapnhap.page import Word
+from sapnhap.ocr.page import Word
 from sapnhap.text import nfc
 
 

@@ -31,7 +31,7 @@ from PIL import Image
 from sapnhap.ocr.colour import to_ocr_gray
 from sapnhap.ocr.engine import Recognition, detect_orientation, recognise, tesseract_version
 from sapnhap.ocr.geometry import estimate_skew, rotate_page
-from sapnhap.page import PageResult, Word
+from sapnhap.ocr.page import PageResult, Word
 
 # Bumped whenever the OCR steps change in a way that changes results (invalidates the cache).
 OCR_PIPELINE_VERSION = "5"
@@ -187,7 +187,7 @@ def _init_worker() -> None:
 def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None) -> PageResult:
     page_number = task.page_index + 1
     if task.kind == "pdf":
-        from sapnhap.pdf import read_text_layer, render_page
+        from sapnhap.ocr.pdf import read_text_layer, render_page
 
         layer = read_text_layer(Path(task.path), task.page_index)
         if layer.usable:
@@ -210,7 +210,7 @@ def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None)
         dpi = _render_dpi(Path(task.path), task.page_index, settings.dpi)
         image = render_page(Path(task.path), task.page_index, dpi)
     else:
-        from sapnhap.images import frame_dpi, load_frame
+        from sapnhap.ocr.images import frame_dpi, load_frame
 
         reason = "image_file"
         image = load_frame(Path(task.path), task.page_index)
@@ -341,7 +341,7 @@ MAX_RENDER_PIXELS = 60_000_000
 
 
 def _render_dpi(path: Path, page_index: int, dpi: int) -> int:
-    from sapnhap.pdf import page_size_points
+    from sapnhap.ocr.pdf import page_size_points
 
     width_pt, height_pt = page_size_points(path, page_index)
     pixels = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)

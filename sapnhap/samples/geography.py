@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from sapnhap.reference.units import mapping_table, population_target, units_table
 from sapnhap.samples.model import Address
-from sapnhap.units import mapping_table, population_target, units_table
 
 # Village name parts as they appear across the Red River delta and the north-central coast.
 _VILLAGE_WORDS = (

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import accumulate
 
-from sapnhap.personal_id import FIRST_YEAR, LAST_YEAR, make_personal_id, province_prefixes
+from sapnhap.reference.personal_id import FIRST_YEAR, LAST_YEAR, make_personal_id, province_prefixes
 from sapnhap.samples.model import Address
 from sapnhap.text import fold_diacritics, nfc
 
@@ -567,7 +567,7 @@ class PeopleSampler:
         """One person born on a uniformly random day of `birth_range` (both ends included).
 
         `sex` None draws male or female with equal chance; the personal identification number is
-        made with `sapnhap.personal_id.make_personal_id` and random serial digits.
+        made with `sapnhap.reference.personal_id.make_personal_id` and random serial digits.
 
         Raises:
             ValueError: for a sex other than "male"/"female"/None, an empty birth range or an unknown

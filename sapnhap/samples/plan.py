@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sapnhap.normalise import title_case_name
+from sapnhap.records.normalise import title_case_name
 from sapnhap.samples import people as ppl
 from sapnhap.samples.geography import Scenario
 from sapnhap.samples.model import Address
@@ -306,7 +306,7 @@ class Planner:
             name = ppl.typo(name, rng)
         printed_name = name.upper() if capitals else name
         # The value a register stores is the name in title case, word by word, whatever the slip:
-        # a transposed `gNuyễn` is stored `Gnuyễn` (`sapnhap.normalise.title_case_name`).
+        # a transposed `gNuyễn` is stored `Gnuyễn` (`sapnhap.records.normalise.title_case_name`).
         fields: dict[str, tuple[str, str]] = {"full_name": (printed_name, title_case_name(name))}
         canonical: dict[str, str] = {"full_name": canonical_name}
         if with_birth_date:
@@ -637,7 +637,7 @@ class Planner:
 
 def ppl_province_codes() -> list[str]:
     """The 63 pre-2025 province codes (2 digits) people may have been born in."""
-    from sapnhap.units import units_table
+    from sapnhap.reference.units import units_table
 
     return sorted(units_table("pre2025")["province_code"].unique())
 

@@ -600,7 +600,7 @@ def write_file(
 
 def broken_file(kind: BrokenKind, seed: int) -> tuple[bytes, str, str]:
     """A file intake must quarantine: (bytes, extension without dot, expected quarantine reason as
-    `sapnhap.intake.inspect_file` reports it).
+    `sapnhap.intake.files.inspect_file` reports it).
 
     "empty" → 0 bytes (.pdf), "empty_file"; "truncated_pdf" → a generated one-page PDF cut in half,
     "pdf_damaged"; "password_pdf" → a PDF encrypted (RC4 128) with a non-empty user password,

@@ -2,7 +2,7 @@
 
 Tables: former_units, files, file_sources, pages, words, documents, provenance_events (see
 `sapnhap.db.models` for the meaning of every column). Written by hand from the models and checked
-against them by `tests/test_db.py::test_migration_matches_models` (autogenerate compare, both
+against them by `tests/db/test_db.py::test_migration_matches_models` (autogenerate compare, both
 backends). Constraint and index names are spelled out so they are the same on SQLite and PostgreSQL.
 
 Revision ID: 0001

@@ -12,7 +12,7 @@ Adds three tables (see `sapnhap.db.models` for the meaning of every column):
   (`reasons` never empty, `n_errors >= 1`) and the fields read as JSON, for an archivist's review.
 
 Written by hand from the models and checked against them by
-`tests/test_db.py::test_migration_matches_models` (autogenerate compare, both backends). Every
+`tests/db/test_db.py::test_migration_matches_models` (autogenerate compare, both backends). Every
 constraint name is given in full through `op.f`: the metadata's naming convention would otherwise
 prefix a CHECK's name again (`ck_person_records_ck_person_records_status`, the doubling 0001's
 CHECKs have). New tables only, so SQLite needs no batch copy. The downgrade drops the three tables

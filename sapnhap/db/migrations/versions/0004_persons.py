@@ -11,7 +11,7 @@ Adds six tables (see `sapnhap.db.models` for the meaning of every column):
 - `review_queue`: items waiting for an archivist (merge candidates; issue 6 adds the other kinds).
 
 Written by hand from the models and checked against them by
-`tests/test_db.py::test_migration_matches_models` (both backends). New tables only. The downgrade
+`tests/db/test_db.py::test_migration_matches_models` (both backends). New tables only. The downgrade
 drops them and their rows.
 
 Revision ID: 0004

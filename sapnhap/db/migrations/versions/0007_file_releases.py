@@ -2,7 +2,7 @@
 
 - `file_releases`: one row per released file (its SHA-256), with who released it, why, the review
   item and when. The next intake of a former unit that handed the file over reads it as an archived
-  file (`sapnhap.handover.intake_handover`), its quarantine reason kept in the file's detail.
+  file (`sapnhap.intake.handover.intake_handover`), its quarantine reason kept in the file's detail.
 
 No foreign key to `files`: the decision is about bytes, kept even if the file row is rebuilt. The
 downgrade drops the table and its rows.

@@ -1,0 +1,1 @@
+"""Pages grouped into documents, each typed from its title."""

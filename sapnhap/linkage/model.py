@@ -1,0 +1,857 @@
+"""Record linkage of person records across the former units merged into a new unit (Splink 5 on DuckDB).
+
+Dagster-free. The pieces, each usable alone:
+
+- `linkage_features(records)`: the table Splink reads, one row per person record: name (NFC, with
+  diacritics) and its parts, the same folded (`Đ` → `D`, marks dropped, lower case: both tone-mark
+  placements `Hòa`/`Hoà` give one key), date of birth and its parts, year of birth, ID number, sex,
+  parents' folded names, and the former unit as the source dataset.
+- `comparisons()`: comparisons built for Vietnamese records — names exact with diacritics, equal once
+  folded (both term-frequency adjusted: a third of people are called Nguyễn), close by Jaro-Winkler
+  or one edit apart on folded text; date of birth exact, day and month swapped, one digit off, both
+  printed in the same year but another day (against), year only; ID number exact, one digit off
+  (missing is its own null level); sex; parents' names exact, close, different; residence by village
+  (the same in the former and the new address form) and commune.
+- `blocking_rules()`: several rules whose union finds a pair that differs in any one field, with
+  blocks that stay small at a million records.
+- `train_linker(features)`: a `splink.Linker` trained without labels (u by random sampling, m by
+  expectation maximisation on two blockings, the prior calibrated on the model's own scores,
+  `calibrate_prior`), on a sample of at most 200,000 records, for `predict` and clustering.
+- `DEFAULT_MODEL_PATH`, `DEFAULT_THRESHOLDS`: the shipped model (`scripts/train_linkage_model.py`,
+  200,000 generated records) for batches too small to train on, and its thresholds chosen from
+  measured precision: `load_linker(features, DEFAULT_MODEL_PATH)`, then `calibrate_prior`.
+- `RecordGroups`: the union-find that keeps the hard rules (one ID number per person, an archivist's
+  cannot-link) for a whole group; `cluster_records`: persons from scored pairs with it, under the
+  ID rule, cannot-link and must-link.
+
+DuckDB's string functions count characters, not UTF-8 bytes, on NFC text (`tests/linkage/test_linkage.py`
+pins it): `levenshtein('Hùng', 'Hưng') = 1`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+from splink.backends.duckdb import DuckDBAPI
+from splink.blocking_rule_library import CustomRule
+from splink.internals.exceptions import EMTrainingException
+
+from sapnhap.records.normalise import split_name, title_case_name
+from sapnhap.reference.personal_id import decode_personal_id
+from sapnhap.text import fold_diacritics
+
+logger = logging.getLogger(__name__)
+# Splink's Linker sets its own logger to INFO and prints every training step and, on a small batch, a
+# warning per untrained level: only its errors are shown (our own log line says what training left out).
+SPLINK_LOG_LEVEL = logging.ERROR
+
+FEATURE_COLUMNS = [
+    "unique_id", "source_dataset", "full_name", "family", "middle", "given", "name_folded",
+    "family_folded", "middle_folded", "given_folded", "birth_date", "birth_year", "birth_month", "birth_day", "sex",
+    "personal_id", "father_folded", "mother_folded", "residence_folded", "commune_folded", "residence_unit",
+    "residence_village", "residence_key",
+]  # fmt: skip
+# Fixed m-probabilities (share of true matches at the level), where unsupervised training is
+# unreliable: within blocks of people who share a name, EM takes namesakes for matches and learns that
+# a different year of birth or ID number hardly counts against a match. Set from what the levels mean:
+# a date or number misread or mistyped in one digit (about 2% of true pairs), a year of birth that
+# differs beyond that (0.5%), and two different ID numbers (0.05%: one of them is wrong).
+M_ONE_DIGIT_OFF = 0.02
+M_BIRTH_DIFFERS = 0.005
+M_ID_DIFFERS = 0.0005
+# Both dates printed, same year, another day and month beyond one digit (an OCR misreading of two
+# digits); a parent's name close but not equal (a typo, an OCR error), or different (another person
+# named as the parent: rare, a wrong extract).
+M_DATE_DIFFERS = 0.01
+M_PARENT_CLOSE = 0.05
+M_PARENT_DIFFERS = 0.01
+_ROLE_SEX = {"mother": "female", "wife": "female", "father": "male", "husband": "male"}
+_MIDDLE_SEX = {"van": "male", "thi": "female"}
+_UNIT_WORDS = ("xa", "phuong", "thi", "huyen", "quan", "tinh", "thanh", "dac")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+
+
+def _folded(name: Any) -> str | None:
+    return None if _blank(name) else " ".join(fold_diacritics(str(name)).lower().split()) or None
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    sex: str
+    birth_year_text: str
+
+
+def _decode(number: str | None) -> _Decoded | None:
+    """Sex and year of birth of a well-formed 12-digit personal ID number; None otherwise (also when the
+    year it gives is still to come)."""
+    if not isinstance(number, str) or len(number) != 12 or not number.isdigit():
+        return None
+    try:
+        parts = decode_personal_id(number)
+    except ValueError:
+        return None
+    if parts.birth_year > date.today().year:
+        return None  # a misread century digit (OCR): no year and no sex from this number
+    return _Decoded(parts.sex, str(parts.birth_year))
+
+
+def _per_value(values: pd.Series, fn: Any) -> pd.Series:
+    """`fn` applied once per distinct value of `values` (names, dates and places repeat a lot), blank
+    values (None, NaN, empty or white space) mapped to None without calling `fn`."""
+    text = values.astype(object).where(values.notna(), "").map(str).str.strip()
+    mapping = {v: (fn(v) if v else None) for v in pd.unique(text)}
+    return text.map(mapping).astype(object)
+
+
+def _name_parts(name: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """(full name, family, middle, given): title-cased NFC, None for a missing part."""
+    p = split_name(title_case_name(name))
+    full = " ".join(x for x in (p.family, p.middle, p.given) if x) or None
+    return full, p.family or None, p.middle or None, p.given or None
+
+
+def linkage_features(records: pd.DataFrame) -> pd.DataFrame:
+    """One row per person record, columns FEATURE_COLUMNS (text; None where unknown).
+
+    records: columns record_id, source (the former unit's code: the source dataset), full_name,
+    birth_date (ISO text or blank), birth_year, sex ("male"/"female"/blank), personal_id (text);
+    optional role, residence, father_name and mother_name. Names are title-cased NFC and split
+    family / middle / given (`sapnhap.records.normalise.split_name`); folded names drop every mark
+    (`Đặng` → `dang`). The residence gives the village (everything before the commune: it stays
+    the same in the former and the new address form) and the commune, folded.
+
+    Each distinct value is normalised once (a million records hold far fewer distinct names, dates
+    and addresses), so the cost grows with the distinct values, not the rows.
+
+    Raises:
+        KeyError: when a required column is missing.
+    """
+    n = len(records)
+
+    def column(name: str) -> pd.Series:
+        return (
+            records[name].reset_index(drop=True) if name in records else pd.Series([None] * n, dtype=object)
+        )
+
+    out = pd.DataFrame(
+        {
+            "unique_id": records["record_id"].astype(str).reset_index(drop=True),
+            "source_dataset": records["source"].astype(str).reset_index(drop=True),
+        }
+    )
+    names = _per_value(column("full_name"), _name_parts)
+    for index, part in enumerate(("full_name", "family", "middle", "given")):
+        out[part] = [x[index] if x else None for x in names]
+    for part in ("name", "family", "middle", "given"):
+        out[f"{part}_folded"] = _per_value(out["full_name" if part == "name" else part], _folded)
+    dates = _per_value(column("birth_date"), str)
+    out["birth_date"] = dates
+    years = _per_value(column("birth_year"), lambda y: y[:4])
+    out["birth_year"] = dates.str[:4].where(dates.notna(), years)
+    out["birth_month"] = dates.str[5:7]
+    out["birth_day"] = dates.str[8:10]
+    out["sex"] = _per_value(column("sex"), str)
+    out["personal_id"] = _per_value(column("personal_id"), str)
+    # A well-formed 12-digit number carries the sex and the year of birth (Decree 137/2015/NĐ-CP
+    # Art. 13): they fill in a record that prints the number but not the date.
+    decoded = _per_value(out["personal_id"], _decode)
+    from_id_year = pd.Series([d.birth_year_text if d else None for d in decoded], dtype=object)
+    from_id_sex = pd.Series([d.sex if d else None for d in decoded], dtype=object)
+    out["birth_year"] = out["birth_year"].where(out["birth_year"].notna(), from_id_year)
+    out["sex"] = out["sex"].where(out["sex"].notna(), from_id_sex)
+    # The role says the sex of a parent or spouse; so does the middle name Văn (men) or Thị (women).
+    by_role = column("role").map(_ROLE_SEX)
+    by_middle = out["middle_folded"].map(_MIDDLE_SEX)
+    out["sex"] = out["sex"].where(out["sex"].notna(), by_role.where(by_role.notna(), by_middle))
+    # Where the person lives: village and commune, folded (`thon 3, xa gia van`), and the commune alone.
+    residences = column("residence")
+    # OCR reads a comma as a semicolon now and then.
+    places = _per_value(
+        residences, lambda r: [p.strip() for p in re.split(r"[,;]", _folded(r) or "") if p.strip()]
+    )
+    out["residence_folded"] = [", ".join(p[:2]) or None if p else None for p in places]
+    out["commune_folded"] = [
+        next((x for x in p if x.split(" ", 1)[0] in ("xa", "phuong", "thi")), None) if p else None
+        for p in places
+    ]
+    # The village (everything before the commune) and the commune, folded.
+    out["residence_unit"] = out["commune_folded"]
+    out["residence_village"] = [
+        ", ".join(x for x in p if x.split(" ", 1)[0] not in _UNIT_WORDS) or None if p else None
+        for p in places
+    ]
+    out["residence_key"] = [
+        f"{u}|{v}" if u and v else None
+        for u, v in zip(out["residence_unit"], out["residence_village"], strict=True)
+    ]
+    for parent in ("father", "mother"):
+        out[f"{parent}_folded"] = _per_value(column(f"{parent}_name"), _folded)
+    out = out.astype(object).where(out.notna(), None)
+    return out[FEATURE_COLUMNS]
+
+
+def _middle_comparison() -> cl.CustomComparison:
+    """The middle name (chữ đệm): with diacritics, folded (both term-frequency adjusted: Văn and Thị
+    are half of all middle names), one edit apart once folded (`Và` read for `Văn`), else different."""
+    return cl.CustomComparison(
+        output_column_name="middle",
+        comparison_levels=[
+            cll.NullLevel("middle_folded"),
+            cll.ExactMatchLevel("middle", term_frequency_adjustments=True),
+            cll.ExactMatchLevel("middle_folded", term_frequency_adjustments=True),
+            cll.DamerauLevenshteinLevel("middle_folded", 1),
+            cll.ElseLevel(),
+        ],
+        comparison_description="middle name: with diacritics, folded",
+    )
+
+
+def _part_comparison(column: str, folded: str) -> cl.CustomComparison:
+    """A name part (family or given): exact with diacritics, equal once folded (both term-frequency
+    adjusted, so `Nguyen` for `Nguyễn` counts as little as `Nguyễn` does), Jaro-Winkler ≥ 0.9 on
+    folded text, one edit apart (Damerau-Levenshtein: short given names a typo or OCR error puts below
+    Jaro-Winkler 0.9, `Hùnh`/`Hùng`, `Nah`/`Anh`), else different."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(folded),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+            cll.ExactMatchLevel(folded, term_frequency_adjustments=True),
+            cll.JaroWinklerLevel(folded, 0.9),
+            cll.DamerauLevenshteinLevel(folded, 1),
+            cll.ElseLevel(),
+        ],
+        comparison_description=f"{column} name, term-frequency adjusted",
+    )
+
+
+def _birth_comparison() -> cl.CustomComparison:
+    """Date of birth: exact, day and month swapped, one digit off, both dates printed in the same
+    year but different (counts against: fixed m), the same year where one record gives only the
+    year (from the record or its ID number), else different."""
+    both = '"birth_date_l" IS NOT NULL AND "birth_date_r" IS NOT NULL'
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_levels=[
+            cll.CustomLevel(
+                '"birth_year_l" IS NULL OR "birth_year_r" IS NULL', label_for_charts="birth unknown"
+            ).configure(is_null_level=True),
+            cll.ExactMatchLevel("birth_date"),
+            cll.CustomLevel(
+                '"birth_day_l" = "birth_month_r" AND "birth_month_l" = "birth_day_r" '
+                'AND "birth_year_l" = "birth_year_r"',
+                label_for_charts="day and month swapped",
+            ),
+            cll.CustomLevel(
+                'levenshtein("birth_date_l", "birth_date_r") = 1', label_for_charts="one digit off"
+            ).configure(m_probability=M_ONE_DIGIT_OFF, fix_m_probability=True),
+            cll.CustomLevel(
+                f'{both} AND "birth_year_l" = "birth_year_r"', label_for_charts="same year, other day"
+            ).configure(m_probability=M_DATE_DIFFERS, fix_m_probability=True),
+            cll.CustomLevel('"birth_year_l" = "birth_year_r"', label_for_charts="same year, one year only"),
+            cll.ElseLevel().configure(m_probability=M_BIRTH_DIFFERS, fix_m_probability=True),
+        ],
+        comparison_description="date of birth: exact, day/month swapped, one digit off, year only",
+    )
+
+
+def _id_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="personal_id",
+        comparison_levels=[
+            cll.NullLevel("personal_id"),
+            cll.ExactMatchLevel("personal_id"),
+            cll.CustomLevel(
+                'levenshtein("personal_id_l", "personal_id_r") = 1', label_for_charts="one digit off"
+            ).configure(m_probability=M_ONE_DIGIT_OFF, fix_m_probability=True),
+            cll.ElseLevel().configure(m_probability=M_ID_DIFFERS, fix_m_probability=True),
+        ],
+        comparison_description="personal ID number: exact, one digit off, different (missing: null)",
+    )
+
+
+def _parent_comparison(parent: str) -> cl.CustomComparison:
+    """A parent's folded name (a child's birth extract names both): exact, close (at most two
+    characters apart: a typing or OCR error), else different. Few pairs have both, so m is fixed for the close and
+    different levels (training on them would learn that parents never differ)."""
+    column = f"{parent}_folded"
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column),
+            cll.LevenshteinLevel(column, 2).configure(m_probability=M_PARENT_CLOSE, fix_m_probability=True),
+            cll.ElseLevel().configure(m_probability=M_PARENT_DIFFERS, fix_m_probability=True),
+        ],
+        comparison_description=f"{parent}'s name: exact, close, different",
+    )
+
+
+def comparisons() -> list[cl.CustomComparison | cl.ExactMatch]:
+    """The project's comparisons (see the module docstring), in the order Splink scores them."""
+    return [
+        _part_comparison("family", "family_folded"),
+        _middle_comparison(),
+        _part_comparison("given", "given_folded"),
+        _birth_comparison(),
+        _id_comparison(),
+        cl.ExactMatch("sex"),
+        _parent_comparison("father"),
+        _parent_comparison("mother"),
+        cl.CustomComparison(
+            output_column_name="residence",
+            comparison_levels=[
+                cll.NullLevel("residence_unit"),
+                cll.ExactMatchLevel("residence_key"),
+                cll.ExactMatchLevel("residence_village"),
+                cll.ExactMatchLevel("residence_unit"),
+                cll.ElseLevel(),
+            ],
+            comparison_description="residence: same village of the same commune (either address form), "
+            "same village name, same commune, different",
+        ),
+    ]
+
+
+_ANAGRAM = "array_to_string(list_sort(string_split(given_folded, '')), '')"
+
+
+def blocking_rules() -> list:
+    """Blocking rules whose union still finds a pair that differs in any one field (a typo in one name
+    part, another date, a missing or different ID number), with blocks small enough for a million
+    records (never a name alone, nor a family name and a year: a third of people are Nguyễn):
+
+    1. the same ID number;
+    2. and 3. the same folded name where the left (right) record gives no year of birth (a
+       receipt's applicant without a date or ID number; one rule per side so that DuckDB filters the
+       records without a year before the join: 0.2 s at a million records instead of 11 s);
+    4. the same date of birth and folded given name;
+    5. the same year of birth, folded given and middle names (a typo in the family name);
+    6. the same year of birth, folded family and middle names and first letter of the given name;
+    7. the same year of birth, folded family and middle names and given name but its first letter
+       (a typo or OCR error in the first letter: `Yhành` for `Thành`);
+    8. the same year of birth, folded family and middle names and the letters of the given name in
+       any order (two letters swapped: `Nah` for `Anh`);
+    9. the same year of birth, folded family and given names (a typo in the middle name);
+    10. the same folded name, day and month of birth (a typo in the year).
+
+    `Nguyễn Văn Hùng` born 12/04/1960 with an ID and `Nguyễn Văn Hưng` born the same day without one
+    meet on rules 4 to 10 (`tests/linkage/test_linkage.py`). The year of birth is read from the ID number
+    where no date is printed (`linkage_features`). Not found: the same name with two different years
+    (neither a typo of the year nor of the day and month): such a pair scores as two people anyway.
+    Candidate pairs at 1,000,000 generated records, summed over the rules: 73 million (rules 5, 6 and
+    9: 20.7, 25.1 and 11.8 million); a rule on the folded name and village added 10.8 million pairs
+    and no true pair on the OCR sample.
+    """
+    return [
+        block_on("personal_id"),
+        CustomRule('"l"."name_folded" = "r"."name_folded" AND "l"."birth_year" IS NULL'),
+        CustomRule('"l"."name_folded" = "r"."name_folded" AND "r"."birth_year" IS NULL'),
+        block_on("birth_date", "given_folded"),
+        block_on("birth_year", "given_folded", "middle_folded"),
+        block_on("birth_year", "family_folded", "middle_folded", "substr(given_folded, 1, 1)"),
+        block_on("birth_year", "family_folded", "middle_folded", "substr(given_folded, 2)"),
+        block_on("birth_year", "family_folded", "middle_folded", _ANAGRAM),
+        block_on("birth_year", "family_folded", "given_folded"),
+        block_on("name_folded", "birth_month", "birth_day"),
+    ]
+
+
+def plain_settings(link_type: str = "dedupe_only") -> SettingsCreator:
+    """A plain Splink model to measure the project's against: Splink's default comparisons
+    (`NameComparison` on the full name, `DateOfBirthComparison`, exact ID number and sex) on the same
+    features, with the same blocking rules (`scripts/bench_linkage.py`, `scripts/evaluate_febrl.py`)."""
+    return SettingsCreator(
+        link_type=link_type,
+        comparisons=[
+            cl.NameComparison("full_name"),
+            cl.DateOfBirthComparison("birth_date", input_is_string=True),
+            cl.ExactMatch("personal_id"),
+            cl.ExactMatch("sex"),
+        ],
+        blocking_rules_to_generate_predictions=blocking_rules(),
+    )
+
+
+def settings(link_type: str = "link_and_dedupe") -> SettingsCreator:
+    """Splink settings: the project's comparisons and blocking rules; records keyed by unique_id,
+    each former unit a source dataset."""
+    return SettingsCreator(
+        link_type=link_type,
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+EM_BLOCKINGS = (("personal_id",), ("birth_date", "given_folded"))
+"""Expectation-maximisation sessions: pairs sharing an ID number teach every other comparison; pairs
+sharing year of birth, given and middle names teach the ID number, the family name, the date within
+the year, sex, parents and residence. (Blocking on family and given names alone gave 9.4 million
+pairs at 100,000 records, two minutes and 3.5 GiB of EM; these give 0.2 million.)"""
+
+
+TRAINING_SAMPLE = 200_000
+"""At most this many records train the model (a seeded random sample of a larger batch): the m and u
+probabilities and the prior (share of pairs that match) are the same on a uniform sample, and
+training time stops growing with the batch."""
+
+
+def train_linker(
+    features: pd.DataFrame | Sequence[pd.DataFrame],
+    seed: int = 1,
+    max_training_records: int = TRAINING_SAMPLE,
+    calibrate: bool = True,
+) -> Linker:
+    """A Linker over `features` (one frame for a dedupe of one table, or one frame per former unit
+    for link-and-dedupe), trained without labels: a first prior from rules that almost only pair the
+    same person, u by random sampling (seeded), m by expectation maximisation on `EM_BLOCKINGS`, then
+    (`calibrate`) the prior estimated again from the trained model's own scores (`calibrate_prior`).
+
+    A batch of more than `max_training_records` records is trained on a seeded random sample of
+    that many (the same share of each frame); the returned Linker scores the whole batch.
+
+    On a small batch a session can have no pair at all, or Splink 5 reaches an m of 0.0 (a level no
+    pair of the session shows) or a probability of exactly 0 or 1 and fails, leaving the linker half
+    changed: training then starts again without that session. With no session left, the levels keep
+    Splink's default m values and the fixed ones.
+    """
+    frames = [features] if isinstance(features, pd.DataFrame) else list(features)
+    total = sum(len(f) for f in frames)
+    share = min(1.0, max_training_records / total) if total else 1.0
+    training = [f.sample(frac=share, random_state=seed) if share < 1.0 else f for f in frames]
+    sessions = list(EM_BLOCKINGS)
+    while True:
+        linker = _untrained(training, seed)
+        try:
+            for columns in sessions:
+                failed = columns
+                linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+            break
+        except (ValueError, EMTrainingException) as exc:
+            # Too few pairs for this session on this batch: none at all, a level none shows (m 0.0),
+            # or probabilities of exactly 0 or 1 (a math domain error in Splink's weights).
+            logger.warning(
+                "linkage training: EM on %s left out on this batch (%s)", "+".join(failed), type(exc).__name__
+            )
+            sessions.remove(failed)
+    if calibrate:
+        calibrate_prior(linker)
+    if share < 1.0:
+        linker = _linker(frames, linker.misc.save_model_to_json())
+    return linker
+
+
+CALIBRATION_FLOOR = 1e-5
+"""Pairs below this match probability are left out of the prior's calibration (they would add less
+than one pair per hundred thousand; materialising every candidate pair of a million records took
+21 GiB)."""
+
+
+def calibrate_prior(linker: Linker, iterations: int = 50, max_records: int = TRAINING_SAMPLE) -> float:
+    """Set the linker's prior (probability that two random records match) to the share of its own
+    candidate pairs' match probabilities among all pairs of its records, by fixed-point iteration:
+    p_i = prior-odds × Bayes factor_i, prior = Σ p_i / pairs. Pairs no blocking rule finds, and pairs
+    below `CALIBRATION_FLOOR`, count as non-matches. The first prior (from deterministic rules and an
+    assumed recall) misses the true pairs those rules do not find; this one is consistent with the
+    model's own scores (on generated batches within 5 % of the truth). A batch of more than
+    `max_records` records is calibrated on a seeded random sample of that many (a uniform sample keeps
+    the share of matching pairs). Returns the prior; unchanged when the batch has no candidate pair or
+    the link type is link_only. A saved model keeps the prior of its training batch: on a batch of
+    another size call this after `load_linker`.
+    """
+    import math
+
+    import numpy as np
+
+    model = linker.misc.save_model_to_json()
+    prior = float(model["probability_two_random_records_match"])
+    if model["link_type"] == "link_only" or not 0.0 < prior < 1.0:
+        return prior  # pairs across datasets only: the count of all pairs differs; left as it is
+    run = linker._db_api._execute_sql_against_backend  # noqa: SLF001 - SQL on the linker's own DuckDB
+    tables = [t.physical_name for t in linker._input_tables_dict.values()]  # noqa: SLF001
+    counts = [int(run(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in tables]
+    n, scorer = sum(counts), linker
+    if n > max_records:
+        percent = 100.0 * max_records / n
+        frames = [run(f"SELECT * FROM {t} USING SAMPLE {percent:.6f}% (bernoulli, 1)").df() for t in tables]
+        n, scorer = sum(len(f) for f in frames), _linker(frames, model)
+    predictions = scorer.inference.predict(threshold_match_probability=CALIBRATION_FLOOR)
+    weights = scorer._db_api._execute_sql_against_backend(  # noqa: SLF001
+        f"SELECT match_weight FROM {predictions.physical_name}"
+    ).fetchnumpy()["match_weight"]
+    weights = np.asarray(weights, dtype=float)
+    predictions.drop_table_from_database_and_remove_from_cache()
+    pairs = n * (n - 1) / 2
+    if len(weights) == 0 or pairs == 0:
+        return prior
+    factors = weights - math.log2(prior / (1 - prior))  # log2 Bayes factors
+    for _ in range(iterations):
+        odds = prior / (1 - prior)
+        new = float(np.sum(1.0 / (1.0 + 2.0 ** -(factors + math.log2(odds))))) / pairs
+        new = min(max(new, 1e-12), 0.5)
+        if abs(new - prior) <= 1e-4 * prior:
+            prior = new
+            break
+        prior = new
+    set_prior(linker, prior)
+    return prior
+
+
+def set_prior(linker: Linker, probability: float) -> None:
+    """Set the linker's prior, the probability that two records drawn at random are the same person
+    (0 < probability < 1), e.g. a saved model's prior scaled to another batch size.
+
+    Raises:
+        ValueError: when `probability` is not strictly between 0 and 1.
+    """
+    if not 0.0 < probability < 1.0:
+        raise ValueError(f"a prior is a probability strictly between 0 and 1, not {probability}")
+    linker._settings_obj._probability_two_random_records_match = probability  # noqa: SLF001 - as Splink sets it
+
+
+def _linker(frames: list[pd.DataFrame], model: dict[str, Any] | SettingsCreator) -> Linker:
+    """A Linker over `frames` (one table: dedupe; several: one per source dataset) with `model`."""
+    db = DuckDBAPI()
+    tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
+    return Linker(tables if len(tables) > 1 else tables[0], model, log_level=SPLINK_LOG_LEVEL)
+
+
+def _untrained(frames: list[pd.DataFrame], seed: int) -> Linker:
+    """A new Linker with its prior and u probabilities estimated (no m yet)."""
+
+    def fresh() -> Linker:
+        db = DuckDBAPI()
+        tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
+        return Linker(
+            tables if len(tables) > 1 else tables[0],
+            settings("link_and_dedupe" if len(tables) > 1 else "dedupe_only"),
+            log_level=SPLINK_LOG_LEVEL,
+        )
+
+    linker = fresh()
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("personal_id"), block_on("name_folded", "birth_date")], recall=0.7
+    )
+    prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    if not 0.0 < prior < 1.0:
+        linker = fresh()  # no pair at all on a tiny batch: Splink's default prior instead of 0
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    return linker
+
+
+@dataclass
+class RecordGroup:
+    """One group of `RecordGroups`: its records, the well-formed 12-digit ID numbers they hold, and
+    the existing person ids (`persons` table) among them."""
+
+    members: set[str]
+    ids: set[str]
+    persons: set[int]
+
+
+class RecordGroups:
+    """Union-find over person records under the hard rules of record linkage: a group never holds
+    two different well-formed 12-digit ID numbers (Decree 137/2015/NĐ-CP Art. 13: one number per
+    citizen), nor two records an archivist said are different people (`apart`: record id → the
+    records it must stay apart from). The rules hold for the whole group, so a third record never
+    chains two ID holders together. Used by `cluster_records` (a batch) and by the incremental
+    linkage of `sapnhap.linkage.persons` (which also tracks the existing person each record belongs to).
+
+    parent: record id → parent record id; group: root record id → `RecordGroup`.
+    """
+
+    def __init__(
+        self, personal_ids: Mapping[str, object] | None = None, apart: Mapping[str, set[str]] | None = None
+    ) -> None:
+        self.parent: dict[str, str] = {}
+        self.group: dict[str, RecordGroup] = {}
+        self.personal_ids = personal_ids or {}
+        self.apart = apart or {}
+
+    def add(self, record: str, person: int | None = None) -> None:
+        """Add `record` as a group of its own (in existing person `person`, if any)."""
+        number = self.personal_ids.get(record)
+        self.parent[record] = record
+        self.group[record] = RecordGroup(
+            {record}, {number} if well_formed_id(number) else set(), {person} if person else set()
+        )
+
+    def find(self, record: str) -> str:
+        """The root of the record's group (path halving). Raises KeyError for a record not added."""
+        while self.parent[record] != record:
+            self.parent[record] = self.parent[self.parent[record]]
+            record = self.parent[record]
+        return record
+
+    def blocked(self, a: str, b: str) -> str | None:
+        """Why the groups of a and b may not merge: "id" (two different ID numbers) or
+        "cannot_link" (an archivist's decision), else None."""
+        ga, gb = self.group[self.find(a)], self.group[self.find(b)]
+        if ga.ids and gb.ids and ga.ids != gb.ids:
+            return "id"
+        if self.apart and any(self.apart.get(m, set()) & gb.members for m in ga.members):
+            return "cannot_link"
+        return None
+
+    def merge(self, a: str, b: str) -> None:
+        """Merge the groups of a and b, whatever the rules (check `blocked` first)."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if len(self.group[ra].members) < len(self.group[rb].members):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        g, h = self.group[ra], self.group.pop(rb)
+        g.members |= h.members
+        g.ids |= h.ids
+        g.persons |= h.persons
+
+    def join(self, a: str, b: str) -> bool:
+        """Merge the groups of a and b unless a rule blocks it; True when they are one group now."""
+        if self.find(a) == self.find(b):
+            return True
+        if self.blocked(a, b):
+            return False
+        self.merge(a, b)
+        return True
+
+
+def cluster_records(
+    record_ids: Sequence[str],
+    pairs: pd.DataFrame,
+    threshold: float,
+    personal_ids: dict[str, str | None] | None = None,
+    cannot_link: Sequence[tuple[str, str]] = (),
+    must_link: Sequence[tuple[str, str]] = (),
+) -> dict[str, str]:
+    """Persons from scored pairs: record id → cluster id (the smallest record id of the cluster).
+
+    pairs: columns unique_id_l, unique_id_r, match_probability (0..1), e.g. Splink's predictions.
+    Pairs at or above `threshold` are merged strongest first (`RecordGroups`), except when the merge
+    would put two different well-formed 12-digit ID numbers in one person (`personal_ids`: record id
+    → ID or None) or join two records an archivist said are different (`cannot_link`). `must_link`
+    pairs (an archivist's accepted matches) are merged first, whatever their score, under the same
+    rules. Every record of `record_ids` ends in exactly one cluster (a record without a pair is its
+    own person).
+    """
+    apart: dict[str, set[str]] = {}
+    known = set(record_ids)
+    for a, b in cannot_link:
+        if a in known and b in known:
+            apart.setdefault(a, set()).add(b)
+            apart.setdefault(b, set()).add(a)
+    groups = RecordGroups(personal_ids, apart)
+    for r in record_ids:
+        groups.add(r)
+    for a, b in must_link:
+        if a in known and b in known:
+            groups.join(a, b)
+    strong = pairs[pairs["match_probability"] >= threshold].sort_values(
+        ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
+    )
+    for a, b in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
+        if a in known and b in known:
+            groups.join(str(a), str(b))
+    first = {root: min(g.members) for root, g in groups.group.items()}
+    return {r: first[groups.find(r)] for r in record_ids}
+
+
+def well_formed_id(number: object) -> bool:
+    """True for a 12-digit personal ID number that passes the structure rules (`sapnhap.reference.personal_id`,
+    Decree 137/2015/NĐ-CP Art. 13): two different such numbers are never one person."""
+    if not (isinstance(number, str) and len(number) == 12 and number.isdigit()):
+        return False
+    try:
+        decode_personal_id(number)
+    except ValueError:
+        return False
+    return True
+
+
+MODEL_FORMAT = "sapnhap-linkage/1"
+NEVER = 1e-300  # Splink's smallest accepted m or u probability
+
+
+def model_version(model: dict[str, Any]) -> str:
+    """A short hash of a model's structure (comparisons, levels, blocking rules): two models with the
+    same version can be swapped; a change of features or comparisons gives a new version."""
+    import hashlib
+    import json
+
+    shape = {
+        "comparisons": [
+            [level.get("sql_condition") for level in c.get("comparison_levels", [])]
+            for c in model["comparisons"]
+        ],
+        "blocking": [r.get("blocking_rule") for r in model.get("blocking_rules_to_generate_predictions", [])],
+    }
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def save_model(linker: Linker, path: str | Path, training: dict[str, Any] | None = None) -> str:
+    """Write the trained model as JSON (Splink's model with `sapnhap` metadata: format, structure
+    version, when trained, and `training`: what it was trained on, if given); returns the version.
+    The folder is created if needed. An m or u probability of 0.0 (a level never seen in training) is
+    written as `NEVER`."""
+    import json
+    from datetime import UTC, datetime
+
+    model = linker.misc.save_model_to_json()
+    # A level never seen in training gets m (or u) 0.0, which Splink refuses to load again: keep it
+    # as the smallest probability Splink accepts to mean "never", so the file loads and scores alike.
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            for key in ("m_probability", "u_probability"):
+                if level.get(key) == 0.0:
+                    level[key] = NEVER
+    version = model_version(model)
+    model["sapnhap"] = {
+        "format": MODEL_FORMAT,
+        "version": version,
+        "trained_at": datetime.now(UTC).isoformat(),
+        **({"training": training} if training else {}),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    return version
+
+
+def load_linker(
+    features: pd.DataFrame | Sequence[pd.DataFrame],
+    path: str | Path,
+    link_type: str | None = None,
+    explain: bool = False,
+) -> Linker:
+    """A Linker over `features` with the model saved at `path` (no training).
+
+    link_type: Splink's link type for this use of the model ("dedupe_only", "link_only",
+    "link_and_dedupe"); default the one it was trained with. Incremental linkage scores a new batch
+    against the records already linked with "link_only" and within itself with "dedupe_only".
+    explain: predictions also carry each comparison's match weight (`mw_<comparison>`, and
+    `mw_tf_adj_<comparison>` where term frequencies adjust it), for an archivist's evidence.
+
+    Raises:
+        FileNotFoundError: when there is no model at `path`.
+        ValueError: when the file is not a sapnhap model, or its structure differs from this code's
+            (`model_version` of `settings()`): retrain it (`train_linker`, `save_model`).
+    """
+    import json
+
+    model = json.loads(Path(path).read_text(encoding="utf-8"))
+    meta = model.pop("sapnhap", None)
+    if not meta or meta.get("format") != MODEL_FORMAT:
+        raise ValueError(f"{path} is not a sapnhap linkage model ({MODEL_FORMAT})")
+    if meta.get("version") != model_version(model):
+        raise ValueError(f"{path}: the model's structure was edited after training; retrain it")
+    if model_version(settings(model["link_type"]).create_settings_dict("duckdb")) != meta["version"]:
+        raise ValueError(
+            f"{path}: trained for other comparisons or blocking rules than this code's; retrain it"
+        )
+    if link_type is not None:
+        model["link_type"] = link_type
+    if explain:
+        model["retain_intermediate_calculation_columns"] = True
+    frames = [features] if isinstance(features, pd.DataFrame) else list(features)
+    db = DuckDBAPI()
+    tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
+    return Linker(tables if len(tables) > 1 else tables[0], model, log_level=SPLINK_LOG_LEVEL)
+
+
+RECORD_INPUT_COLUMNS = [
+    "record_id", "source", "role", "full_name", "birth_date", "birth_year", "sex", "personal_id",
+    "residence", "father_name", "mother_name",
+]  # fmt: skip
+
+
+def records_from_source(source: pd.DataFrame) -> pd.DataFrame:
+    """Person records for `linkage_features` from the `source_records` table (one row per field).
+
+    One row per person record (role not empty) with the values read for it: full name, date and year
+    of birth, sex, ID number, residence, and for a child of a birth extract the names of the father
+    and mother named in the same document. `source` is the former unit's code. Columns
+    RECORD_INPUT_COLUMNS; a value not found is None.
+    """
+    found = source[(source["role"] != "") & (source["status"] == "found")]
+    wide = found.pivot_table(index="record_id", columns="field", values="value", aggfunc="first")
+    people = (
+        source[source["role"] != ""][["record_id", "former_unit_code", "file_sha256", "first_page", "role"]]
+        .drop_duplicates("record_id")
+        .set_index("record_id")
+    )
+    out = pd.DataFrame(index=people.index)
+    out["source"] = people["former_unit_code"]
+    out["role"] = people["role"]
+    for field in ("full_name", "birth_date", "birth_year", "sex", "personal_id", "residence"):
+        out[field] = wide[field].reindex(out.index) if field in wide else None
+    names = out["full_name"].to_dict()
+    document = {r: rid.rsplit(":", 1)[0] for r, rid in zip(out.index, out.index, strict=True)}
+    for parent in ("father", "mother"):
+        out[f"{parent}_name"] = [
+            names.get(f"{document[r]}:{parent}") if role == "child" else None
+            for r, role in zip(out.index, out["role"], strict=True)
+        ]
+    out = out.reset_index()
+    return out[RECORD_INPUT_COLUMNS].astype(object).where(out[RECORD_INPUT_COLUMNS].notna(), None)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Match-probability thresholds (0..1): pairs at or above `auto_merge` are merged without review,
+    pairs from `review` up to `auto_merge` go to an archivist, pairs below `review` are distinct."""
+
+    review: float
+    auto_merge: float
+
+
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[1] / "reference" / "linkage_model.json"
+"""The shipped model (`scripts/train_linkage_model.py`): trained on a large generated records-only
+batch, for batches too small to train on (a new unit's hundreds of records). Load it with
+`load_linker(features, DEFAULT_MODEL_PATH)` and set the prior for the batch with `calibrate_prior`."""
+DEFAULT_THRESHOLDS = Thresholds(review=0.5, auto_merge=0.99)
+"""Thresholds of the shipped model with its prior calibrated on the batch, chosen from measured
+pairwise precision (`choose_thresholds`: auto-merge from precision 0.995, review from 0.5).
+Auto-merge 0.99 is the lowest threshold reaching 0.995 on both the OCR sample (500 generated
+dossiers, 920 records: P 1.000 from 0.5 up; R 0.770 at 0.99) and records-only batches of another
+seed (7) of the size a new unit hands over (20 × 1,000 records: P 0.996 at 0.98, 0.998 at 0.99; 20 ×
+5,000: P 0.991 at 0.98, 0.998 at 0.99). Review from 0.5: on the OCR sample every pair from 0.5 up
+is a true pair (F1 0.980 when the review band is accepted); records-only batches of 1,000 records
+give precision 0.966 there. At 100,000 records and more, namesakes are so many that 0.99 gives
+precision 0.98-0.99 (docs/benchmarks_linkage.md)."""
+
+
+def choose_thresholds(
+    scores: dict[float, dict], auto_precision: float = 0.995, review_precision: float = 0.5
+) -> Thresholds:
+    """Thresholds from measured pairwise scores (threshold → `pairwise_linkage_scores` result).
+
+    auto_merge: the lowest measured threshold whose pairwise precision reaches `auto_precision` (issue
+    5's target for automatic merges, 0.995), else the highest measured. review: the lowest measured
+    threshold whose precision reaches `review_precision` (below it a pair is more likely two people),
+    never above auto_merge. Raises ValueError for an empty `scores`.
+    """
+    if not scores:
+        raise ValueError("no measured thresholds to choose from")
+    ordered = sorted(scores)
+
+    def precision(threshold: float) -> float:
+        value = scores[threshold]["pairwise"]["precision"]
+        return -1.0 if value is None else float(value)
+
+    auto = next((t for t in ordered if precision(t) >= auto_precision), ordered[-1])
+    review = next((t for t in ordered if precision(t) >= review_precision and t <= auto), auto)
+    return Thresholds(review=review, auto_merge=auto)

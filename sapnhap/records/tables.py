@@ -1,0 +1,298 @@
+"""Records of a former unit: fields extracted from its documents, then validated and routed.
+
+Dagster-free glue between the stages' own modules, used by the `source_records` and
+`validated_records` assets:
+
+- `extract_source_records(ocr_pages, documents, former_unit)`: every field of every document of a type
+  with a template (civil-status extracts, staff CVs, procedure receipts), one row per field, with its
+  raw text, normalised value, confidence and provenance (file hash, page, box, OCR method and engine
+  version) — `sapnhap.records.extract`.
+- `validate_records(source_records, router)`: one row per person named in a document, with its status
+  (valid, warning, quarantined with every reason — `sapnhap.records.rules`; `reasons` the rule codes,
+  `findings` every finding as JSON: rule, severity, field, message, legal source) and its route to the new unit
+  (`sapnhap.records.routing`: from the person's residence; a child in a birth extract by the mother's, else
+  the father's; without any address by the archive's own commune). No record is ever dropped:
+  extracted = valid + warning + quarantined.
+
+Tables are pandas DataFrames whose codes and ID numbers are strings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+
+from sapnhap.ocr import OcrSettings, PageTask
+from sapnhap.ocr.page import PageResult, Word
+from sapnhap.records.extract import extract_document
+from sapnhap.records.reread import PageImageCropReader
+from sapnhap.records.routing import Route, Router
+from sapnhap.records.rules import DATE_FIELDS, SOURCE_RECORDS_SCHEMA, VALIDATED_RECORDS_SCHEMA, validate
+from sapnhap.records.templates import TEMPLATES
+from sapnhap.review.masking import mask_date, mask_name
+
+SOURCE_COLUMNS = [
+    "record_id", "former_unit_code", "file_sha256", "first_page", "doc_type", "role", "field", "raw",
+    "value", "confidence", "page", "left", "top", "width", "height", "box_unit", "method", "engine",
+    "engine_version", "repaired", "note", "status",
+]  # fmt: skip
+VALIDATED_COLUMNS = [
+    "record_id", "former_unit_code", "file_sha256", "first_page", "doc_type", "role", "status",
+    "n_errors", "n_warnings", "reasons", "route_status", "former_commune_code", "new_unit_code",
+    "candidates", "route_evidence", "findings",
+]  # fmt: skip
+CropReaderFactory = Callable[[str, list[PageResult]], Callable | None]
+
+
+def page_results(ocr_pages: pd.DataFrame) -> dict[tuple[str, int], PageResult]:
+    """The `ocr_pages` table (one row per page, `words` as a list of dicts) back as PageResults,
+    keyed by (file SHA-256, page number)."""
+    out: dict[tuple[str, int], PageResult] = {}
+    for row in ocr_pages.to_dict("records"):
+        words = [
+            Word(
+                text=str(w["text"]),
+                confidence=None
+                if w.get("confidence") is None or pd.isna(w.get("confidence"))
+                else float(w["confidence"]),
+                left=float(w["left"]),
+                top=float(w["top"]),
+                width=float(w["width"]),
+                height=float(w["height"]),
+                block=int(w.get("block") or 0),
+                line=int(w.get("line") or 0),
+            )
+            for w in (row.get("words") if row.get("words") is not None else [])
+        ]
+        out[(row["file_sha256"], int(row["page_number"]))] = PageResult(
+            file_sha256=row["file_sha256"],
+            page_number=int(row["page_number"]),
+            method=row["method"],
+            reason=row.get("reason") or "",
+            text=row.get("text") or "",
+            mean_confidence=None if pd.isna(row.get("mean_confidence")) else row.get("mean_confidence"),
+            engine=row.get("engine") or "",
+            engine_version=row.get("engine_version") or "",
+            width=row.get("width"),
+            height=row.get("height"),
+            box_unit=row.get("box_unit") or "px",
+            languages=row.get("languages") or "",
+            dpi=None if pd.isna(row.get("dpi")) else int(row["dpi"]),
+            image_sha256=row.get("image_sha256"),
+            rotation=0 if pd.isna(row.get("rotation")) else int(row["rotation"]),
+            rotation_method=row.get("rotation_method") or "",
+            skew_degrees=0.0 if pd.isna(row.get("skew_degrees")) else float(row["skew_degrees"]),
+            words=words,
+        )
+    return out
+
+
+def extract_source_records(
+    ocr_pages: pd.DataFrame,
+    documents: pd.DataFrame,
+    former_unit: str,
+    crop_readers: CropReaderFactory | None = None,
+) -> pd.DataFrame:
+    """One row per field of every document of a type with a template (columns SOURCE_COLUMNS).
+
+    `record_id` is `<former unit>:<file SHA-256 first 16>:<first page>:<role>` (role `document` for
+    the document's own fields). `crop_readers(file_sha256, pages)` may give a crop reader for a
+    document's pages (re-reading small or doubtful fields); None reads no crops. The table is checked
+    against `sapnhap.records.rules.SOURCE_RECORDS_SCHEMA` (pandera.errors.SchemaError if this code broke it).
+    """
+    pages = page_results(ocr_pages)
+    rows: list[dict] = []
+    for doc in documents.to_dict("records"):
+        if doc["doc_type"] not in TEMPLATES:
+            continue
+        sha, first, last = doc["file_sha256"], int(doc["first_page"]), int(doc["last_page"])
+        doc_pages = [pages[(sha, n)] for n in range(first, last + 1) if (sha, n) in pages]
+        if not doc_pages:
+            continue
+        reader = crop_readers(sha, doc_pages) if crop_readers else None
+        for extracted in extract_document(doc_pages, doc["doc_type"], crop_reader=reader):
+            row = extracted.as_row()
+            row.update(
+                record_id=f"{former_unit}:{sha[:16]}:{first}:{extracted.role or 'document'}",
+                former_unit_code=former_unit,
+                file_sha256=sha,
+                first_page=first,
+                doc_type=doc["doc_type"],
+            )
+            rows.append(row)
+    # The table's contract (text codes and ID numbers, pages from 1, one row per record and field).
+    table = pd.DataFrame(rows, columns=SOURCE_COLUMNS)
+    numbers = ["confidence", "left", "top", "width", "height"]
+    table[numbers] = table[numbers].astype(float)  # a text layer has no confidences: NaN, not None objects
+    return SOURCE_RECORDS_SCHEMA.validate(table)
+
+
+def validate_records(source: pd.DataFrame, router: Router, today: date | None = None) -> pd.DataFrame:
+    """One row per person record (columns VALIDATED_COLUMNS): status and reasons from
+    `sapnhap.records.rules.validate`, route to the new unit from `Router.route`."""
+    rows: list[dict] = []
+    if source.empty:
+        return VALIDATED_RECORDS_SCHEMA.validate(pd.DataFrame(rows, columns=VALIDATED_COLUMNS))
+    for (sha, first), doc in source.groupby(["file_sha256", "first_page"], sort=True):
+        unit = str(doc["former_unit_code"].iloc[0])
+        doc_type = str(doc["doc_type"].iloc[0])
+        found = doc[doc["status"] == "found"]
+        document = {r.field: _typed(r.field, r.value) for r in found[found["role"] == ""].itertuples()}
+        document_raw = {r.field: r.raw for r in found[found["role"] == ""].itertuples()}
+        people = {role: group for role, group in found[found["role"] != ""].groupby("role")}
+        residences = {role: _first(g, "residence") for role, g in people.items()}
+        for role in sorted(set(doc["role"]) - {""}):
+            group = people.get(role, found.iloc[0:0])
+            fields = {r.field: _typed(r.field, r.value) for r in group.itertuples()}
+            address = residences.get(role) or (
+                residences.get("mother") or residences.get("father") if role == "child" else ""
+            )
+            route = router.route(address or "", archive_unit=unit)
+            record = {
+                "record_id": f"{unit}:{sha[:16]}:{first}:{role}",
+                "doc_type": doc_type,
+                "role": role,
+                "fields": fields,
+                "document": document,
+                "raw": {**document_raw, **{r.field: r.raw for r in group.itertuples()}},
+                "units": _named_units(route),
+            }
+            outcome = validate(record, today=today)
+            rows.append(
+                {
+                    "record_id": record["record_id"],
+                    "former_unit_code": unit,
+                    "file_sha256": sha,
+                    "first_page": int(first),
+                    "doc_type": doc_type,
+                    "role": role,
+                    "status": outcome.status,
+                    "n_errors": len(outcome.errors),
+                    "n_warnings": len(outcome.warnings),
+                    "reasons": outcome.reasons,
+                    "route_status": route.status,
+                    "former_commune_code": route.former_unit_code or "",
+                    "new_unit_code": route.new_unit_code or "",
+                    "candidates": json.dumps(list(route.candidates)),
+                    "route_evidence": route.evidence,
+                    # Every finding with its field, message (never personal data) and legal source.
+                    "findings": json.dumps(
+                        [dataclasses.asdict(f) for f in outcome.findings], ensure_ascii=False
+                    ),
+                }
+            )
+    return VALIDATED_RECORDS_SCHEMA.validate(pd.DataFrame(rows, columns=VALIDATED_COLUMNS))
+
+
+def _typed(field: str, value: object) -> object:
+    """Dates as ISO strings stay strings for the rules (they parse them); blanks become None/""."""
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    if field in DATE_FIELDS:
+        return text or None
+    if field == "birth_year":
+        return int(text) if text.isdigit() else None
+    return text
+
+
+def _first(group: pd.DataFrame, field: str) -> str:
+    values = group.loc[group["field"] == field, "value"]
+    return str(values.iloc[0]) if len(values) and isinstance(values.iloc[0], str) else ""
+
+
+def _named_units(route: Route) -> list[tuple[str, str]]:
+    """The unit the address itself names, with its vintage (a new commune named in the new form, or the
+    former commune named in the former form); none when it came from the archive."""
+    evidence = getattr(route, "evidence", "")
+    if evidence.startswith("new commune named") and route.new_unit_code:
+        return [(route.new_unit_code, "post2025")]
+    if evidence.startswith("former commune named") and route.former_unit_code:
+        return [(route.former_unit_code, "pre2025")]
+    return []
+
+
+def crop_readers_for(files: pd.DataFrame, settings: OcrSettings) -> CropReaderFactory:
+    """A crop-reader factory for `extract_source_records` over a unit's archived files.
+
+    files: the `dossier_files` table (sha256, kind, archive_path); OCR'd pages are read again from
+    the archived original, rebuilt exactly as they were OCR'd (same settings, rotation and deskew);
+    text-layer pages are never re-read.
+    """
+    archived = files[files["archive_path"].notna()].drop_duplicates("sha256").set_index("sha256")
+
+    def factory(sha: str, pages: list[PageResult]) -> Callable | None:
+        if sha not in archived.index or all(p.method != "ocr" for p in pages):
+            return None
+        row = archived.loc[sha]
+        tasks = {
+            p.page_number: PageTask(sha, str(row["archive_path"]), str(row["kind"]), p.page_number - 1)
+            for p in pages
+        }
+        return PageImageCropReader(tasks, {p.page_number: p for p in pages}, settings=settings)
+
+    return factory
+
+
+def accounting_problems(source: pd.DataFrame, validated: pd.DataFrame) -> list[str]:
+    """What breaks the record contract between `source_records` and `validated_records` ([] when none).
+
+    The contract (checked before anything is loaded into the unified database): every person named in
+    a document (a distinct (file, first page, role) of `source`) has exactly one validated row;
+    extracted = valid + warning + quarantined; a record that failed a hard rule (`n_errors` > 0) is
+    quarantined; a quarantined record says why; a record routed to a new unit names it. Messages name
+    record ids and counts only, never personal data.
+    """
+    problems: list[str] = []
+    people = source[source["role"] != ""][["file_sha256", "first_page", "role"]].drop_duplicates()
+    expected = {(s, int(p), r) for s, p, r in people.itertuples(index=False)}
+    got = [
+        (s, int(p), r) for s, p, r in validated[["file_sha256", "first_page", "role"]].itertuples(index=False)
+    ]
+    if len(got) != len(set(got)):
+        problems.append(f"{len(got) - len(set(got))} person records validated more than once")
+    lost, extra = expected - set(got), set(got) - expected
+    if lost:
+        problems.append(f"{len(lost)} person records extracted but not validated")
+    if extra:
+        problems.append(f"{len(extra)} validated records not in source_records")
+    counts = validated["status"].value_counts().to_dict()
+    known = sum(int(counts.get(s, 0)) for s in ("valid", "warning", "quarantined"))
+    if known != len(validated):
+        problems.append(
+            f"{len(validated) - known} records with a status other than valid, warning, quarantined"
+        )
+    failed_hard = validated[(validated["n_errors"] > 0) & (validated["status"] != "quarantined")]
+    if len(failed_hard):
+        problems.append(
+            f"{len(failed_hard)} records failed a hard rule but are not quarantined: "
+            + ", ".join(failed_hard["record_id"].head(5))
+        )
+    silent = validated[(validated["status"] == "quarantined") & (validated["reasons"].fillna("") == "")]
+    if len(silent):
+        problems.append(
+            f"{len(silent)} quarantined records without a reason: " + ", ".join(silent["record_id"].head(5))
+        )
+    unrouted = validated[
+        (validated["route_status"] == "routed") & (validated["new_unit_code"].fillna("") == "")
+    ]
+    if len(unrouted):
+        problems.append(
+            f"{len(unrouted)} records routed without a new unit: " + ", ".join(unrouted["record_id"].head(5))
+        )
+    return problems
+
+
+def masked_people(source: pd.DataFrame) -> pd.DataFrame:
+    """One row per person record of `source` with its name and date of birth masked for display
+    (`sapnhap.review.masking`): columns record_id, name (initials), born (year only). Index: record_id."""
+    people = source[(source["role"] != "") & source["field"].isin(["full_name", "birth_date"])]
+    wide = people.pivot_table(index="record_id", columns="field", values="value", aggfunc="first")
+    out = pd.DataFrame(
+        index=pd.Index(sorted(set(source.loc[source["role"] != "", "record_id"])), name="record_id")
+    )
+    out["name"] = [mask_name(v) for v in wide.get("full_name", pd.Series(dtype=object)).reindex(out.index)]
+    out["born"] = [mask_date(v) for v in wide.get("birth_date", pd.Series(dtype=object)).reindex(out.index)]
+    return out

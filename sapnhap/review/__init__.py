@@ -1,0 +1,1 @@
+"""Archivists' review: the review sheet, decisions back into the database, page images, masking."""

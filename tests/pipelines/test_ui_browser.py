@@ -1,0 +1,200 @@
+"""What an archivist sees in the Dagster UI, read in a real browser (issue 6, "Tested in a real browser").
+
+A session-scoped test instance holds a materialized sample (born-digital dossiers, no OCR, plus two
+broken files); `dagster-webserver` runs on it on loopback; Debian's chromium, headless and driven by
+Playwright, opens the asset catalog, the `entities` materialization of the sample's new unit, the
+failing check `no_quarantined_files` and the `review_queue` materialization of the new unit, and the
+test asserts the text on those pages. Screenshots go to
+`tmp_path`, or to the folder named by $SAPNHAP_SCREENSHOTS (`scripts/screenshots.py` writes
+`docs/screenshots/` the same way). Without playwright or chromium the test is skipped, or fails when
+CI=true.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from sapnhap.linkage.model import DEFAULT_THRESHOLDS
+from tests.ui_instance import (
+    UiSample,
+    browser_unavailable,
+    build_ui_sample,
+    capture_archivist_pages,
+    launch_chromium,
+    materialize_sample,
+    running_webserver,
+)
+
+NEW_UNIT = "14488"  # Xã Gia Vân, Tỉnh Ninh Bình: the generator's new unit, its former units merged into it
+GROUPS = ("intake", "ocr", "records", "unified_register", "linkage")
+ASSETS = (
+    "dossier_files",
+    "ocr_pages",
+    "documents",
+    "source_records",
+    "validated_records",
+    "unified_register",
+    "record_register",
+    "reconciliation",
+    "entities",
+)
+
+
+@pytest.fixture(scope="session")
+def browser_ready() -> None:
+    """Skip (locally) or fail (CI=true) when playwright or Debian's chromium is missing."""
+    reason = browser_unavailable()
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the browser test is required when CI=true: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def ui_sample(browser_ready, tmp_path_factory, linkage_model) -> UiSample:
+    """A persistent Dagster instance (own DAGSTER_HOME, SQLite) and SAPNHAP_HOME holding a materialized
+    sample: every former unit ingested, every new unit linked."""
+    root = tmp_path_factory.mktemp("ui")
+    sample = build_ui_sample(root)
+    return materialize_sample(sample, root, linkage_model=linkage_model)
+
+
+@pytest.fixture(scope="session")
+def webserver(ui_sample) -> Iterator[str]:
+    """Base URL of a `dagster-webserver` on loopback reading the sample's instance."""
+    with running_webserver(ui_sample) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path) -> Path:
+    """Where the screenshots go: $SAPNHAP_SCREENSHOTS when set, else the test's tmp_path."""
+    named = os.environ.get("SAPNHAP_SCREENSHOTS")
+    return Path(named) if named else tmp_path / "screenshots"
+
+
+def _sample_people(sample: UiSample) -> tuple[list[str], list[str]]:
+    """Full names (of more than one word) and personal ID numbers of the generated people."""
+    with open(sample.inbox.parent / "ground_truth" / "persons.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    names = [r["full_name"] for r in rows if len(r["full_name"].split()) > 1]
+    ids = [r["personal_id"] for r in rows if len(r["personal_id"]) == 12]
+    return names, ids
+
+
+@pytest.mark.timeout(300)
+def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_check(
+    ui_sample, webserver, screenshot_dir
+):
+    from sapnhap.db.models import Person
+    from sapnhap.db.session import make_engine
+    from sapnhap.linkage.persons import merged_persons
+    from sapnhap.review.decisions import sheet_rows
+    from sapnhap.review.masking import mask_name
+
+    assert NEW_UNIT in ui_sample.new_units
+    started = time.monotonic()
+    with launch_chromium() as browser:
+        shots = capture_archivist_pages(browser, webserver, NEW_UNIT, screenshot_dir)
+    elapsed = time.monotonic() - started
+
+    # Every page was saved as a 1400×900 PNG.
+    for name, shot in shots.items():
+        data = shot.screenshot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (1400, 900)
+
+    # The catalog: every asset with its group, the partitioned ones materialized for every partition.
+    catalog = shots["catalog"].text
+    assert shots["catalog"].url.endswith("/assets")
+    for asset in ASSETS:
+        assert asset in catalog, asset
+    lines = {line.strip() for line in catalog.splitlines()}
+    assert set(GROUPS) <= lines, set(GROUPS) - lines
+    assert f"{len(ui_sample.former_units)} partitions" in catalog  # the former units' assets
+    assert f"{len(ui_sample.new_units)} partitions" in catalog  # entities, one per new unit
+
+    # The entities materialization of the new unit: its summary and its tables, names masked.
+    engine = make_engine(ui_sample.database_url)
+    try:
+        merged = merged_persons(engine, NEW_UNIT)
+        with engine.connect() as conn:
+            persons = conn.execute(
+                select(Person.full_name).where(
+                    Person.new_unit_code == NEW_UNIT, Person.full_name.is_not(None)
+                )
+            ).scalars()
+            unit_names = [n for n in persons if len(n.split()) > 1]
+    finally:
+        engine.dispose()
+    partition = shots["entities_partition"]
+    assert partition.url.endswith(f"/assets/entities?view=events&partition={NEW_UNIT}")
+    text = partition.text
+    assert f"Partition {NEW_UNIT} materialized" in text
+    assert f"new unit {NEW_UNIT} Xã Gia Vân, Tỉnh Ninh Bình" in text
+    assert "person records" in text and "pairs waiting for review" in text  # the Markdown summary
+    assert f"auto-merge ≥ {DEFAULT_THRESHOLDS.auto_merge}, review ≥ {DEFAULT_THRESHOLDS.review}" in text
+    for column in ("person", "name", "born", "records", "former units", "linked by"):
+        assert column in text  # the merged_persons table's header
+    assert len(merged) >= 1  # the sample has the same person in two former units' archives
+    for row in merged.itertuples():
+        assert mask_name(row.full_name) in text
+        assert row.former_units in text
+    # Personal data stays masked: no full name nor ID number of the sample's people on the page.
+    names, ids = _sample_people(ui_sample)
+    assert unit_names and names and ids
+    for name in {*unit_names, *names}:
+        assert name not in text, f"unmasked name {name!r} on the partition page"
+    for number in ids:
+        assert number not in text, "an unmasked ID number on the partition page"
+
+    # The failing WARN check and the quarantined files it lists, each with its reason.
+    check = shots["failing_check"].text
+    assert shots["failing_check"].url.endswith("/assets/dossier_files?view=checks")
+    assert "no_quarantined_files" in check and "non-blocking" in check
+    assert "Failed" in check
+    assert "Files that could not be taken in and wait for an archivist." in check
+    # The check's page shows its latest result: that of the former unit ingested last, which holds
+    # a broken file (materialize_sample runs those last).
+    with open(ui_sample.inbox.parent / "ground_truth" / "files.csv", encoding="utf-8", newline="") as f:
+        broken = [
+            r
+            for r in csv.DictReader(f)
+            if r["expected_outcome"] == "quarantined" and r["folder"] == ui_sample.former_units[-1]
+        ]
+    assert broken
+    for row in broken:
+        assert row["path"] in check and row["expected_reason"] in check, row["path"]
+    assert f"quarantined\n{len(broken)}" in check
+
+    # The review sheet of the new unit: how many items wait, where the sheet is, each item masked.
+    engine = make_engine(ui_sample.database_url)
+    try:
+        rows = sheet_rows(engine, NEW_UNIT)
+    finally:
+        engine.dispose()
+    review = shots["review_queue_partition"]
+    assert review.url.endswith(f"/assets/review_queue?view=events&partition={NEW_UNIT}")
+    assert (
+        f"{len(rows)} items wait for an archivist in new unit {NEW_UNIT} Xã Gia Vân, Tỉnh Ninh Bình"
+        in review.text
+    )
+    assert f"{NEW_UNIT}.xlsx" in review.text and "reviews_folder" in review.text
+    kinds = {r.kind for r in rows}
+    assert "merge_candidate" in kinds
+    for row in rows:
+        assert row.item_id in review.text, row.item_id
+    for name in names:
+        assert name not in review.text, f"unmasked name {name!r} on the review_queue page"
+    for number in ids:
+        assert number not in review.text, "an unmasked ID number on the review_queue page"
+
+    assert elapsed < 120, f"the browser part took {elapsed:.0f} s"

@@ -1,0 +1,102 @@
+"""A former unit's records end to end without OCR: extracted, validated, routed, none lost."""
+
+import dataclasses
+import hashlib
+import random
+
+import pandas as pd
+
+from sapnhap.records.routing import Router
+from sapnhap.records.tables import (
+    SOURCE_COLUMNS,
+    VALIDATED_COLUMNS,
+    accounting_problems,
+    extract_source_records,
+    validate_records,
+)
+from sapnhap.samples.generator import _village_rows
+from sapnhap.samples.geography import build_scenario
+from sapnhap.samples.plan import PlanConfig, make_plan
+from sapnhap.samples.templates import lay_out
+from tests.records.test_extraction import text_page
+
+
+def _unit_tables(plan, folder):
+    pages, docs, doc_of = [], [], {}
+    for doc in plan.documents:
+        if doc.folder != folder:
+            continue
+        sha = hashlib.sha256(doc.doc_id.encode()).hexdigest()
+        specs, _ = lay_out(doc)
+        for number, spec in enumerate(specs, 1):
+            page = dataclasses.replace(text_page(spec.text, number), file_sha256=sha)
+            pages.append(page.to_row())
+        docs.append(
+            {"file_sha256": sha, "first_page": 1, "last_page": len(specs), "doc_type": doc.doc_type,
+             "type_rule": "", "title": ""}
+        )  # fmt: skip
+        doc_of[sha] = doc.doc_id
+    return pd.DataFrame(pages), pd.DataFrame(docs), doc_of
+
+
+def test_every_person_record_is_extracted_validated_and_routed():
+    scenario = build_scenario("14488", random.Random(1))
+    plan = make_plan(scenario, PlanConfig(documents=160, seed=6))
+    router = Router(pd.DataFrame(_village_rows(scenario)))
+    truth = {(r.doc_id, r.role): r for r in plan.records}
+    checked = decidable = 0
+    for folder in scenario.folders:
+        ocr_pages, documents, doc_of = _unit_tables(plan, folder)
+        source = extract_source_records(ocr_pages, documents, folder)
+        assert list(source.columns) == SOURCE_COLUMNS
+        assert (source["former_unit_code"] == folder).all()
+        validated = validate_records(source, router)
+        assert list(validated.columns) == VALIDATED_COLUMNS
+        expected = [r for r in plan.records if r.folder == folder]
+        # No record lost: one validated row per person named in each document.
+        assert len(validated) == len(expected)
+        assert set(validated["status"]) <= {"valid", "warning", "quarantined"}
+        for row in validated.itertuples():
+            record = truth[(doc_of[row.file_sha256], row.role)]
+            checked += 1
+            if record.routing_decidable:
+                decidable += 1
+                assert row.route_status == "routed" and row.new_unit_code == record.new_unit_code, (
+                    row.record_id
+                )
+            else:
+                assert row.route_status == "review" and record.new_unit_code in row.candidates
+            if row.status == "quarantined":
+                # Only a planted variation breaks a hard rule on a perfectly read page.
+                assert record.variations, (row.record_id, row.reasons)
+    assert checked == len(plan.records) and decidable > 100
+
+
+def test_accounting_problems_name_every_broken_contract():
+    scenario = build_scenario("14488", random.Random(1))
+    plan = make_plan(scenario, PlanConfig(documents=30, seed=3))
+    router = Router(pd.DataFrame(_village_rows(scenario)))
+    folder = scenario.folders[0]
+    ocr_pages, documents, _ = _unit_tables(plan, folder)
+    source = extract_source_records(ocr_pages, documents, folder)
+    validated = validate_records(source, router)
+    assert accounting_problems(source, validated) == []
+    assert accounting_problems(source, validated.iloc[2:]) == ["2 person records extracted but not validated"]
+    doubled = pd.concat([validated, validated.iloc[:1]])
+    assert accounting_problems(source, doubled) == ["1 person records validated more than once"]
+    hard = validated.copy()
+    hard.loc[hard.index[0], ["n_errors", "status"]] = [1, "valid"]
+    assert accounting_problems(source, hard)[0].startswith(
+        "1 records failed a hard rule but are not quarantined"
+    )
+    silent = validated.copy()
+    silent.loc[silent.index[0], ["status", "reasons"]] = ["quarantined", ""]
+    assert accounting_problems(source, silent) == [
+        f"1 quarantined records without a reason: {silent['record_id'].iloc[0]}"
+    ]
+    unrouted = validated.copy()
+    first_routed = unrouted.index[unrouted["route_status"] == "routed"][0]
+    unrouted.loc[first_routed, "new_unit_code"] = ""
+    assert accounting_problems(source, unrouted) == [
+        f"1 records routed without a new unit: {unrouted.loc[first_routed, 'record_id']}"
+    ]
