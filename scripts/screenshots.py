@@ -4,7 +4,8 @@ Does what tests/pipelines/test_ui_browser.py does, the same way (tests/ui_instan
 born-digital dossiers with two broken files, every former unit ingested and every new unit linked on
 a Dagster instance in a temporary folder (linkage model trained on 5,000 generated records, as the
 tests' `linkage_model` fixture does), `dagster-webserver` on loopback, Debian's chromium headless
-through Playwright; writes catalog.png, entities_partition.png, entities_partition_tables.png,
+through Playwright, each page saved once it shows its data, not the UI's loading placeholders; writes
+catalog.png, entities_partition.png, entities_partition_tables.png,
 failing_check.png, review_queue_partition.png and review_queue_items.png (1400×900) into $SAPNHAP_SCREENSHOTS, or
 docs/screenshots by default.
 """

@@ -9,7 +9,11 @@ Shared by `tests/pipelines/test_ui_browser.py` and `scripts/screenshots.py`:
   webserver started on the same DAGSTER_HOME reads the same runs, materializations and check results;
 - `running_webserver` starts `dagster-webserver` on a free loopback port and stops it afterwards;
 - `launch_chromium` starts Debian's chromium (`/usr/bin/chromium`) headless through Playwright (no
-  browser download), and `browser_unavailable` says why it cannot when it cannot.
+  browser download), and `browser_unavailable` says why it cannot when it cannot;
+- `capture_archivist_pages` opens the archivist's pages and saves a screenshot and the text of each,
+  once the page shows its data (the UI draws placeholders first and fills them as its queries answer:
+  the catalog reads "- partitions" until the counts arrive), waited for in the page, never a fixed
+  sleep.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -24,7 +29,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,16 +266,129 @@ def small_png(data: bytes, path: Path, colours: int = 128) -> None:
         palette.save(path, format="PNG", optimize=True)
 
 
-def _open(page: Any, url: str, ready: list[str], timeout_ms: float) -> None:
-    """Go to `url` and wait until every text of `ready` is on the page (the UI loads in pieces)."""
+Shown = str | re.Pattern[str]
+"""What a page must show: a text its visible text (`innerText` of the body) contains, or a regular
+expression found in it (`re.M`, `re.I` and `re.S` only, and valid in JavaScript too: the browser
+evaluates it)."""
+
+_JS_FLAGS = {re.MULTILINE: "m", re.IGNORECASE: "i", re.DOTALL: "s"}
+
+# The page's visible text, as `page.inner_text("body")` returns it, holds every `present` and no
+# `absent`: evaluated in the page until true (Playwright's wait_for_function).
+_SHOWS_JS = """({present, absent}) => {
+  const text = document.body ? document.body.innerText : "";
+  const found = (t) => t.source === undefined ? text.includes(t.text) : new RegExp(t.source, t.flags).test(text);
+  return present.every(found) && !absent.some(found);
+}"""
+
+
+def shows(text: str, expected: Shown) -> bool:
+    """Whether the page text `text` shows `expected` (a text it contains, or a pattern found in it)."""
+    return expected.search(text) is not None if isinstance(expected, re.Pattern) else expected in text
+
+
+def _js(expected: Shown) -> dict[str, str]:
+    if isinstance(expected, str):
+        return {"text": expected}
+    flags = expected.flags & ~re.UNICODE
+    if flags & ~(re.MULTILINE | re.IGNORECASE | re.DOTALL):
+        raise ValueError(f"only re.M, re.I and re.S can be passed to the browser: {expected!r}")
+    return {"source": expected.pattern, "flags": "".join(f for k, f in _JS_FLAGS.items() if flags & k)}
+
+
+@dataclass(frozen=True)
+class Ready:
+    """When a page has loaded what it is captured for: its text shows every `present` (the data it was
+    opened for, not a placeholder: the UI draws each table and its rows before their data arrives) and
+    no `absent` (the UI's loading placeholders)."""
+
+    present: tuple[Shown, ...]
+    absent: tuple[Shown, ...] = ()
+
+    def plus(self, present: Iterable[Shown]) -> Ready:
+        return Ready((*self.present, *present), self.absent)
+
+    def missing(self, text: str) -> list[Shown]:
+        """What `text` lacks or still shows, empty once the page is ready."""
+        return [t for t in self.present if not shows(text, t)] + [t for t in self.absent if shows(text, t)]
+
+
+def _wait_until_ready(page: Any, ready: Ready, timeout_ms: float) -> None:
+    """Wait until the page's text shows what `ready` asks for (polled in the page, no fixed sleep);
+    raises TimeoutError naming what it still lacks (or still shows) after `timeout_ms`."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    arg = {"present": [_js(t) for t in ready.present], "absent": [_js(t) for t in ready.absent]}
+    try:
+        page.wait_for_function(_SHOWS_JS, arg=arg, polling=100, timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        text = page.inner_text("body")
+        raise TimeoutError(
+            f"{page.url} did not become ready within {timeout_ms / 1000:.0f} s; lacking (or still "
+            f"showing a placeholder): {ready.missing(text)!r}; its text:\n{text}"
+        ) from None
+
+
+def _open(page: Any, url: str, ready: Ready, timeout_ms: float) -> None:
+    """Go to `url` and wait until the page shows what `ready` asks for (the UI loads in pieces: a
+    page's frame, then its tables with placeholders, then their data), then until the network is idle
+    (the icons and images of the screenshot; not a sign that the data is there)."""
     page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
-    for text in ready:
-        page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=timeout_ms)
+    _wait_until_ready(page, ready, timeout_ms)
     page.wait_for_load_state("networkidle", timeout=timeout_ms)
 
 
+def _ready_pages(new_unit: str) -> dict[str, Ready]:
+    """What each page shows once its data has loaded, whatever the sample."""
+    line = re.MULTILINE
+    catalog = Ready(
+        present=("validated_records", re.compile(r"^\d+ partitions?$", line)),
+        # A row whose status has not loaded yet reads "- partitions", an unpartitioned one "Loading...".
+        absent=(re.compile(r"^- partitions$", line), re.compile(r"^Loading\.\.\.$", line)),
+    )
+    entities = Ready(
+        present=(
+            f"Partition {new_unit} materialized",
+            "person records",  # the summary's Markdown, rendered after the metadata's labels
+            re.compile(r"blocking rule\s+candidate pairs"),  # the header of each of the three tables
+            re.compile(r"person\s+name\s+born\s+records\s+former units\s+linked by"),
+            re.compile(r"item\s+match probability\s+left\s+right"),
+        )
+    )
+    check = Ready(
+        present=(
+            "no_quarantined_files",
+            "Latest execution",
+            "Evaluation result",
+            re.compile(r"file\s+reason\s+detail"),  # the items table
+            re.compile(r"^quarantined\n\d+$", line),  # the count
+        )
+    )
+    review = Ready(
+        present=(
+            f"Partition {new_unit} materialized",
+            f"items wait for an archivist in new unit {new_unit}",  # the summary's Markdown
+            "sheet_xlsx",
+            re.compile(r"kind\s+about\s+score\s+left\s+right\s+item"),  # the items table
+        )
+    )
+    return {
+        "catalog": catalog,
+        "entities_partition": entities,
+        "entities_partition_tables": entities,
+        "failing_check": check,
+        "review_queue_partition": review,
+        "review_queue_items": review,
+    }
+
+
 def capture_archivist_pages(
-    browser: Any, base_url: str, new_unit: str, out_dir: Path, timeout_ms: float = 60_000
+    browser: Any,
+    base_url: str,
+    new_unit: str,
+    out_dir: Path,
+    timeout_ms: float = 60_000,
+    must_show: Mapping[str, Iterable[Shown]] | None = None,
 ) -> dict[str, Shot]:
     """Open the pages an archivist uses and save a 1400×900 PNG of each in `out_dir`.
 
@@ -284,25 +402,45 @@ def capture_archivist_pages(
       (`/assets/review_queue?view=events&partition=<new_unit>`): how many items wait, where the sheet
       is, and the items, personal data masked; `review_queue_items`: the same page scrolled to its
       items.
+
+    A page is captured once its data has loaded (every partition count of the catalog, the summaries
+    and tables of a materialization, the check's result and items) and shows what `must_show` lists
+    for it (by the names above; texts or patterns, see `Shown`); the text of every Shot shows them.
+    Raises TimeoutError naming what a page still lacks after `timeout_ms`.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     shots: dict[str, Shot] = {}
+    extra = {name: tuple(texts) for name, texts in (must_show or {}).items()}
+    ready = {
+        name: page_ready.plus(extra.pop(name, ())) for name, page_ready in _ready_pages(new_unit).items()
+    }
+    if extra:
+        raise ValueError(f"no such page: {sorted(extra)}")
     context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Asia/Ho_Chi_Minh")
     try:
         page = context.new_page()
 
         def save(name: str) -> None:
+            # The screenshot and the text are taken once the page is ready, and again should the text
+            # read after the screenshot lack something (the UI redrew the page in between).
+            deadline = time.monotonic() + timeout_ms / 1000
+            while True:
+                _wait_until_ready(page, ready[name], max(deadline - time.monotonic(), 0.001) * 1000)
+                png = page.screenshot()
+                text = page.inner_text("body")
+                if not ready[name].missing(text):
+                    break
             path = out_dir / f"{name}.png"
-            small_png(page.screenshot(), path)
-            shots[name] = Shot(url=page.url, text=page.inner_text("body"), screenshot=path)
+            small_png(png, path)
+            shots[name] = Shot(url=page.url, text=text, screenshot=path)
 
-        _open(page, f"{base_url}/assets", ["validated_records", "partitions"], timeout_ms)
+        _open(page, f"{base_url}/assets", ready["catalog"], timeout_ms)
         save("catalog")
 
         _open(
             page,
             f"{base_url}/assets/entities?view=events&partition={new_unit}",
-            [f"Partition {new_unit} materialized", "merged_persons"],
+            ready["entities_partition"],
             timeout_ms,
         )
         save("entities_partition")
@@ -312,18 +450,13 @@ def capture_archivist_pages(
         )
         save("entities_partition_tables")
 
-        _open(
-            page,
-            f"{base_url}/assets/dossier_files?view=checks",
-            ["no_quarantined_files", "Latest execution", "quarantined"],
-            timeout_ms,
-        )
+        _open(page, f"{base_url}/assets/dossier_files?view=checks", ready["failing_check"], timeout_ms)
         save("failing_check")
 
         _open(
             page,
             f"{base_url}/assets/review_queue?view=events&partition={new_unit}",
-            [f"Partition {new_unit} materialized", "wait for an archivist", "sheet_xlsx"],
+            ready["review_queue_partition"],
             timeout_ms,
         )
         save("review_queue_partition")

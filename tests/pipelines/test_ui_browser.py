@@ -4,7 +4,8 @@ A session-scoped test instance holds a materialized sample (born-digital dossier
 broken files); `dagster-webserver` runs on it on loopback; Debian's chromium, headless and driven by
 Playwright, opens the asset catalog, the `entities` materialization of the sample's new unit, the
 failing check `no_quarantined_files` and the `review_queue` materialization of the new unit, and the
-test asserts the text on those pages. Screenshots go to
+test asserts the text on those pages, each read once it shows every text asserted on it (the UI
+fills its pages in as its queries answer: waited for in the page, no fixed sleep). Screenshots go to
 `tmp_path`, or to the folder named by $SAPNHAP_SCREENSHOTS (`scripts/screenshots.py` writes
 `docs/screenshots/` the same way). Without playwright or chromium the test is skipped, or fails when
 CI=true.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ from sqlalchemy import select
 
 from sapnhap.linkage.model import DEFAULT_THRESHOLDS
 from tests.ui_instance import (
+    Shown,
     UiSample,
     browser_unavailable,
     build_ui_sample,
@@ -30,6 +33,7 @@ from tests.ui_instance import (
     launch_chromium,
     materialize_sample,
     running_webserver,
+    shows,
 )
 
 NEW_UNIT = "14488"  # Xã Gia Vân, Tỉnh Ninh Bình: the generator's new unit, its former units merged into it
@@ -101,28 +105,8 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
     from sapnhap.review.masking import mask_name
 
     assert NEW_UNIT in ui_sample.new_units
-    started = time.monotonic()
-    with launch_chromium() as browser:
-        shots = capture_archivist_pages(browser, webserver, NEW_UNIT, screenshot_dir)
-    elapsed = time.monotonic() - started
-
-    # Every page was saved as a 1400×900 PNG.
-    for name, shot in shots.items():
-        data = shot.screenshot.read_bytes()
-        assert data[:8] == b"\x89PNG\r\n\x1a\n", name
-        assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (1400, 900)
-
-    # The catalog: every asset with its group, the partitioned ones materialized for every partition.
-    catalog = shots["catalog"].text
-    assert shots["catalog"].url.endswith("/assets")
-    for asset in ASSETS:
-        assert asset in catalog, asset
-    lines = {line.strip() for line in catalog.splitlines()}
-    assert set(GROUPS) <= lines, set(GROUPS) - lines
-    assert f"{len(ui_sample.former_units)} partitions" in catalog  # the former units' assets
-    assert f"{len(ui_sample.new_units)} partitions" in catalog  # entities, one per new unit
-
-    # The entities materialization of the new unit: its summary and its tables, names masked.
+    # What the pages must show, from the sample: the persons merged in the new unit and its people's
+    # names, the items of its review sheet, and the broken files of the former unit ingested last.
     engine = make_engine(ui_sample.database_url)
     try:
         merged = merged_persons(engine, NEW_UNIT)
@@ -133,35 +117,10 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
                 )
             ).scalars()
             unit_names = [n for n in persons if len(n.split()) > 1]
+        rows = sheet_rows(engine, NEW_UNIT)
     finally:
         engine.dispose()
-    partition = shots["entities_partition"]
-    assert partition.url.endswith(f"/assets/entities?view=events&partition={NEW_UNIT}")
-    text = partition.text
-    assert f"Partition {NEW_UNIT} materialized" in text
-    assert f"new unit {NEW_UNIT} Xã Gia Vân, Tỉnh Ninh Bình" in text
-    assert "person records" in text and "pairs waiting for review" in text  # the Markdown summary
-    assert f"auto-merge ≥ {DEFAULT_THRESHOLDS.auto_merge}, review ≥ {DEFAULT_THRESHOLDS.review}" in text
-    for column in ("person", "name", "born", "records", "former units", "linked by"):
-        assert column in text  # the merged_persons table's header
-    assert len(merged) >= 1  # the sample has the same person in two former units' archives
-    for row in merged.itertuples():
-        assert mask_name(row.full_name) in text
-        assert row.former_units in text
-    # Personal data stays masked: no full name nor ID number of the sample's people on the page.
     names, ids = _sample_people(ui_sample)
-    assert unit_names and names and ids
-    for name in {*unit_names, *names}:
-        assert name not in text, f"unmasked name {name!r} on the partition page"
-    for number in ids:
-        assert number not in text, "an unmasked ID number on the partition page"
-
-    # The failing WARN check and the quarantined files it lists, each with its reason.
-    check = shots["failing_check"].text
-    assert shots["failing_check"].url.endswith("/assets/dossier_files?view=checks")
-    assert "no_quarantined_files" in check and "non-blocking" in check
-    assert "Failed" in check
-    assert "Files that could not be taken in and wait for an archivist." in check
     # The check's page shows its latest result: that of the former unit ingested last, which holds
     # a broken file (materialize_sample runs those last).
     with open(ui_sample.inbox.parent / "ground_truth" / "files.csv", encoding="utf-8", newline="") as f:
@@ -170,31 +129,92 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
             for r in csv.DictReader(f)
             if r["expected_outcome"] == "quarantined" and r["folder"] == ui_sample.former_units[-1]
         ]
+    assert len(merged) >= 1  # the sample has the same person in two former units' archives
+    assert unit_names and names and ids
     assert broken
-    for row in broken:
-        assert row["path"] in check and row["expected_reason"] in check, row["path"]
-    assert f"quarantined\n{len(broken)}" in check
-
-    # The review sheet of the new unit: how many items wait, where the sheet is, each item masked.
-    engine = make_engine(ui_sample.database_url)
-    try:
-        rows = sheet_rows(engine, NEW_UNIT)
-    finally:
-        engine.dispose()
-    review = shots["review_queue_partition"]
-    assert review.url.endswith(f"/assets/review_queue?view=events&partition={NEW_UNIT}")
-    assert (
-        f"{len(rows)} items wait for an archivist in new unit {NEW_UNIT} Xã Gia Vân, Tỉnh Ninh Bình"
-        in review.text
-    )
-    assert f"{NEW_UNIT}.xlsx" in review.text and "reviews_folder" in review.text
     kinds = {r.kind for r in rows}
     assert "merge_candidate" in kinds
-    for row in rows:
-        assert row.item_id in review.text, row.item_id
-    for name in names:
-        assert name not in review.text, f"unmasked name {name!r} on the review_queue page"
+
+    # Every text asserted below on a page: each page is captured once it shows all of its own (the UI
+    # fills its pages in as its queries answer; the catalog reads "- partitions" until the counts come).
+    must_show: dict[str, list[Shown]] = {
+        # The catalog: every asset with its group, the partitioned ones materialized for every partition.
+        "catalog": [
+            *ASSETS,
+            # each group on a line of its own
+            *(re.compile(rf"^\s*{re.escape(group)}\s*$", re.MULTILINE) for group in GROUPS),
+            f"{len(ui_sample.former_units)} partitions",  # the former units' assets
+            f"{len(ui_sample.new_units)} partitions",  # entities, one per new unit
+        ],
+        # The entities materialization of the new unit: its summary and its tables, names masked.
+        "entities_partition": [
+            f"Partition {NEW_UNIT} materialized",
+            f"new unit {NEW_UNIT} Xã Gia Vân, Tỉnh Ninh Bình",
+            "person records",  # the Markdown summary
+            "pairs waiting for review",
+            f"auto-merge ≥ {DEFAULT_THRESHOLDS.auto_merge}, review ≥ {DEFAULT_THRESHOLDS.review}",
+            # the merged_persons table's header
+            *("person", "name", "born", "records", "former units", "linked by"),
+            *(mask_name(row.full_name) for row in merged.itertuples()),
+            *(row.former_units for row in merged.itertuples()),
+        ],
+        # The failing WARN check and the quarantined files it lists, each with its reason.
+        "failing_check": [
+            "no_quarantined_files",
+            "non-blocking",
+            "Failed",
+            "Files that could not be taken in and wait for an archivist.",
+            *(row["path"] for row in broken),
+            *(row["expected_reason"] for row in broken),
+            f"quarantined\n{len(broken)}",
+        ],
+        # The review sheet of the new unit: how many items wait, where the sheet is, each item masked.
+        "review_queue_partition": [
+            f"{len(rows)} items wait for an archivist in new unit {NEW_UNIT} Xã Gia Vân, Tỉnh Ninh Bình",
+            f"{NEW_UNIT}.xlsx",
+            "reviews_folder",
+            *(row.item_id for row in rows),
+        ],
+    }
+
+    started = time.monotonic()
+    with launch_chromium() as browser:
+        shots = capture_archivist_pages(browser, webserver, NEW_UNIT, screenshot_dir, must_show=must_show)
+    elapsed = time.monotonic() - started
+
+    # Every page was saved as a 1400×900 PNG.
+    for name, shot in shots.items():
+        data = shot.screenshot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (1400, 900)
+
+    assert shots["catalog"].url.endswith("/assets")
+    assert shots["entities_partition"].url.endswith(f"/assets/entities?view=events&partition={NEW_UNIT}")
+    assert shots["failing_check"].url.endswith("/assets/dossier_files?view=checks")
+    assert shots["review_queue_partition"].url.endswith(
+        f"/assets/review_queue?view=events&partition={NEW_UNIT}"
+    )
+    for page, texts in must_show.items():
+        for text in texts:
+            assert shows(shots[page].text, text), f"{page}: {text!r}"
+    lines = {line.strip() for line in shots["catalog"].text.splitlines()}
+    assert set(GROUPS) <= lines, set(GROUPS) - lines
+    # Each broken file on a row of the check's items, with its reason.
+    check_rows = shots["failing_check"].text.splitlines()
+    for row in broken:
+        assert any(row["path"] in r and row["expected_reason"] in r for r in check_rows), row["path"]
+
+    # Personal data stays masked: no full name nor ID number of the sample's people on the pages
+    # (read once they show their tables, so the absence means something).
+    text = shots["entities_partition"].text
+    for name in {*unit_names, *names}:
+        assert name not in text, f"unmasked name {name!r} on the partition page"
     for number in ids:
-        assert number not in review.text, "an unmasked ID number on the review_queue page"
+        assert number not in text, "an unmasked ID number on the partition page"
+    review = shots["review_queue_partition"].text
+    for name in names:
+        assert name not in review, f"unmasked name {name!r} on the review_queue page"
+    for number in ids:
+        assert number not in review, "an unmasked ID number on the review_queue page"
 
     assert elapsed < 120, f"the browser part took {elapsed:.0f} s"
