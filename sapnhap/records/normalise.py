@@ -11,7 +11,7 @@ values are personal data) and returns NFC text (Unicode Standard Annex #15; see 
 * `parse_date`, `parse_year`: dates as registers print them; a failure keeps the raw text and says why.
 * `normalise_personal_id`: the 12-digit number as a string, end to end.
 * `repair_name`, `repair_place`: diacritics restored from the lexicons (name tables of
-  `sapnhap.samples.people`, unit names of `sapnhap.reference.units.units_table`) when the choice is clear.
+  `sapnhap.reference.names`, unit names of `sapnhap.reference.units.units_table`) when the choice is clear.
 * `expand_unit_abbreviations`: `P.`, `Q.`, `TP.` … and unaccented `Xa`, `Huyen` … as unit prefixes.
 
 Repair rule (names and places): a part is looked up on its folded key (`fold_diacritics`, lower
@@ -102,7 +102,7 @@ def _without_tone(text: str) -> str:
 
 # --- names: lexicons ---------------------------------------------------------------------------------
 
-# Compound (two-syllable) family names. They are not in the generator's tables (sapnhap.samples.people
+# Compound (two-syllable) family names. They are not in the generator's tables (sapnhap.reference.names
 # draws one-syllable family names), so they are listed here. Those whose first syllable is a common
 # family name on its own (Nguyễn Phúc, Nguyễn Phước, Hoàng Phủ) are only read as compound in names of
 # four or more syllables: `Nguyễn Phúc Thành` is far more often family Nguyễn, middle Phúc.
@@ -141,7 +141,7 @@ def _normalised(pairs: Iterable[tuple[str, float]], scale: float = 1.0) -> list[
 
 @functools.cache
 def name_lexicons() -> dict[str, Lexicon]:
-    """The name lexicons by part and sex, from `sapnhap.samples.people` (sources there).
+    """The name lexicons by part and sex, from `sapnhap.reference.names` (sources there).
 
     Keys: `family`, `middle_male`, `middle_female`, `middle`, `given_male`, `given_female`, `given`;
     each maps a folded key to {NFC spelling: weight}, weights summing to 1 per table. `family` is the
@@ -150,7 +150,7 @@ def name_lexicons() -> dict[str, Lexicon]:
     (`people.van_thi_share`) and share the rest by the tables' weights. The sex-blind tables (`middle`,
     `given`) weigh both sexes equally. Compound family names (`COMPOUND_FAMILY_NAMES`) are kept apart.
     """
-    from sapnhap.samples import people as ppl
+    from sapnhap.reference import names as ppl
 
     family: dict[str, float] = {}
     for region in ppl.REGIONS:
