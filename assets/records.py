@@ -20,6 +20,7 @@ from sapnhap.records.routing import Router
 from sapnhap.records.tables import (
     accounting_problems,
     crop_readers_for,
+    documents_without_records,
     extract_source_records,
     masked_people,
     validate_records,
@@ -34,6 +35,15 @@ from sapnhap.review.decisions import apply_corrections, corrections_for, release
     kinds={"python"},
     owners=["team:data-engineering"],
     io_manager_key="warehouse",
+    check_specs=[
+        AssetCheckSpec(
+            "every_document_yields_records",
+            asset="source_records",
+            description="Lists the documents that yielded no person record and why (type unknown: no "
+            "title matched; a type without an extraction template; the template found no person field), "
+            "so that no document is left out silently.",
+        ),
+    ],
 )
 def source_records(
     context: AssetExecutionContext,
@@ -51,6 +61,9 @@ def source_records(
     is not found is a `missing` row, never an invented value. Small or doubtful words of an OCR'd field
     are read again from the archived page, enlarged, as one line (method `ocr_crop`). A value an
     archivist corrected in a review sheet replaces the reading (method `archivist`, the reading kept).
+    Every document that yielded no person record is counted and named, with why (type unknown, type
+    without a template, no person field found), and listed by the WARN check
+    `every_document_yields_records`: no document leaves the pipeline silently.
     """
     unit = context.partition_key
     table = extract_source_records(
@@ -61,9 +74,14 @@ def source_records(
     found = table[table["status"] == "found"]
     people = table[table["role"] != ""][["file_sha256", "first_page", "role"]].drop_duplicates()
     missing = table[table["status"] == "missing"]
+    # Documents with no person record, with why: never left out silently (no field values here).
+    silent = documents_without_records(documents, table, dossier_files)
+    whys = silent["why"].value_counts()
     context.log.info(
         f"former unit {unit}: {len(table)} fields of {table[['file_sha256', 'first_page']].drop_duplicates().shape[0]} "
-        f"documents, {len(people)} person records, {len(missing)} fields not found"
+        f"documents, {len(people)} person records, {len(missing)} fields not found; "
+        f"{len(silent)} of {len(documents)} documents yielded no person record"
+        + (": " + ", ".join(f"{why} {n}" for why, n in whys.items()) if len(silent) else "")
     )
     yield Output(
         table,
@@ -72,8 +90,24 @@ def source_records(
                 f"**{former_unit_label(unit)}: {len(people)} person records** in "
                 f"{table[['file_sha256', 'first_page']].drop_duplicates().shape[0]} documents; {len(found)} fields "
                 f"read ({int((found['method'] == 'ocr_crop').sum())} read again from the page, "
-                f"{int((found['method'] == 'archivist').sum())} corrected by archivists), {len(missing)} not found."
+                f"{int((found['method'] == 'archivist').sum())} corrected by archivists), {len(missing)} not found. "
+                f"**{len(silent)} of {len(documents)} documents yielded no person record**"
+                + (
+                    " (listed in the check `every_document_yields_records`): "
+                    + "; ".join(f"{n} {why}" for why, n in whys.items())
+                    + ".\n\n"
+                    + markdown_table(
+                        ["file", "pages", "document type", "title line", "why"],
+                        [
+                            [r.file, f"{r.first_page}-{r.last_page}", r.doc_type, r.title, r.why]
+                            for r in silent.itertuples()
+                        ],
+                    )
+                    if len(silent)
+                    else "."
+                )
             ),
+            "documents_without_records": len(silent),
             "fields": len(table),
             "fields_found": len(found),
             "fields_missing": len(missing),
@@ -88,6 +122,24 @@ def source_records(
                     ["document type", "role", "field", "not found"],
                     missing.groupby(["doc_type", "role", "field"]).size().reset_index().values.tolist(),
                 )
+            ),
+        },
+    )
+    yield AssetCheckResult(
+        check_name="every_document_yields_records",
+        passed=silent.empty,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "former_unit": former_unit_label(unit),
+            "documents": len(documents),
+            "documents_without_records": len(silent),
+            "by_why": MetadataValue.md(markdown_table(["why", "documents"], list(whys.items()))),
+            "documents_listed": metadata_table(
+                ["file", "pages", "document type", "title line", "why"],
+                [
+                    [r.file, f"{r.first_page}-{r.last_page}", r.doc_type, r.title, r.why]
+                    for r in silent.itertuples()
+                ],
             ),
         },
     )

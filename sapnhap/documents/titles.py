@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from sapnhap.records.vocabulary import match_title
 from sapnhap.text import fold_diacritics
 
 UNKNOWN = "unknown"
@@ -73,10 +74,14 @@ def classify(text: str) -> DocumentType:
     (at least 70% of its letters), and matches a phrase when, on folded capitals, the whole line is
     that phrase with a few OCR errors (ratio ≥ 88) or the line begins with it ("QUYẾT ĐỊNH Về
     việc ..."). An official letter (công văn) has no title but a subject line starting "V/v" under
-    its number (Decree 30/2020/NĐ-CP, Appendix I). Returns type "unknown" with the rule
+    its number (Decree 30/2020/NĐ-CP, Appendix I). When no title line matches `TITLE_RULES`, the
+    title lines are matched, top down, against the wider catalogue `sapnhap.records.vocabulary.TITLES`
+    (civil-status forms of Circular 04/2024/TT-BTP, personal papers); the rule then reads
+    "catalogue title '…' matched (…; source: …)". Returns type "unknown" with the rule
     "no title matched" when nothing matches.
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()][:_HEAD_LINES]
+    title_lines: list[str] = []
     for line in lines:
         candidate = _key(line)
         if len(candidate) < 4:
@@ -85,6 +90,7 @@ def classify(text: str) -> DocumentType:
             return DocumentType("official_letter", "subject line 'V/v' (công văn)", line)
         if not _mostly_capitals(line) or _is_reference(line):
             continue
+        title_lines.append(line)
         for doc_type, phrases in TITLE_RULES:
             for phrase in phrases:
                 key = _key(phrase)
@@ -94,6 +100,13 @@ def classify(text: str) -> DocumentType:
                 )
                 if score >= _TITLE_THRESHOLD:
                     return DocumentType(doc_type, f"title '{phrase}' matched (similarity {score:.0f})", line)
+    # Fallback: the wider catalogue of titles (Circular 04/2024/TT-BTP forms, personal papers), only
+    # once no line matched TITLE_RULES, so the rules above keep their results exactly.
+    for line in title_lines:
+        entry = match_title(line)
+        if entry is not None:
+            rule = f"catalogue title '{entry.phrases[0]}' matched (sapnhap.records.vocabulary; source: {entry.source})"
+            return DocumentType(entry.doc_type, rule, line)
     return DocumentType(UNKNOWN, "no title matched", None)
 
 

@@ -13,6 +13,8 @@ Dagster-free glue between the stages' own modules, used by the `source_records` 
   (`sapnhap.records.routing`: from the person's residence; a child in a birth extract by the mother's, else
   the father's; without any address by the archive's own commune). No record is ever dropped:
   extracted = valid + warning + quarantined.
+- `documents_without_records(documents, source_records)`: every document that yielded no person
+  record, with why (type unknown, type without a template, template found no person field).
 
 Tables are pandas DataFrames whose codes and ID numbers are strings.
 """
@@ -26,6 +28,7 @@ from datetime import date
 
 import pandas as pd
 
+from sapnhap.documents.titles import UNKNOWN
 from sapnhap.ocr import OcrSettings, PageTask
 from sapnhap.ocr.page import PageResult, Word
 from sapnhap.records.extract import extract_document
@@ -129,6 +132,73 @@ def extract_source_records(
     numbers = ["confidence", "left", "top", "width", "height"]
     table[numbers] = table[numbers].astype(float)  # a text layer has no confidences: NaN, not None objects
     return SOURCE_RECORDS_SCHEMA.validate(table)
+
+
+WITHOUT_RECORDS_COLUMNS = ["file_sha256", "file", "first_page", "last_page", "doc_type", "title", "why"]
+WHY_UNKNOWN = "type unknown: no title matched"
+WHY_NO_PERSON = "template found no person field"
+
+
+def documents_without_records(
+    documents: pd.DataFrame, source: pd.DataFrame, dossier_files: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The documents of a former unit that yielded no person record, each with why.
+
+    A document yields a person record when `source` has at least one row of it (same `file_sha256`
+    and `first_page`) for a person (`role` not "") with status `found`. Every other document is
+    listed, whatever its type, so that no document leaves the pipeline unnoticed.
+
+    Args:
+        documents: the `documents` table, one row per document (columns `file_sha256`, `first_page`,
+            `last_page`, `doc_type`, `type_rule`, `title`; `title` None when no title matched).
+        source: the `source_records` table (columns SOURCE_COLUMNS; only `file_sha256`,
+            `first_page`, `role` and `status` are read).
+        dossier_files: optional `dossier_files` table (columns `sha256`, `original_path`) naming
+            the files; without it, or for a file it lacks, `file` is the hash's first 16 characters.
+
+    Returns:
+        One row per document without a person record, in (file, first page) order, columns
+        WITHOUT_RECORDS_COLUMNS: `file_sha256`, `file` (original path or short hash), `first_page`,
+        `last_page` (ints), `doc_type`, `title` (the title line, "" when none) and `why`, one of
+        "type unknown: no title matched", "type <doc_type> has no extraction template" (a type
+        recognised, e.g. from the title catalogue, that `sapnhap.records.templates.TEMPLATES` cannot
+        extract) and "template found no person field" (a type with a template whose labels found no
+        person's field, or whose pages are missing). No field value (no personal data) is included.
+    """
+    found = source[(source["role"] != "") & (source["status"] == "found")] if not source.empty else source
+    yielded = {
+        (str(sha), int(page)) for sha, page in zip(found["file_sha256"], found["first_page"], strict=True)
+    }
+    paths: dict[str, str] = {}
+    if dossier_files is not None and not dossier_files.empty:
+        unique = dossier_files.drop_duplicates("sha256")
+        paths = {str(k): str(v) for k, v in zip(unique["sha256"], unique["original_path"], strict=True)}
+    rows: list[dict] = []
+    for doc in documents.to_dict("records"):
+        sha, first = str(doc["file_sha256"]), int(doc["first_page"])
+        if (sha, first) in yielded:
+            continue
+        doc_type = str(doc["doc_type"])
+        if doc_type == UNKNOWN:
+            why = WHY_UNKNOWN
+        elif doc_type not in TEMPLATES:
+            why = f"type {doc_type} has no extraction template"
+        else:
+            why = WHY_NO_PERSON
+        title = doc.get("title")
+        rows.append(
+            {
+                "file_sha256": sha,
+                "file": paths.get(sha, sha[:16]),
+                "first_page": first,
+                "last_page": int(doc.get("last_page", first)),
+                "doc_type": doc_type,
+                "title": "" if title is None or pd.isna(title) else str(title),
+                "why": why,
+            }
+        )
+    table = pd.DataFrame(rows, columns=WITHOUT_RECORDS_COLUMNS)
+    return table.sort_values(["file_sha256", "first_page"], kind="stable").reset_index(drop=True)
 
 
 def validate_records(source: pd.DataFrame, router: Router, today: date | None = None) -> pd.DataFrame:

@@ -50,3 +50,30 @@ def test_official_letter_recognised_by_its_subject_line():
     result = classify(page)
     assert result.doc_type == "official_letter"
     assert result.rule == "subject line 'V/v' (công văn)"
+
+
+def test_titles_outside_the_rules_typed_from_the_vocabulary_catalogue():
+    extract = classify(HEAD + "TRÍCH LỤC HỘ TỊCH\nHọ, chữ đệm, tên")
+    assert (extract.doc_type, extract.title) == ("civil_status_extract", "TRÍCH LỤC HỘ TỊCH")
+    assert extract.rule.startswith("catalogue title 'TRÍCH LỤC HỘ TỊCH' matched")
+    assert "source: Circular 04/2020/TT-BTP as amended by Circular 04/2024/TT-BTP" in extract.rule
+
+    marital = classify(HEAD + "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN\nXét đề nghị của ông/bà")
+    assert marital.doc_type == "marital_status_certificate"
+    assert "catalogue title 'GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN'" in marital.rule
+
+    slipped = classify(HEAD + "GIAY XAC NHAN TlNH TRANG HON NHAN\nXét đề nghị của ông/bà")
+    assert (slipped.doc_type, slipped.title) == (
+        "marital_status_certificate",
+        "GIAY XAC NHAN TlNH TRANG HON NHAN",
+    )
+
+
+def test_rules_keep_priority_over_the_catalogue():
+    # TRÍCH LỤC KHAI SINH is in both; the rule's result and wording are unchanged.
+    birth = classify(HEAD + "TRÍCH LỤC KHAI SINH")
+    assert birth.doc_type == "birth_registration"
+    assert birth.rule.startswith("title 'TRÍCH LỤC KHAI SINH' matched")
+    # A catalogue title on an earlier line does not override a rule title further down.
+    later = classify(HEAD + "TRÍCH LỤC HỘ TỊCH\nQUYẾT ĐỊNH")
+    assert later.doc_type == "official_decision"

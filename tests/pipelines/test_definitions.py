@@ -50,6 +50,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         ("dossier_files", "no_quarantined_files"),
         ("ocr_pages", "pages_readable"),
         ("reconciliation", "balanced"),
+        ("source_records", "every_document_yields_records"),
         ("validated_records", "every_record_accounted"),
         ("validated_records", "no_quarantined_records"),
         ("validated_records", "no_warnings"),
@@ -65,7 +66,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         next(c for c in graph.asset_check_keys if c.name == "every_record_accounted")
     )
     assert accounted.blocking
-    for name in ("no_quarantined_records", "no_warnings", "routing_decided"):
+    for name in ("no_quarantined_records", "no_warnings", "routing_decided", "every_document_yields_records"):
         assert not graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == name)).blocking
     for name in ("one_id_number_per_person", "every_record_in_one_person"):
         assert graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == name)).blocking

@@ -100,3 +100,67 @@ def test_accounting_problems_name_every_broken_contract():
     assert accounting_problems(source, unrouted) == [
         f"1 records routed without a new unit: {unrouted.loc[first_routed, 'record_id']}"
     ]
+
+
+def test_documents_without_records_lists_each_silent_document_with_why():
+    from sapnhap.documents.titles import classify
+    from sapnhap.records.tables import WITHOUT_RECORDS_COLUMNS, documents_without_records
+
+    scenario = build_scenario("14488", random.Random(1))
+    plan = make_plan(scenario, PlanConfig(documents=40, seed=6))
+    birth = next(d for d in plan.documents if d.doc_type == "birth_registration")
+    motto = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+    texts = {
+        "a" * 64: lay_out(birth)[0][0].text,  # a real birth extract: yields person records
+        "b" * 64: motto + "DANH SÁCH CỬ TRI\nĐơn vị bầu cử số 1",  # no title known: unknown
+        "c" * 64: motto + "TRÍCH LỤC HỘ TỊCH\nSố: 12/TLHT",  # typed from the catalogue, no template
+        "d" * 64: motto + "TRÍCH LỤC KHAI SINH\n(trang mờ, không đọc được)",  # template, no label found
+    }
+    pages, docs = [], []
+    for sha, text in texts.items():
+        pages.append(dataclasses.replace(text_page(text, 1), file_sha256=sha).to_row())
+        kind = classify(text)
+        docs.append(
+            {"file_sha256": sha, "first_page": 1, "last_page": 1, "doc_type": kind.doc_type,
+             "type_rule": kind.rule, "title": kind.title}
+        )  # fmt: skip
+    documents = pd.DataFrame(docs)
+    assert list(documents["doc_type"]) == [
+        "birth_registration",
+        "unknown",
+        "civil_status_extract",
+        "birth_registration",
+    ]
+    source = extract_source_records(pd.DataFrame(pages), documents, "14488")
+    files = pd.DataFrame({"sha256": ["b" * 64, "c" * 64], "original_path": ["cu_tri.pdf", "ho_tich/tl.pdf"]})
+
+    silent = documents_without_records(documents, source, files)
+
+    assert list(silent.columns) == WITHOUT_RECORDS_COLUMNS
+    assert silent.values.tolist() == [
+        ["b" * 64, "cu_tri.pdf", 1, 1, "unknown", "", "type unknown: no title matched"],
+        [
+            "c" * 64,
+            "ho_tich/tl.pdf",
+            1,
+            1,
+            "civil_status_extract",
+            "TRÍCH LỤC HỘ TỊCH",
+            "type civil_status_extract has no extraction template",
+        ],
+        [
+            "d" * 64,
+            "d" * 16,
+            1,
+            1,
+            "birth_registration",
+            "TRÍCH LỤC KHAI SINH",
+            "template found no person field",
+        ],
+    ]
+    # Every document yields a record: nothing listed; an empty source lists every document.
+    assert documents_without_records(documents.iloc[:1], source).empty
+    empty = extract_source_records(pd.DataFrame(pages).iloc[0:0], documents.iloc[:1], "14488")
+    assert documents_without_records(documents.iloc[:1], empty)["why"].tolist() == [
+        "template found no person field"
+    ]
