@@ -22,13 +22,13 @@ row ...); nothing of a sheet with a problem may be applied.
 from __future__ import annotations
 
 import csv
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sapnhap.records.normalise import normalise_personal_id, parse_date, title_case_name
+from sapnhap.records.normalise import normalise_personal_id, normalise_text, parse_date, title_case_name
+from sapnhap.text import nfc
 
 KINDS = ("merge_candidate", "uncertain_field", "validation_failure")
 EVIDENCE_COLUMNS = ["item_id", "kind", "new_unit", "question", "left", "right", "score", "details", "where"]
@@ -347,8 +347,10 @@ def _with_article(noun: str) -> str:
 def normalise_correction(field: str, value: str) -> tuple[str | None, str | None]:
     """A corrected value as the register stores it, or an error: dates to ISO (`sapnhap.records.normalise
     .parse_date`), ID numbers to their digits (9 or 12), names in title case with their diacritics,
-    sex as male/female; other fields NFC text. Returns (value, None) or (None, reason)."""
-    text = _nfc(value).strip()
+    sex as male/female; other fields through the register's one text normaliser
+    (`sapnhap.records.normalise.normalise_text`: NFC, `Ð` read as `Đ`, whitespace). Returns (value, None)
+    or (None, reason)."""
+    text = normalise_text(_nfc(value))
     if not text:
         return None, "empty"
     if field in DATE_FIELDS:
@@ -372,7 +374,7 @@ def normalise_correction(field: str, value: str) -> tuple[str | None, str | None
 
 
 def _nfc(value: Any) -> str:
-    return "" if value is None else unicodedata.normalize("NFC", str(value))
+    return "" if value is None else nfc(str(value))
 
 
 def _text(value: Any) -> str:

@@ -167,6 +167,12 @@ def test_corrections_are_normalised_as_the_register_stores_them():
     assert normalise_correction("sex", "Nữ") == ("female", None)
     assert normalise_correction("residence", "  Thôn 3  ") == ("Thôn 3", None)
     assert normalise_correction("birth_date", " ") == (None, "empty")
+    # The look-alike Icelandic Ð (U+00D0) typed for Đ is read as Đ, as everywhere else in the register.
+    assert normalise_correction("full_name", "\u00d0ặng thị hường") == ("Đặng Thị Hường", None)
+    assert normalise_correction("residence", "Xã \u00d0ông  Sơn ,\nHuyện Gia Viễn") == (
+        "Xã Đông Sơn, Huyện Gia Viễn",
+        None,
+    )
 
 
 def test_a_quarantined_records_correction_names_its_field():
