@@ -99,17 +99,27 @@ def letter_entropy(text: str) -> float:
     return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
-def character_error_rate(reference: str, hypothesis: str) -> float:
-    """Character error rate: Levenshtein distance / reference length, on whitespace-normalised NFC.
+def normalise_for_cer(value: str | None) -> str:
+    """The text a character error rate compares: NFC (with `Ð` read as `Đ`), every run of whitespace
+    (line breaks included) one space, trimmed; None is "". Layout never counts as an error."""
+    return " ".join(nfc(value or "").split())
 
-    Both texts are NFC-normalised and every run of whitespace becomes one space, so line breaks
-    and layout do not count as errors; characters (not UTF-8 bytes) are compared. Returns 0.0 for
-    two empty texts and 1.0 for an empty reference with a non-empty hypothesis.
-    """
+
+def cer_counts(reference: str | None, hypothesis: str | None) -> tuple[int, int]:
+    """(Levenshtein edit distance, reference length), in characters (not UTF-8 bytes), after
+    `normalise_for_cer`. Summed over many texts, their ratio is a corpus CER."""
     from rapidfuzz.distance import Levenshtein
 
-    ref = " ".join(nfc(reference).split())
-    hyp = " ".join(nfc(hypothesis).split())
-    if not ref:
-        return 0.0 if not hyp else 1.0
-    return Levenshtein.distance(ref, hyp) / len(ref)
+    ref, hyp = normalise_for_cer(reference), normalise_for_cer(hypothesis)
+    return Levenshtein.distance(ref, hyp), len(ref)
+
+
+def character_error_rate(reference: str, hypothesis: str) -> float:
+    """Character error rate of one text: `cer_counts` distance / reference length.
+
+    Returns 0.0 for two empty texts and 1.0 for an empty reference with a non-empty hypothesis.
+    """
+    edits, length = cer_counts(reference, hypothesis)
+    if not length:
+        return 0.0 if not normalise_for_cer(hypothesis) else 1.0
+    return edits / length

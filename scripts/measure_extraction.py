@@ -25,11 +25,12 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from sapnhap.evaluation.scores import field_accuracy, normalise_for_cer  # noqa: E402
+from sapnhap.evaluation.scores import field_accuracy  # noqa: E402
 from sapnhap.ocr import OcrSettings, PageTask, run_pages  # noqa: E402
 from sapnhap.records.extract import extract_document  # noqa: E402
 from sapnhap.records.reread import PageImageCropReader  # noqa: E402
 from sapnhap.samples.generator import GeneratorConfig, generate  # noqa: E402
+from sapnhap.text import normalise_for_cer  # noqa: E402
 
 NAME_FIELDS = ("full_name",)
 DATE_FIELDS = (

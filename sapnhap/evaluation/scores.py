@@ -25,28 +25,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
-from rapidfuzz.distance import Levenshtein
 from sqlalchemy import Engine, inspect, text
 
 from sapnhap.linkage.model import DEFAULT_THRESHOLDS
 from sapnhap.records.rules import DATE_FIELDS
-from sapnhap.text import nfc
+from sapnhap.text import cer_counts, normalise_for_cer
 
 NOT_YET = "not yet available"
 
 
 # --- scorers --------------------------------------------------------------------------------------
-
-
-def normalise_for_cer(value: str) -> str:
-    """NFC, whitespace runs (line breaks included) collapsed to one space, trimmed."""
-    return " ".join(nfc(value or "").split())
-
-
-def cer_counts(reference: str, hypothesis: str) -> tuple[int, int]:
-    """(edit distance, reference length) after `normalise_for_cer`; CER is their ratio."""
-    ref, hyp = normalise_for_cer(reference), normalise_for_cer(hypothesis)
-    return Levenshtein.distance(ref, hyp), len(ref)
 
 
 def precision_recall(tp: int, fp: int, fn: int) -> dict[str, float | int | None]:

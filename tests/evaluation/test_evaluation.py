@@ -13,7 +13,6 @@ from pipelines.definitions import build_definitions
 from resources import ProjectSettings
 from sapnhap.evaluation.scores import (
     NOT_YET,
-    cer_counts,
     evaluate,
     field_accuracy,
     main,
@@ -23,6 +22,7 @@ from sapnhap.evaluation.scores import (
     write_report,
 )
 from sapnhap.samples.generator import GeneratorConfig, generate
+from sapnhap.text import cer_counts
 
 
 def test_cer_counts_characters_not_bytes_and_ignores_layout():
