@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, inspect, text
 
-from sapnhap.linkage.model import DEFAULT_THRESHOLDS
+from sapnhap.linkage.model import DEFAULT_THRESHOLDS, RecordGroups
 from sapnhap.records.rules import DATE_FIELDS
 from sapnhap.text import cer_counts, normalise_for_cer
 
@@ -245,17 +245,13 @@ def score_persons(engine: Engine, documents: pd.DataFrame, records: pd.DataFrame
     same = sum(1 for a, b in pairs if a in truth and truth.get(a) == truth.get(b))
     # After review: archivists accept the waiting pairs that are one person and reject the others
     # (what the review round trip applies), so the persons of accepted pairs join.
-    parent = {p: p for p in set(persons.values())}
-
-    def find(p: str) -> str:
-        while parent[p] != p:
-            p = parent[p]
-        return p
-
+    groups = RecordGroups()  # no ID numbers or decisions: an accepted pair always joins
+    for person in set(persons.values()):
+        groups.add(person)
     for a, b in pairs:
         if a in persons and b in persons and truth.get(a) is not None and truth.get(a) == truth.get(b):
-            parent[find(persons[a])] = find(persons[b])
-    after = pairwise_linkage_scores(truth, {r: find(p) for r, p in persons.items()})
+            groups.merge(persons[a], persons[b])
+    after = pairwise_linkage_scores(truth, {r: groups.find(p) for r, p in persons.items()})
     return {
         "status": "scored",
         "reason": "the entities asset's persons in the unified database (no archivist decision)",

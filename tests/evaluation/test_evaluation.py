@@ -157,6 +157,11 @@ def test_generated_sample_through_the_job_scores_as_planned(
     assert persons["records_scored"] == persons["records_linked"]  # every linked record found in the truth
     assert 0 < persons["persons"] <= persons["records_linked"]
     assert persons["pairwise"]["precision"] in (None, 1.0) or persons["pairwise"]["precision"] >= 0.9
+    # Accepting the waiting pairs that are one person joins their persons: true pairs only grow.
+    after = persons["after_review"]
+    assert after["pairwise"]["tp"] >= persons["pairwise"]["tp"]
+    if persons["review_same_person"]:
+        assert after["pairwise"]["tp"] > persons["pairwise"]["tp"]
     assert any(line.startswith("Persons (pipeline):") for line in summary_lines(report))
     # Without the warehouse, fields and routing wait for their database tables; with it they are scored.
     assert report["fields"]["status"] == NOT_YET and report["routing"]["status"] == NOT_YET
