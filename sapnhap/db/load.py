@@ -92,8 +92,6 @@ QUARANTINED_RECORDS: Table = QuarantinedRecord.__table__  # type: ignore[assignm
 BATCH_ROWS = 1000
 # Rows per statement of the PostgreSQL array insert (`_bulk_insert_new`): one parameter per column.
 BULK_ROWS = 20_000
-# Keys per `IN (...)` lookup.
-_IN_CHUNK = 500
 
 STATUS_RANK = {"quarantined": 0, "duplicate": 1, "archived": 2}
 """A file's status only moves up this ranking when the same file is loaded again."""
@@ -336,7 +334,7 @@ def _existing(
 ) -> set[tuple[Any, ...]]:
     """Return which of `keys` (tuples of `columns` values) are already in the table."""
     found: set[tuple[Any, ...]] = set()
-    for chunk in chunks(sorted(set(keys)), _IN_CHUNK):
+    for chunk in chunks(sorted(set(keys))):
         if len(columns) == 1:
             condition = columns[0].in_([k[0] for k in chunk])
         else:
@@ -670,7 +668,7 @@ def _select_pages(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tup
         PAGES.c.page_number,
         *[PAGES.c[c] for c in PAGE_VALUE_COLUMNS],
     ]
-    for chunk in chunks(sorted(set(keys)), _IN_CHUNK):
+    for chunk in chunks(sorted(set(keys))):
         query = select(*columns).where(tuple_(PAGES.c.file_sha256, PAGES.c.page_number).in_(list(chunk)))
         for row in conn.execute(query).mappings():
             found[(row["file_sha256"], row["page_number"])] = dict(row)
@@ -679,7 +677,7 @@ def _select_pages(conn: Connection, keys: Iterable[tuple[str, int]]) -> dict[tup
 
 def _word_counts(conn: Connection, page_ids: Sequence[int]) -> dict[int, int]:
     counts: dict[int, int] = {}
-    for chunk in chunks(sorted(page_ids), _IN_CHUNK):
+    for chunk in chunks(sorted(page_ids)):
         query = (
             select(WORDS.c.page_id, func.count()).where(WORDS.c.page_id.in_(chunk)).group_by(WORDS.c.page_id)
         )
@@ -774,7 +772,7 @@ def _replace_words(
     if not words_by_page:
         return
     deleted = 0
-    for chunk in chunks(sorted(words_by_page), _IN_CHUNK):
+    for chunk in chunks(sorted(words_by_page)):
         deleted += conn.execute(delete(WORDS).where(WORDS.c.page_id.in_(chunk))).rowcount or 0
     counts.add("deleted", "words", deleted)
     rows = [
@@ -1151,7 +1149,7 @@ def _fields_json(record_id: str, fields: list[dict[str, Any]]) -> str:
 
 def _delete_in(conn: Connection, table: Table, column: str, values: Sequence[Any]) -> int:
     deleted = 0
-    for chunk in chunks(sorted(set(values)), _IN_CHUNK):
+    for chunk in chunks(sorted(set(values))):
         deleted += conn.execute(delete(table).where(table.c[column].in_(chunk))).rowcount or 0
     return deleted
 
@@ -1271,11 +1269,11 @@ def load_records(
         wanted = {tuple(f[k] for k in FIELD_KEY) for f in field_rows}
         stale: list[tuple[Any, ...]] = []
         key_columns = [RECORD_FIELDS.c[k] for k in FIELD_KEY]
-        for chunk in chunks(sorted(set(loaded_ids)), _IN_CHUNK):
+        for chunk in chunks(sorted(set(loaded_ids))):
             stored = conn.execute(select(*key_columns).where(RECORD_FIELDS.c.record_id.in_(chunk)))
             stale.extend(tuple(k) for k in stored if tuple(k) not in wanted)
         deleted = 0
-        for stale_chunk in chunks(sorted(stale), _IN_CHUNK):
+        for stale_chunk in chunks(sorted(stale)):
             deleted += (
                 conn.execute(
                     delete(RECORD_FIELDS).where(tuple_(*key_columns).in_(list(stale_chunk)))
@@ -1396,7 +1394,7 @@ def first_sources(engine: Engine, file_sha256s: Iterable[str]) -> dict[str, str]
     shas = sorted({_sha256(s, "file_sha256s") for s in file_sha256s})
     found: dict[str, str] = {}
     with engine.connect() as conn:
-        for chunk in chunks(shas, _IN_CHUNK):
+        for chunk in chunks(shas):
             first_id = (
                 select(func.min(FILE_SOURCES.c.id))
                 .where(FILE_SOURCES.c.file_sha256.in_(chunk))
@@ -1414,7 +1412,7 @@ def count_pages(engine: Engine, file_sha256s: Iterable[str]) -> int:
     shas = sorted({_sha256(s, "file_sha256s") for s in file_sha256s})
     total = 0
     with engine.connect() as conn:
-        for chunk in chunks(shas, _IN_CHUNK):
+        for chunk in chunks(shas):
             total += conn.execute(select(func.count()).where(PAGES.c.file_sha256.in_(chunk))).scalar_one()
     return total
 

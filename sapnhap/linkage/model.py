@@ -47,6 +47,7 @@ from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 
 from sapnhap.records.normalise import split_name, title_case_name
+from sapnhap.records.rules import ROLE_SEX
 from sapnhap.reference.personal_id import decode_personal_id
 from sapnhap.text import fold_diacritics
 
@@ -75,7 +76,6 @@ M_ID_DIFFERS = 0.0005
 M_DATE_DIFFERS = 0.01
 M_PARENT_CLOSE = 0.05
 M_PARENT_DIFFERS = 0.01
-_ROLE_SEX = {"mother": "female", "wife": "female", "father": "male", "husband": "male"}
 _MIDDLE_SEX = {"van": "male", "thi": "female"}
 _UNIT_WORDS = ("xa", "phuong", "thi", "huyen", "quan", "tinh", "thanh", "dac")
 
@@ -173,7 +173,7 @@ def linkage_features(records: pd.DataFrame) -> pd.DataFrame:
     out["birth_year"] = out["birth_year"].where(out["birth_year"].notna(), from_id_year)
     out["sex"] = out["sex"].where(out["sex"].notna(), from_id_sex)
     # The role says the sex of a parent or spouse; so does the middle name Văn (men) or Thị (women).
-    by_role = column("role").map(_ROLE_SEX)
+    by_role = column("role").map(ROLE_SEX)
     by_middle = out["middle_folded"].map(_MIDDLE_SEX)
     out["sex"] = out["sex"].where(out["sex"].notna(), by_role.where(by_role.notna(), by_middle))
     # Where the person lives: village and commune, folded (`thon 3, xa gia van`), and the commune alone.
