@@ -46,7 +46,7 @@ def main() -> int:
         print(f"sapnhap demo: cannot start: {exc}", file=sys.stderr)
         return 2
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))
-    _dagster_home(Path(os.environ["DAGSTER_HOME"]))
+    prepare_dagster_home(Path(os.environ["DAGSTER_HOME"]))
     if not os.environ.get("SAPNHAP_INBOX"):
         home = ProjectSettings.from_env().home
         try:
@@ -230,7 +230,12 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _dagster_home(path: Path) -> None:
+def prepare_dagster_home(path: Path) -> None:
+    """Create the Dagster instance folder `path` with a `dagster.yaml` (telemetry off) unless it has one.
+
+    Used by the demo and by `make evaluate` (`pipelines.evaluate`). Raises OSError when the folder
+    cannot be created or written.
+    """
     path.mkdir(parents=True, exist_ok=True)
     if not (path / "dagster.yaml").exists():
         (path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")

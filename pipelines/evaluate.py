@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("SAPNHAP_DATABASE_URL", None)
     os.environ.pop("SAPNHAP_ARCHIVE", None)
 
-    from pipelines.demo import _dagster_home, run_inbox
+    from pipelines.demo import prepare_dagster_home, run_inbox
     from resources import ProjectSettings
     from sapnhap.evaluation.scores import evaluate, summary_lines, write_report
     from sapnhap.samples.generator import (
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{result.counts['files']} files in {generated_in:.0f} s "
             f"({result.counts['documents'] / generated_in * 60:.0f} dossiers/min)"
         )
-    _dagster_home(home / "dagster_home")
+    prepare_dagster_home(home / "dagster_home")
     settings = ProjectSettings.from_env()
     outcome = run_inbox(settings)
     if outcome is None:
