@@ -25,6 +25,7 @@ from resources.database import UnifiedDatabase
 from resources.settings import REPO_ROOT
 from sapnhap.evaluation.scores import evaluate, summary_lines, write_report
 from sapnhap.ocr import OcrEngineError
+from sapnhap.records.tables import documents_without_records
 from sapnhap.reference.units import former_unit_label, new_unit_label
 from sapnhap.samples.generator import GENERATOR_VERSION, GeneratorConfig, generate
 
@@ -319,10 +320,12 @@ def _summary(
 ) -> str:
     header = (
         f"{'former unit':<12}{'files':>6}{'archived':>9}{'dup.':>5}{'quar.':>6}{'pages':>6}{'text':>5}{'OCR':>5}"
-        f"{'conf.':>7}{'cached':>7}{'records':>9}{'quar.':>6}{'new rows':>9}  status"
+        f"{'conf.':>7}{'cached':>7}{'records':>9}{'quar.':>6}{'no rec.':>8}{'new rows':>9}  status"
     )
     lines = ["Summary", header, "-" * len(header)]
     quarantined: list[str] = []
+    silent: list[str] = []  # documents that yielded no person record, never left out unnoticed
+    silent_total = 0
     totals = [0] * 7
     record_totals = [0, 0]  # person records validated, of which quarantined
     confs: list[float] = []
@@ -331,7 +334,7 @@ def _summary(
         pages = _read(settings, "ocr_pages", unit)
         status = "FAILED" if unit in failures else "ok"
         if files.empty:
-            lines.append(f"{unit:<12}{'-':>6}{'':>85}  {status if unit in failures else 'no files'}")
+            lines.append(f"{unit:<12}{'-':>6}{'':>93}  {status if unit in failures else 'no files'}")
             continue
         st = files["status"].value_counts().to_dict()
         by_method = pages["method"].value_counts().to_dict() if not pages.empty else {}
@@ -354,10 +357,21 @@ def _summary(
         held = int((records["status"] == "quarantined").sum()) if not records.empty else 0
         record_totals[0] += len(records)
         record_totals[1] += held
+        documents = _read(settings, "documents", unit)
+        without = (
+            documents_without_records(documents, _read(settings, "source_records", unit), files)
+            if not documents.empty
+            else documents
+        )
+        silent_total += len(without)
+        for d in without.itertuples():
+            silent.append(
+                f"  {d.file} p. {d.first_page}-{d.last_page} ({d.doc_type}, {(d.title or 'no title')[:60]}): {d.why}"
+            )
         lines.append(
             f"{unit:<12}"
             + "".join(f"{v:>{w}}" for v, w in zip(row, (6, 9, 5, 6, 6, 5, 5), strict=True))
-            + f"{mean:>7}{figures.get('cached', '-'):>7}{len(records):>9}{held:>6}"
+            + f"{mean:>7}{figures.get('cached', '-'):>7}{len(records):>9}{held:>6}{len(without):>8}"
             + f"{figures.get('new_rows', '-'):>9}  {status}"
         )
         for r in files[files["status"] == "quarantined"].itertuples():
@@ -369,15 +383,21 @@ def _summary(
     lines.append(
         f"{'total':<12}"
         + "".join(f"{v:>{w}}" for v, w in zip(totals, (6, 9, 5, 6, 6, 5, 5), strict=True))
-        + f"{mean_all:>7}{cached_all:>7}{record_totals[0]:>9}{record_totals[1]:>6}{new_all:>9}"
+        + f"{mean_all:>7}{cached_all:>7}{record_totals[0]:>9}{record_totals[1]:>6}{silent_total:>8}{new_all:>9}"
     )
     lines.append(
         "records: person records named in the documents (valid and with warnings are loaded); "
-        "quar.: held in quarantine for review"
+        "quar.: held in quarantine for review; no rec.: documents that yielded no person record (listed below)"
     )
     lines.append("")
     lines.append("Quarantined files:" if quarantined else "Quarantined files: none")
     lines.extend(quarantined)
+    lines.append(
+        f"Documents without person records: {silent_total} (the WARN check every_document_yields_records lists them)"
+        if silent
+        else "Documents without person records: none"
+    )
+    lines.extend(silent)
     lines.append(f"Elapsed: {elapsed:.0f} s" + (f"; FAILED units: {', '.join(failures)}" if failures else ""))
     return "\n".join(lines)
 

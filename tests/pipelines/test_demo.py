@@ -33,3 +33,53 @@ def test_a_bad_setting_stops_the_demo_with_one_line(monkeypatch, capsys):
     assert demo.main() == 2
     err = capsys.readouterr().err
     assert err == "sapnhap demo: cannot start: SAPNHAP_OCR_WORKERS='0' must be positive\n"
+
+
+def test_the_summary_counts_and_lists_documents_without_person_records(tmp_path):
+    """A typed document with a person and an untemplated extract without one: the summary counts one
+    document without records for the unit and names its file, pages, type and why."""
+    import pandas as pd
+
+    from pipelines.demo import _summary
+    from resources.settings import ProjectSettings
+
+    settings = ProjectSettings.from_env({"SAPNHAP_HOME": str(tmp_path)})
+    tables = {
+        "dossier_files": pd.DataFrame(
+            {
+                "sha256": ["a" * 64, "b" * 64],
+                "original_path": ["20001/khai_sinh.pdf", "20001/trich_luc.pdf"],
+                "status": ["archived", "archived"],
+                "quarantine_reason": [None, None],
+                "detail": [None, None],
+            }
+        ),
+        "ocr_pages": pd.DataFrame({"method": ["ocr", "ocr"], "mean_confidence": [90.0, 80.0]}),
+        "documents": pd.DataFrame(
+            {
+                "file_sha256": ["a" * 64, "b" * 64],
+                "first_page": [1, 1],
+                "last_page": [1, 1],
+                "doc_type": ["birth_registration", "civil_status_extract"],
+                "type_rule": ["title", "catalogue title"],
+                "title": ["TRÍCH LỤC KHAI SINH", "TRÍCH LỤC HỘ TỊCH"],
+            }
+        ),
+        "source_records": pd.DataFrame(
+            {"file_sha256": ["a" * 64], "first_page": [1], "role": ["child"], "status": ["found"]}
+        ),
+        "validated_records": pd.DataFrame({"status": ["valid"]}),
+    }
+    for asset, frame in tables.items():
+        (tmp_path / "warehouse" / asset).mkdir(parents=True)
+        frame.to_parquet(tmp_path / "warehouse" / asset / "20001.parquet")
+    text = _summary(settings, ["20001"], {}, [], 1.0)
+    unit_row = next(line for line in text.splitlines() if line.startswith("20001"))
+    # records 1, quarantined 0, documents without records 1
+    assert unit_row.split()[-5:-2] == ["1", "0", "1"]
+    assert "Documents without person records: 1 " in text
+    assert (
+        "  20001/trich_luc.pdf p. 1-1 (civil_status_extract, TRÍCH LỤC HỘ TỊCH): "
+        "type civil_status_extract has no extraction template"
+    ) in text
+    assert "khai_sinh.pdf p." not in text
