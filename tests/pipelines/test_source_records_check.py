@@ -1,6 +1,5 @@
 """The `every_document_yields_records` check of `source_records`: no document is left out silently."""
 
-import dataclasses
 import random
 
 import pandas as pd
@@ -8,24 +7,14 @@ from dagster import AssetCheckResult, AssetCheckSeverity, Output, build_asset_co
 
 from assets.records import source_records
 from resources import OcrEngine, UnifiedDatabase
-from sapnhap.documents.titles import classify
 from sapnhap.samples.geography import build_scenario
 from sapnhap.samples.plan import PlanConfig, make_plan
 from sapnhap.samples.templates import lay_out
-from tests.records.test_extraction import text_page
-
-MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+from tests.records.test_records import MOTTO, one_page_documents
 
 
 def _run(texts: dict[str, str], tmp_path) -> tuple[Output, AssetCheckResult]:
-    pages, docs = [], []
-    for sha, text in texts.items():
-        pages.append(dataclasses.replace(text_page(text, 1), file_sha256=sha).to_row())
-        kind = classify(text)
-        docs.append(
-            {"file_sha256": sha, "first_page": 1, "last_page": 1, "doc_type": kind.doc_type,
-             "type_rule": kind.rule, "title": kind.title}
-        )  # fmt: skip
+    pages, documents = one_page_documents(texts)
     files = pd.DataFrame(
         {
             "sha256": list(texts),
@@ -40,8 +29,8 @@ def _run(texts: dict[str, str], tmp_path) -> tuple[Output, AssetCheckResult]:
             source_records(
                 context,
                 dossier_files=files,
-                ocr_pages=pd.DataFrame(pages),
-                documents=pd.DataFrame(docs),
+                ocr_pages=pages,
+                documents=documents,
                 ocr=OcrEngine(),
                 database=database,
             )

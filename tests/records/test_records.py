@@ -6,6 +6,7 @@ import random
 
 import pandas as pd
 
+from sapnhap.documents.titles import NATIONAL_MOTTO, classify
 from sapnhap.records.routing import Router
 from sapnhap.records.tables import (
     SOURCE_COLUMNS,
@@ -19,6 +20,22 @@ from sapnhap.samples.geography import build_scenario
 from sapnhap.samples.plan import PlanConfig, make_plan
 from sapnhap.samples.templates import lay_out
 from tests.records.test_extraction import text_page
+
+MOTTO = f"{NATIONAL_MOTTO}\nĐộc lập - Tự do - Hạnh phúc\n"
+
+
+def one_page_documents(texts: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(ocr_pages, documents) tables of one-page text-layer documents, given as text by file hash,
+    each typed by `classify` as the documents asset does."""
+    pages, docs = [], []
+    for sha, text in texts.items():
+        pages.append(dataclasses.replace(text_page(text, 1), file_sha256=sha).to_row())
+        kind = classify(text)
+        docs.append(
+            {"file_sha256": sha, "first_page": 1, "last_page": 1, "doc_type": kind.doc_type,
+             "type_rule": kind.rule, "title": kind.title}
+        )  # fmt: skip
+    return pd.DataFrame(pages), pd.DataFrame(docs)
 
 
 def _unit_tables(plan, folder):
@@ -103,35 +120,25 @@ def test_accounting_problems_name_every_broken_contract():
 
 
 def test_documents_without_records_lists_each_silent_document_with_why():
-    from sapnhap.documents.titles import classify
     from sapnhap.records.tables import WITHOUT_RECORDS_COLUMNS, documents_without_records
 
     scenario = build_scenario("14488", random.Random(1))
     plan = make_plan(scenario, PlanConfig(documents=40, seed=6))
     birth = next(d for d in plan.documents if d.doc_type == "birth_registration")
-    motto = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
     texts = {
         "a" * 64: lay_out(birth)[0][0].text,  # a real birth extract: yields person records
-        "b" * 64: motto + "DANH SÁCH CỬ TRI\nĐơn vị bầu cử số 1",  # no title known: unknown
-        "c" * 64: motto + "TRÍCH LỤC HỘ TỊCH\nSố: 12/TLHT",  # typed from the catalogue, no template
-        "d" * 64: motto + "TRÍCH LỤC KHAI SINH\n(trang mờ, không đọc được)",  # template, no label found
+        "b" * 64: MOTTO + "DANH SÁCH CỬ TRI\nĐơn vị bầu cử số 1",  # no title known: unknown
+        "c" * 64: MOTTO + "TRÍCH LỤC HỘ TỊCH\nSố: 12/TLHT",  # typed from the catalogue, no template
+        "d" * 64: MOTTO + "TRÍCH LỤC KHAI SINH\n(trang mờ, không đọc được)",  # template, no label found
     }
-    pages, docs = [], []
-    for sha, text in texts.items():
-        pages.append(dataclasses.replace(text_page(text, 1), file_sha256=sha).to_row())
-        kind = classify(text)
-        docs.append(
-            {"file_sha256": sha, "first_page": 1, "last_page": 1, "doc_type": kind.doc_type,
-             "type_rule": kind.rule, "title": kind.title}
-        )  # fmt: skip
-    documents = pd.DataFrame(docs)
+    pages, documents = one_page_documents(texts)
     assert list(documents["doc_type"]) == [
         "birth_registration",
         "unknown",
         "civil_status_extract",
         "birth_registration",
     ]
-    source = extract_source_records(pd.DataFrame(pages), documents, "14488")
+    source = extract_source_records(pages, documents, "14488")
     files = pd.DataFrame({"sha256": ["b" * 64, "c" * 64], "original_path": ["cu_tri.pdf", "ho_tich/tl.pdf"]})
 
     silent = documents_without_records(documents, source, files)
