@@ -5,8 +5,10 @@ from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from assets.metadata import markdown_table
 from assets.partitions import former_units
+from resources import UnifiedDatabase
 from sapnhap.documents.titles import group_pages
 from sapnhap.reference.units import former_unit_label
+from sapnhap.review.decisions import document_types_for, retype_documents
 
 DOCUMENT_COLUMNS = ["file_sha256", "first_page", "last_page", "doc_type", "type_rule", "title"]
 
@@ -18,12 +20,14 @@ DOCUMENT_COLUMNS = ["file_sha256", "first_page", "last_page", "doc_type", "type_
     owners=["team:data-engineering"],
     io_manager_key="warehouse",
 )
-def documents(context: AssetExecutionContext, ocr_pages: pd.DataFrame):
+def documents(context: AssetExecutionContext, ocr_pages: pd.DataFrame, database: UnifiedDatabase):
     """The documents found in each file: a page with the national motto at its head starts a new
     document; the type (birth, marriage or death registration, staff CV, procedure receipt, the
     administrative document types of Decree 30/2020/NĐ-CP — decision, resolution, directive, notice,
-    report, plan, submission, official letter — or unknown) is read from the title, with the rule
-    that matched.
+    report, plan, submission, official letter — the other titles of the civil-status and personal-paper
+    catalogue, or unknown) is read from the title, with the rule that matched. A type an archivist
+    gave a document in a review sheet (a document that yielded no person record) replaces the
+    recognised one (rule `archivist: was <type>`).
     """
     rows: list[dict] = []
     for sha, pages in ocr_pages.groupby("file_sha256", sort=True):
@@ -32,6 +36,7 @@ def documents(context: AssetExecutionContext, ocr_pages: pd.DataFrame):
         )
         rows.extend({"file_sha256": sha, **span.__dict__} for span in spans)
     table = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
+    table = retype_documents(table, document_types_for(database.engine, context.partition_key))
     by_type = table["doc_type"].value_counts().to_dict()
     context.log.info(f"{len(table)} documents: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())))
     yield Output(

@@ -16,6 +16,7 @@ from assets.metadata import markdown_table
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import count_pages, recorded_sources
+from sapnhap.records.tables import document_balance
 from sapnhap.reference.units import former_unit_label
 
 
@@ -32,19 +33,25 @@ from sapnhap.reference.units import former_unit_label
             asset="reconciliation",
             blocking=True,
             description="Blocking: every file handed over is archived, a recorded duplicate or quarantined, "
-            "and every page of an archived file is in the database: nothing lost.",
+            "every page of an archived file is in the database, and every document ends with loaded "
+            "person records, only quarantined ones, or none (listed for review): nothing lost.",
         )
     ],
 )
 def reconciliation(
     context: AssetExecutionContext,
     dossier_files: pd.DataFrame,
+    documents: pd.DataFrame,
+    validated_records: pd.DataFrame,
     store: DossierStore,
     database: UnifiedDatabase,
 ):
     """Per former unit (commune or district), the balance an archivist signs off: files found in the
     inbox = archived + duplicates + quarantined = file records in the database; pages expected (page
-    counts of the archived files) = pages stored. The `balanced` check fails (ERROR, blocking) when they differ.
+    counts of the archived files) = pages stored; documents found in the pages = documents with loaded
+    person records + documents whose person records are all quarantined + documents without any
+    person record (each listed by the `every_document_yields_records` check and put on the review
+    sheet). The `balanced` check fails (ERROR, blocking) when they differ.
     Records of files later removed, renamed or replaced in the inbox stay in the database as
     history and are counted on a line of their own.
     """
@@ -68,7 +75,15 @@ def reconciliation(
         ("pages stored", pages_stored),
         ("earlier records of files since removed, renamed or replaced (kept as history)", history),
     ]
+    docs = document_balance(documents, validated_records)
+    lines += [
+        ("documents found in the archived files' pages", docs["documents"]),
+        ("documents with loaded person records", docs["with_records"]),
+        ("documents whose person records are all quarantined", docs["only_quarantined"]),
+        ("documents without any person record (listed, on the review sheet)", docs["without_records"]),
+    ]
     accounted = sum(v for _, v in lines[1:4])
+    ends = docs["with_records"] + docs["only_quarantined"] + docs["without_records"]
     problems = []
     if found != accounted:
         problems.append(f"{found} files found but {accounted} accounted for")
@@ -76,6 +91,8 @@ def reconciliation(
         problems.append(f"{found} files found but {in_db} file records in the database")
     if pages_expected != pages_stored:
         problems.append(f"{pages_expected} pages expected but {pages_stored} stored")
+    if ends != docs["documents"]:
+        problems.append(f"{docs['documents']} documents found but {ends} accounted for")
     table = pd.DataFrame(lines, columns=["line", "count"])
     table.insert(0, "former_unit_code", unit)
     summary = MetadataValue.md(
@@ -91,6 +108,7 @@ def reconciliation(
         check_name="balanced",
         passed=not problems,
         severity=AssetCheckSeverity.ERROR,
-        description="Files in = archived + duplicates + quarantined = database records; pages expected = stored.",
+        description="Files in = archived + duplicates + quarantined = database records; pages expected = stored; "
+        "documents = with records + only quarantined + without records.",
         metadata={"problems": "; ".join(problems) or "none", "balance": summary},
     )

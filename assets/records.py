@@ -39,8 +39,9 @@ from sapnhap.review.decisions import apply_corrections, corrections_for, release
         AssetCheckSpec(
             "every_document_yields_records",
             asset="source_records",
-            description="Lists the documents that yielded no person record and why (type unknown: no "
-            "title matched; a type without an extraction template; the template found no person field), "
+            description="Lists the documents that yielded no person record and why (type unknown and no "
+            "person label found; a catalogue type where the generic reader found no person label; the "
+            "template and the generic reader found no person field), "
             "so that no document is left out silently.",
         ),
     ],
@@ -53,16 +54,18 @@ def source_records(
     ocr: OcrEngine,
     database: UnifiedDatabase,
 ):
-    """Every field of every civil-status extract (birth, marriage, death), staff CV and procedure receipt
-    of the former unit, found by the template's labels in the page's words: for each person (child,
-    mother, father, spouses, deceased, staff, applicant) and for the document itself. One row per field,
+    """Every field of every document of the former unit, found by labels in the page's words: by the
+    type's template for civil-status extracts (birth, marriage, death), staff CVs and procedure receipts,
+    by the generic label vocabulary (`sapnhap.records.generic`) for every other title, layout or
+    wording (column `extractor`): for each person (child, mother, father, spouses, deceased, staff,
+    applicant, person …) and for the document itself. One row per field,
     with the text as read, the normalised value (names NFC, dates ISO, ID numbers as text), the words'
     OCR confidence and where it was read (file, page, box, OCR method and engine version). A label that
     is not found is a `missing` row, never an invented value. Small or doubtful words of an OCR'd field
     are read again from the archived page, enlarged, as one line (method `ocr_crop`). A value an
     archivist corrected in a review sheet replaces the reading (method `archivist`, the reading kept).
-    Every document that yielded no person record is counted and named, with why (type unknown, type
-    without a template, no person field found), and listed by the WARN check
+    Every document that yielded no person record is counted and named, with why (type unknown, no person
+    label found by the template or the generic reader), and listed by the WARN check
     `every_document_yields_records`: no document leaves the pipeline silently.
     """
     unit = context.partition_key

@@ -187,6 +187,14 @@ def docx_file(directory: Path) -> Path:
     return path
 
 
+def zip_archive(directory: Path) -> Path:
+    """Write a ZIP archive holding a PDF (a hand-over zipped up): not a format the pipeline reads."""
+    path = Path(directory) / "ho_so_nen.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ho_so/trich_luc.pdf", _pdf_bytes(HEADER_LINES[:2]))
+    return path
+
+
 def one_pixel_png(directory: Path) -> Path:
     """Write a valid 1×1 px white PNG (decodes fine, too small to hold any text)."""
     path = Path(directory) / "one_pixel.png"

@@ -72,7 +72,7 @@ from sapnhap.db.models import (
     utcnow,
 )
 from sapnhap.db.session import write_connection
-from sapnhap.records.rules import DOCUMENT_TYPES, ROLES, STATUSES
+from sapnhap.records.rules import DOCUMENT_TYPES, EXTRACTORS, ROLES, STATUSES
 from sapnhap.reference.units import find_unit, level_of_code
 from sapnhap.text import nfc as nfc_text
 
@@ -898,6 +898,8 @@ RECORD_VALUE_COLUMNS = (
     "new_unit_code",
     "route_candidates",
     "route_evidence",
+    "extractor",
+    "entry",
 )
 PERSON_VALUE_COLUMNS = (*RECORD_VALUE_COLUMNS, "status", "warnings")
 """Columns of a `person_records` row compared on re-load (`loaded_at` is only set when they differ)."""
@@ -921,9 +923,9 @@ FIELD_VALUE_COLUMNS = (
     "repaired",
     "note",
 )
-_RECORD_ID = re.compile(r"^([0-9]{2,5}):([0-9a-f]{16}):([1-9][0-9]*):([a-z_]+)$")
+_RECORD_ID = re.compile(r"^([0-9]{2,5}):([0-9a-f]{16}):([1-9][0-9]*)(?:\.([1-9][0-9]*))?:([a-z_]+)$")
 _COMMUNE_CODE = re.compile(r"^[0-9]{5}$")
-_RECORD_ID_FORMAT = "<former unit code>:<file SHA-256, first 16>:<first page>:<role>"
+_RECORD_ID_FORMAT = "<former unit code>:<file SHA-256, first 16>:<first page>[.<register row>]:<role>"
 
 # Messages of the record loader name the table, row, record_id and column, never the value: the
 # values are names, ID numbers and dates of birth, and exceptions end up in logs.
@@ -1070,11 +1072,14 @@ def _validated_row(r: Mapping[str, Any], i: int) -> dict[str, Any]:
         "new_unit_code": _q_opt_code(r.get("new_unit_code"), where("new_unit_code")),
         "route_candidates": _q_candidates(r.get("candidates"), where("candidates")),
         "route_evidence": _q_text(r.get("route_evidence"), where("route_evidence"), default="", text=True),
+        "extractor": _q_choice(_py(r.get("extractor")) or "template", where("extractor"), EXTRACTORS),
+        "entry": _q_int(r.get("entry"), where("entry"), default=0, minimum=0),
     }
     if match.groups() != (
         row["former_unit_code"],
         row["file_sha256"][:16],
         str(row["first_page"]),
+        str(row["entry"]) if row["entry"] else None,
         row["role"],
     ):
         raise ValueError(
@@ -1097,8 +1102,8 @@ def _validated_row(r: Mapping[str, Any], i: int) -> dict[str, Any]:
     return row
 
 
-def _source_row(r: Mapping[str, Any], i: int) -> tuple[tuple[str, int, str], dict[str, Any]]:
-    """((file_sha256, first_page, role), field row without record_id/scope) of one source row."""
+def _source_row(r: Mapping[str, Any], i: int) -> tuple[tuple[str, int, int, str], dict[str, Any]]:
+    """((file_sha256, first_page, entry, role), field row without record_id/scope) of one source row."""
     where = _record_where("source", i, _py(r.get("record_id")))
     sha = _q_code(r.get("file_sha256"), where("file_sha256"), _SHA256, "a SHA-256 hex digest")
     first = _q_int(r.get("first_page"), where("first_page"), minimum=1)
@@ -1121,7 +1126,8 @@ def _source_row(r: Mapping[str, Any], i: int) -> tuple[tuple[str, int, str], dic
         "repaired": _bool(r.get("repaired"), where("repaired")),
         "note": _q_text(r.get("note"), where("note"), default="", text=True),
     }
-    return (sha, first, role), row
+    entry = _q_int(r.get("entry"), where("entry"), default=0, minimum=0)
+    return (sha, first, entry, role), row
 
 
 def _record_fields(
@@ -1167,7 +1173,9 @@ def load_records(
     ("valid" | "warning" | "quarantined"), n_errors, n_warnings (not stored), reasons (rule codes
     joined by ";"), route_status ("routed" | "review" | "unresolved"), former_commune_code (pre2025)
     and new_unit_code (post2025; "" or None for none), candidates (JSON list of post2025 codes),
-    route_evidence; optionally former_unit_vintage (default "pre2025").
+    route_evidence; optionally former_unit_vintage (default "pre2025"), extractor (one of
+    `sapnhap.records.rules.EXTRACTORS`, default "template") and entry (the register row, 0 for a
+    whole document; the record_id then reads `<first page>.<entry>`).
     `source`: one row per field read, columns `sapnhap.records.tables.SOURCE_COLUMNS`; the document's own
     fields have role "". A record's fields are the source rows of its document (file_sha256,
     first_page) with its role (scope "person") and those with role "" (scope "document").
@@ -1196,7 +1204,7 @@ def load_records(
             raise ValueError(f"validated row {i} (record {row['record_id']}), record_id: given twice")
         records[row["record_id"]] = row
 
-    people: dict[tuple[str, int, str], dict[str, dict[str, Any]]] = {}
+    people: dict[tuple[str, int, int, str], dict[str, dict[str, Any]]] = {}
     for i, r in enumerate(_records(source)):
         key, field_row = _source_row(r, i)
         fields = people.setdefault(key, {})
@@ -1209,9 +1217,11 @@ def load_records(
     field_rows: list[dict[str, Any]] = []
     quarantine_rows: list[dict[str, Any]] = []
     for record_id, row in records.items():
-        sha, first = row["file_sha256"], row["first_page"]
+        sha, first, entry = row["file_sha256"], row["first_page"], row["entry"]
         fields = _record_fields(
-            record_id, people.get((sha, first, row["role"]), {}), people.get((sha, first, ""), {})
+            record_id,
+            people.get((sha, first, entry, row["role"]), {}),
+            people.get((sha, first, entry, ""), {}),
         )
         shared = {c: row[c] for c in ("record_id", *RECORD_VALUE_COLUMNS)}
         if row["status"] == "quarantined":

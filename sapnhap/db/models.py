@@ -40,8 +40,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 FILE_STATUSES = ("archived", "duplicate", "quarantined")
+# A born-digital register's sheet or table (sapnhap.ocr.sheets) is a "text_layer" page whose boxes
+# are in "cell" (column, row) or, for its paragraphs, "char" (character offset, paragraph).
 PAGE_METHODS = ("text_layer", "ocr", "failed")
-BOX_UNITS = ("px", "pt")
+BOX_UNITS = ("px", "pt", "cell", "char")
 SUBJECT_TYPES = ("file", "page", "document", "record", "review_item")
 UNIT_LEVELS = ("commune", "district")
 PRE2025 = "pre2025"
@@ -356,8 +358,11 @@ class PersonRecord(Base):
     across vintages with different meanings, so each column names its code list:
     `former_commune_code` is a "pre2025" commune code (the commune the person belonged to before
     2025-07-01; None when not resolved), `new_unit_code` and the codes of `route_candidates` (a JSON
-    list of strings) are "post2025" commune codes (None while routing needs review). `loaded_at`
-    (UTC) is when the row was last written with changed values.
+    list of strings) are "post2025" commune codes (None while routing needs review). `extractor`
+    says how the record was read: its type's template, the generic label vocabulary, a register
+    table or a born-digital register (`sapnhap.records.rules.EXTRACTORS`); `entry` is the register
+    row it came from (0 for a whole document; the record_id's page part is then `<first page>.<entry>`). `loaded_at` (UTC) is when
+    the row was last written with changed values.
     """
 
     __tablename__ = "person_records"
@@ -395,6 +400,10 @@ class PersonRecord(Base):
     # JSON list of "post2025" commune codes, e.g. '["10105", "10108"]'.
     route_candidates: Mapped[str] = mapped_column(Text, default="[]")
     route_evidence: Mapped[str] = mapped_column(Text, default="")
+    # How the record was read (`sapnhap.records.rules.EXTRACTORS`): "template", "generic" ...
+    extractor: Mapped[str] = mapped_column(String(16), default="template", server_default="template")
+    # The register row (from 1) the record was read from; 0 for a whole document.
+    entry: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     fields: Mapped[list[RecordField]] = relationship(
@@ -508,6 +517,10 @@ class QuarantinedRecord(Base):
     # JSON list of "post2025" commune codes.
     route_candidates: Mapped[str] = mapped_column(Text, default="[]")
     route_evidence: Mapped[str] = mapped_column(Text, default="")
+    # How the record was read (`sapnhap.records.rules.EXTRACTORS`).
+    extractor: Mapped[str] = mapped_column(String(16), default="template", server_default="template")
+    # The register row (from 1) the record was read from; 0 for a whole document.
+    entry: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fields: Mapped[str] = mapped_column(Text, default="{}")
     quarantined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

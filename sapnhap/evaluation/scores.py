@@ -202,6 +202,26 @@ def evaluate(truth_dir: Path, engine: Engine, warehouse_dir: Path | None = None)
     return report
 
 
+DocKey = tuple[str, int, int]
+
+
+def documents_by_key(documents: pd.DataFrame) -> dict[DocKey, str]:
+    """The truth's doc ids by (file SHA-256, first page, entry): entry is the register row of a
+    document read from a register (`documents.csv` column `entry`), 0 for a whole document (and
+    for a truth without the column)."""
+    entries = documents["entry"] if "entry" in documents else pd.Series(["0"] * len(documents))
+    return {
+        (str(sha), int(page), int(entry or 0)): str(doc)
+        for sha, page, entry, doc in zip(
+            documents["sha256"], documents["first_page"], entries, documents["doc_id"], strict=True
+        )
+    }
+
+
+def _entry(value: object) -> int:
+    return 0 if value is None or (isinstance(value, float) and value != value) else int(value)
+
+
 def score_persons(engine: Engine, documents: pd.DataFrame, records: pd.DataFrame) -> dict | None:
     """Score the persons the pipeline built (`entities`: `person_members` in the database) against the
     truth's entity ids: pairwise and cluster precision, recall and F1 over the records linked, with no
@@ -215,7 +235,7 @@ def score_persons(engine: Engine, documents: pd.DataFrame, records: pd.DataFrame
     with engine.connect() as conn:
         linked = pd.read_sql(
             text(
-                "SELECT m.record_id, m.person_id, m.linked_by, r.file_sha256, r.first_page, r.role "
+                "SELECT m.record_id, m.person_id, m.linked_by, r.file_sha256, r.first_page, r.entry, r.role "
                 "FROM person_members m JOIN person_records r ON r.record_id = m.record_id"
             ),
             conn,
@@ -232,11 +252,11 @@ def score_persons(engine: Engine, documents: pd.DataFrame, records: pd.DataFrame
         loaded = conn.execute(text("SELECT COUNT(*) FROM person_records")).scalar_one()
     if linked.empty:
         return None
-    doc_of = {(r.sha256, int(r.first_page)): r.doc_id for r in documents.itertuples()}
+    doc_of = documents_by_key(documents)
     entity = dict(zip(records["record_id"], records["entity_id"], strict=True))
     truth: dict[str, str] = {}
     for r in linked.itertuples():
-        true_id = entity.get(f"{doc_of.get((r.file_sha256, int(r.first_page)))}:{r.role}")
+        true_id = entity.get(f"{doc_of.get((r.file_sha256, int(r.first_page), _entry(r.entry)))}:{r.role}")
         if true_id is not None:
             truth[r.record_id] = true_id
     persons = {r: str(p) for r, p in zip(linked["record_id"], linked["person_id"], strict=True)}
@@ -281,13 +301,14 @@ def _score_records(
     """Score extraction (fields) and routing from the warehouse tables, when the pipeline wrote them."""
     source = _read_warehouse(warehouse_dir, "source_records")
     validated = _read_warehouse(warehouse_dir, "validated_records")
-    doc_of = {(r.sha256, int(r.first_page)): r.doc_id for r in documents.itertuples()}
+    doc_of = documents_by_key(documents)
     truth = fields.merge(documents[["doc_id", "doc_type"]].drop_duplicates("doc_id"), on="doc_id")
     if not source.empty:
+        entries = source["entry"] if "entry" in source else pd.Series([0] * len(source), index=source.index)
         source = source.assign(
             doc_id=[
-                doc_of.get((a, int(b)))
-                for a, b in zip(source["file_sha256"], source["first_page"], strict=True)
+                doc_of.get((a, int(b), _entry(e)))
+                for a, b, e in zip(source["file_sha256"], source["first_page"], entries, strict=True)
             ]
         )
         seen = set(source["doc_id"].dropna())
@@ -316,11 +337,12 @@ def _score_records(
             "per_field": table.to_dict("records"),
         }
     if not validated.empty:
+        entries = validated["entry"] if "entry" in validated else pd.Series([0] * len(validated))
         validated = validated.assign(
             record_id=[
-                f"{doc_of.get((a, int(b)))}:{role}"
-                for a, b, role in zip(
-                    validated["file_sha256"], validated["first_page"], validated["role"], strict=True
+                f"{doc_of.get((a, int(b), _entry(e)))}:{role}"
+                for a, b, e, role in zip(
+                    validated["file_sha256"], validated["first_page"], entries, validated["role"], strict=True
                 )
             ]
         )
@@ -334,6 +356,10 @@ def _score_records(
         statuses = validated["status"].value_counts()
         reasons = validated.loc[validated["status"] != "valid", "reasons"].fillna("").str.split(";").explode()
         _score_linkage(report, source, doc_of, records)
+        report["families"] = layout_families(
+            documents, fields, records, source, table_of_fields(truth, source)
+        )
+        report["without_records"] = _without_records(warehouse_dir, source)
         report["records"] = {
             "extracted": int(source.loc[source["role"] != "", "record_id"].nunique())
             if not source.empty
@@ -344,13 +370,82 @@ def _score_records(
         }
 
 
+def table_of_fields(truth: pd.DataFrame, source: pd.DataFrame) -> pd.DataFrame:
+    """One row per truth field (doc_id, role, field) with `ok`: the pipeline's found value equals the
+    truth's (a field not found is wrong). `source` needs a doc_id column ([] rows: all wrong)."""
+    keys = ["doc_id", "role", "field"]
+    if source.empty or "doc_id" not in source:
+        return truth[keys].assign(ok=False)
+    predicted = source[source["status"] == "found"][[*keys, "value"]].drop_duplicates(keys)
+    merged = truth[[*keys, "value"]].merge(predicted, on=keys, how="left", suffixes=("", "_got"))
+    return merged[keys].assign(ok=(merged["value"] == merged["value_got"].fillna("\0")).to_numpy())
+
+
+def layout_families(
+    documents: pd.DataFrame,
+    fields: pd.DataFrame,
+    records: pd.DataFrame,
+    source: pd.DataFrame,
+    scored_fields: pd.DataFrame,
+) -> dict[str, dict]:
+    """Extraction scored apart for each layout family of the generator (`documents.csv` column
+    `layout`: "standard", the layouts the templates were written against, and "variant", other
+    wordings and orders; a ground truth without the column is all "standard").
+
+    Per family: documents, documents that yielded no person record (and their share), person
+    records in the truth and found (same document and role; recall), fields (exact match of the
+    normalised value; a field not found is wrong). `source` is the `source_records` table with a
+    doc_id column; `scored_fields` is `table_of_fields`'s output.
+    """
+    layout = documents.get("layout", pd.Series(["standard"] * len(documents), index=documents.index))
+    family_of = dict(zip(documents["doc_id"], layout.replace("", "standard"), strict=True))
+    people = set()
+    if not source.empty and "doc_id" in source:
+        found = source[(source["role"] != "") & (source["status"] == "found") & source["doc_id"].notna()]
+        people = set(zip(found["doc_id"], found["role"], strict=True))
+    with_people = {doc for doc, _ in people}
+    out: dict[str, dict] = {}
+    for family in sorted(set(family_of.values())):
+        docs = {d for d, f in family_of.items() if f == family}
+        recs = records[records["doc_id"].isin(docs)]
+        got = sum((d, r) in people for d, r in zip(recs["doc_id"], recs["role"], strict=True))
+        flds = scored_fields[scored_fields["doc_id"].isin(docs)]
+        silent = len(docs - with_people)
+        out[family] = {
+            "documents": len(docs),
+            "documents_without_records": silent,
+            "share_without_records": silent / len(docs) if docs else None,
+            "records": int(len(recs)),
+            "records_found": int(got),
+            "record_recall": got / len(recs) if len(recs) else None,
+            "fields": int(len(flds)),
+            "fields_correct": int(flds["ok"].sum()),
+            "field_accuracy": float(flds["ok"].mean()) if len(flds) else None,
+        }
+    return out
+
+
+def _without_records(warehouse_dir: Path, source: pd.DataFrame) -> list[dict]:
+    """The documents the pipeline reports as yielding no person record, with why
+    (`sapnhap.records.tables.documents_without_records` over the warehouse's documents)."""
+    from sapnhap.records.tables import documents_without_records
+
+    documents = _read_warehouse(warehouse_dir, "documents")
+    if documents.empty:
+        return []
+    files = _read_warehouse(warehouse_dir, "dossier_files")
+    files = files if {"sha256", "original_path"} <= set(files.columns) else None
+    table = documents_without_records(documents, source, files)
+    return table.drop(columns=["file_sha256"]).to_dict("records")
+
+
 LINKAGE_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
 LINKAGE_THRESHOLD = 0.8  # the threshold whose figures head the report's linkage line
 MIN_PAIRS_TO_SUGGEST = 50
 
 
 def _score_linkage(
-    report: dict, source: pd.DataFrame, doc_of: Mapping[tuple[str, int], str], records: pd.DataFrame
+    report: dict, source: pd.DataFrame, doc_of: Mapping[DocKey, str], records: pd.DataFrame
 ) -> None:
     """Score the model the pipeline uses on the whole batch at every threshold: the warehouse's person
     records linked with the shipped model (`sapnhap.linkage.model.DEFAULT_MODEL_PATH`, prior calibrated on
@@ -379,7 +474,8 @@ def _score_linkage(
     entity = dict(zip(records["record_id"], records["entity_id"], strict=True))
     truth: dict[str, str] = {}
     for rid in people["record_id"]:
-        doc = doc_of.get((keys.at[rid, "file_sha256"], int(keys.at[rid, "first_page"])))
+        entry = _entry(keys.at[rid, "entry"]) if "entry" in keys else 0
+        doc = doc_of.get((keys.at[rid, "file_sha256"], int(keys.at[rid, "first_page"]), entry))
         true_id = entity.get(f"{doc}:{keys.at[rid, 'role']}")
         if true_id is not None:
             truth[rid] = true_id
@@ -635,6 +731,16 @@ def summary_lines(report: dict) -> list[str]:
                 f"in quarantine; lost {records['lost']}"
             )
         lines.append(line)
+    families = report.get("families") or {}
+    if families:
+        lines.append(
+            "By layout family: "
+            + "; ".join(
+                f"{k}: record recall {_pct(v['record_recall'])}, fields exact {_pct(v['field_accuracy'])}, "
+                f"{v['documents_without_records']} of {v['documents']} documents without a record"
+                for k, v in families.items()
+            )
+        )
     linkage = report["linkage"]
     if linkage.get("status") == "scored":
         pw, cl = linkage["pairwise"], linkage["cluster"]
@@ -720,6 +826,35 @@ def to_markdown(report: dict) -> str:
             f"| {e['path']} | {e['expected_outcome']} | {e['expected_reason']} | {e['got']} | {e['quarantine_reason']} |"
             for e in q["errors"]
         ]
+    families = report.get("families") or {}
+    if families:
+        out += [
+            "",
+            "## Extraction by layout family",
+            "",
+            "`standard`: the five layouts the extractor's templates were written against; `variant`: other "
+            "label wordings and orders (`Họ và tên`, `Sinh ngày`, `Số CCCD`, parents in the other order, two "
+            "types under the generic title `TRÍCH LỤC HỘ TỊCH`), read by the generic label vocabulary. A "
+            "record is found when a person record of the same document and role was extracted.",
+            "",
+            "| family | documents | without records | record recall | fields | field exact match |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        out += [
+            f"| {k} | {v['documents']} | {v['documents_without_records']} ({_pct(v['share_without_records'])}) "
+            f"| {_pct(v['record_recall'])} ({v['records_found']}/{v['records']}) | {v['fields']} "
+            f"| {_pct(v['field_accuracy'])} |"
+            for k, v in families.items()
+        ]
+    silent = report.get("without_records")
+    if silent is not None:
+        out += ["", f"Documents the pipeline lists as yielding no person record: {len(silent)}."]
+        if silent:
+            out += ["", "| file | pages | type | title | why |", "|---|---|---|---|---|"]
+            out += [
+                f"| {d['file']} | {d['first_page']}-{d['last_page']} | {d['doc_type']} | {d['title']} | {d['why']} |"
+                for d in silent
+            ]
     out += ["", "## Fields, routing, record linkage", ""]
     fields = report["fields"]
     if fields.get("status") == "scored":

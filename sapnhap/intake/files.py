@@ -33,6 +33,7 @@ from PIL import Image
 
 from sapnhap.ocr.images import image_frame_count, load_frame
 from sapnhap.ocr.pdf import PdfDamaged, PdfPasswordRequired, summarize_pdf
+from sapnhap.ocr.sheets import SheetUnreadable, header_is_cfb, inspect_sheets, sheet_kind_of
 
 CHUNK_BYTES = 1024 * 1024
 MIN_IMAGE_SIDE_PX = 16
@@ -47,6 +48,13 @@ class FileKind(StrEnum):
     TIFF = "tiff"
     JPEG = "jpeg"
     PNG = "png"
+    # Born-digital registers (sapnhap.ocr.sheets): read as pages of cells, never OCR'd.
+    XLSX = "xlsx"
+    XLS = "xls"
+    ODS = "ods"
+    CSV = "csv"
+    DOCX = "docx"
+    ODT = "odt"
     OTHER = "other"
 
 
@@ -61,6 +69,9 @@ class QuarantineReason(StrEnum):
     IMAGE_TOO_SMALL = "image_too_small"
     NO_PAGES = "no_pages"
     UNREADABLE_FILE = "unreadable_file"
+    DOCUMENT_DAMAGED = "document_damaged"
+    LEGACY_ENCODING = "legacy_encoding"
+    NO_TEXT = "no_text"
 
 
 _KIND_BY_MIME = {
@@ -197,11 +208,48 @@ def _inspect_image(path: Path, kind: FileKind) -> tuple[int, QuarantineReason | 
     return frames, None, ""
 
 
+_SHEET_REASONS = {
+    "password_required": QuarantineReason.PASSWORD_REQUIRED,
+    "document_damaged": QuarantineReason.DOCUMENT_DAMAGED,
+    "legacy_encoding": QuarantineReason.LEGACY_ENCODING,
+    "no_text": QuarantineReason.NO_TEXT,
+    "no_pages": QuarantineReason.NO_PAGES,
+}
+
+
+def _inspect_sheet(path: Path, digest: str, size: int, kind: FileKind, mime: str) -> FileInspection:
+    """A born-digital register: its pages (sheets, tables), or the reason it cannot be read."""
+    if header_is_cfb(path):  # filetype names compound files after whichever Office format it guesses
+        mime = "application/vnd.ms-excel" if kind is FileKind.XLS else "application/x-cfb"
+    elif kind is FileKind.CSV:
+        mime = "text/csv"
+    try:
+        pages = inspect_sheets(path, kind.value)
+    except SheetUnreadable as exc:
+        return FileInspection(digest, size, kind, mime, 0, False, _SHEET_REASONS[exc.reason], str(exc))
+    except Exception as exc:  # a reader library's own error: a clear reason, never a crash of the run
+        return FileInspection(
+            digest,
+            size,
+            kind,
+            mime,
+            0,
+            False,
+            QuarantineReason.DOCUMENT_DAMAGED,
+            f"the {kind.value} file cannot be read ({type(exc).__name__}); ask the former unit for a new copy",
+        )
+    return FileInspection(digest, size, kind, mime, pages, False, None, "")
+
+
 def inspect_file(path: Path) -> FileInspection:
     """Hash, identify and check one inbox file; never raises for bad content.
 
-    Returns a `FileInspection`. Quarantine reasons: EMPTY_FILE (0 bytes), UNSUPPORTED_TYPE (not
-    PDF/TIFF/JPEG/PNG by content; the detail names the detected MIME type), PDF_DAMAGED (PDFium
+    Returns a `FileInspection`. Born-digital registers (XLSX, XLS, ODS, DOCX, ODT by content; CSV by
+    name and text content) count their pages (`sapnhap.ocr.sheets`: sheets, tables, paragraphs).
+    Quarantine reasons: EMPTY_FILE (0 bytes), UNSUPPORTED_TYPE (none of these by content; the detail
+    names the detected MIME type), PASSWORD_REQUIRED (also a password-protected XLSX/DOCX),
+    DOCUMENT_DAMAGED (a register its reader cannot open), LEGACY_ENCODING (a CSV in TCVN3/VNI),
+    NO_TEXT (a DOCX/ODT with only pictures), PDF_DAMAGED (PDFium
     cannot open it or a page, or the file lacks its %%EOF marker), PASSWORD_REQUIRED (a non-empty
     user password is needed; empty-password encryption is fine and gives `encrypted=True`),
     NO_PAGES, IMAGE_UNREADABLE (Pillow cannot decode a frame), IMAGE_TOO_SMALL (a frame under
@@ -244,6 +292,9 @@ def inspect_file(path: Path) -> FileInspection:
         )
 
     kind, mime = _detect(header)
+    sheet = sheet_kind_of(mime, header, path) if kind is FileKind.OTHER else None
+    if sheet is not None:
+        return _inspect_sheet(path, digest, size, FileKind(sheet), mime)
     if kind is FileKind.OTHER:
         return FileInspection(
             digest,
@@ -253,8 +304,8 @@ def inspect_file(path: Path) -> FileInspection:
             0,
             False,
             QuarantineReason.UNSUPPORTED_TYPE,
-            f"the content is {mime}, not PDF, TIFF, JPEG or PNG; print or scan it to PDF, or handle "
-            "it outside the OCR pipeline",
+            f"the content is {mime}, not PDF, TIFF, JPEG, PNG or a register (XLSX, XLS, ODS, CSV, DOCX, "
+            "ODT); ask the former unit for it in one of these formats",
         )
     if kind is FileKind.PDF:
         pages, encrypted, reason, detail = _inspect_pdf(path)

@@ -55,7 +55,7 @@ class PageResult:
     dpi: int | None = None
     width: float | None = None
     height: float | None = None
-    box_unit: Literal["px", "pt"] = "px"
+    box_unit: Literal["px", "pt", "cell", "char"] = "px"
     image_sha256: str | None = None
     rotation: int = 0
     rotation_method: str = ""

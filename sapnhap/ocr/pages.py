@@ -32,6 +32,7 @@ from sapnhap.ocr.colour import to_ocr_gray
 from sapnhap.ocr.engine import Recognition, detect_orientation, recognise, tesseract_version
 from sapnhap.ocr.geometry import estimate_skew, rotate_page
 from sapnhap.ocr.page import PageResult, Word
+from sapnhap.ocr.sheets import SHEET_KINDS, read_sheet_page
 
 # Bumped whenever the OCR steps change in a way that changes results (invalidates the cache).
 OCR_PIPELINE_VERSION = "5"
@@ -71,7 +72,8 @@ class OcrSettings:
 
 @dataclass(frozen=True)
 class PageTask:
-    """One page to read: `path` is the archived file, `page_index` 0-based, `kind` "pdf"/"tiff"/"jpeg"/"png"."""
+    """One page to read: `path` is the archived file, `page_index` 0-based, `kind` "pdf"/"tiff"/"jpeg"/"png",
+    or a born-digital register's kind (`sapnhap.ocr.sheets.SHEET_KINDS`: its sheet or table `page_index`)."""
 
     file_sha256: str
     path: str
@@ -186,6 +188,8 @@ def _init_worker() -> None:
 
 def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None) -> PageResult:
     page_number = task.page_index + 1
+    if task.kind in SHEET_KINDS:  # a born-digital register: its cells, never OCR'd
+        return read_sheet_page(Path(task.path), task.kind, task.page_index, task.file_sha256)
     if task.kind == "pdf":
         from sapnhap.ocr.pdf import read_text_layer, render_page
 

@@ -87,6 +87,8 @@ class ExtractedField:
     blank). method: `text_layer`, `ocr` or `ocr_crop` (re-read from the enlarged crop). repaired: the
     value's diacritics were restored from the name lexicons. status: `found` or `missing` (label not
     found: raw and value are "", no provenance but the file). note: what went wrong or was done.
+    entry: 0 for a field of the whole document, n for row n of a register table
+    (`sapnhap.records.registers`).
     """
 
     role: str
@@ -104,6 +106,7 @@ class ExtractedField:
     file_sha256: str = ""
     box_unit: str = "px"
     engine: str = ""
+    entry: int = 0
 
     def as_row(self) -> dict:
         """A flat dict (bbox as four columns) for a DataFrame or a database row."""
@@ -127,6 +130,7 @@ class ExtractedField:
             "note": self.note,
             "status": self.status,
             "file_sha256": self.file_sha256,
+            "entry": self.entry,
         }
 
 
@@ -134,7 +138,9 @@ class ExtractedField:
 
 
 @dataclass
-class _Line:
+class Line:
+    """One printed line of a document: its page, its words left to right, its index in reading order."""
+
     page: PageResult
     words: list[Word]
     index: int = 0  # position in the document's reading order
@@ -219,7 +225,10 @@ def _fold(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Hit:
+class LabelHit:
+    """A label found on a line: words [start, end) of line `line`, its similarity (a colon adds 5),
+    where its value starts, and text glued after the colon of its last word (`tên:NGUYỄN`)."""
+
     label: Label
     line: int  # index into the document's lines
     start: int  # first word of the label on its line
@@ -238,12 +247,18 @@ def _threshold(key: str) -> float:
     return 92.0
 
 
-def _find_labels(line_words: list[Word], line_index: int, labels: Sequence[Label]) -> list[_Hit]:
-    """The labels on one line, left to right, without overlaps."""
+def find_labels(
+    line_words: list[Word], line_index: int, labels: Sequence[Label], inline_colon: bool = False
+) -> list[LabelHit]:
+    """The labels on one line, left to right, without overlaps.
+
+    inline_colon: a label that does not start the line must end with a colon (the generic reader,
+    whose many labels would otherwise match inside values: `Nguyễn Xuân` is close to `Nguyên quán`).
+    """
     # A word with a colon inside (`kếtquả:14/2/2025`, `tên:NGUYỄN`) is a label's last word glued to
     # the value: it matches as the part before the colon, the part after it opens the value.
     keys = [_fold(w.text.split(":", 1)[0]) if _inner_colon(w.text) else _fold(w.text) for w in line_words]
-    candidates: list[_Hit] = []
+    candidates: list[LabelHit] = []
     seen: set[str] = set()
     first = next((i for i, k in enumerate(keys) if k), len(keys))  # after leading `-`, `•`
     for label in labels:
@@ -265,6 +280,8 @@ def _find_labels(line_words: list[Word], line_index: int, labels: Sequence[Label
                 span = " ".join(k for k in keys[start:end] if k)
                 last = line_words[end - 1].text
                 colon = ":" in last or (end < len(line_words) and line_words[end].text.startswith(":"))
+                if inline_colon and start > first and not colon:
+                    continue
                 if short:
                     if length != n or span != key or not colon:
                         continue
@@ -278,9 +295,11 @@ def _find_labels(line_words: list[Word], line_index: int, labels: Sequence[Label
                 if not tail and end < len(line_words) and line_words[end].text.strip() == ":":
                     value_start = end + 1
                 candidates.append(
-                    _Hit(label, line_index, start, end, score + (5.0 if colon else 0.0), value_start, tail)
+                    LabelHit(
+                        label, line_index, start, end, score + (5.0 if colon else 0.0), value_start, tail
+                    )
                 )
-    chosen: list[_Hit] = []
+    chosen: list[LabelHit] = []
     for hit in sorted(candidates, key=lambda h: (-h.score, -len(h.label.text), h.start)):
         if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
             if not _labels_agree(hit, chosen):
@@ -295,7 +314,7 @@ def _inner_colon(text: str) -> bool:
     return bool(colon and head and _fold(tail))
 
 
-def _labels_agree(hit: _Hit, chosen: list[_Hit]) -> bool:
+def _labels_agree(hit: LabelHit, chosen: list[LabelHit]) -> bool:
     """A label takes a line's start only once; a line holds each label once."""
     return all(c.label.text != hit.label.text for c in chosen)
 
@@ -303,7 +322,8 @@ def _labels_agree(hit: _Hit, chosen: list[_Hit]) -> bool:
 _STOP_KEYS = tuple(_fold(s) for s in STOP_LINES)
 
 
-def _is_stop_line(words: list[Word]) -> bool:
+def is_stop_line(words: list[Word]) -> bool:
+    """Whether a line is one of `STOP_LINES` (signature blocks, footers: no field after them)."""
     key = _fold(" ".join(w.text for w in words))
     return any(fuzz.ratio(key, stop) >= 80 for stop in _STOP_KEYS if key)
 
@@ -416,7 +436,10 @@ def _plausible(kind: ValueKind, normalised: Normalised) -> bool:
 
 
 @dataclass
-class _Value:
+class Value:
+    """A field's value as read: its words, raw text, page, its label's words, and whether it was
+    read from the lines under its label."""
+
     words: list[Word]
     raw: str
     page: PageResult
@@ -446,7 +469,7 @@ def extract_document(
         KeyError: for a document type without a template.
     """
     template = TEMPLATES[doc_type]
-    lines = _document_lines(pages)
+    lines = document_lines(pages)
     hits = _all_hits(lines, template)
     values = _assign(template, hits, lines)
     wanted = sum(len(names) for names in template.fields.values()) - (1 if template.free_date else 0)
@@ -487,24 +510,24 @@ def extract_document(
                 )
                 continue
             value, kind = found
-            out.append(_field(role, name, kind, value, crop_reader))
+            out.append(read_field(role, name, kind, value, crop_reader))
     return out
 
 
 _JUNK = re.compile(r"^[|`'‘’_~\"“”¦!]+$")
 
 
-def _all_hits(lines: list[_Line], template: Template) -> list[_Hit]:
+def _all_hits(lines: list[Line], template: Template) -> list[LabelHit]:
     hits = [
         hit
         for i, line in enumerate(lines)
-        if not _is_stop_line(line.words)
-        for hit in _find_labels(line.words, i, template.labels)
+        if not is_stop_line(line.words)
+        for hit in find_labels(line.words, i, template.labels)
     ]
     return sorted(hits, key=lambda h: (h.line, h.start))
 
 
-def _renumber(lines: list[_Line]) -> list[_Line]:
+def _renumber(lines: list[Line]) -> list[Line]:
     """Lines in reading order again (page by page, top to bottom), indices renumbered."""
     page_order: dict[int, int] = {}
     for line in lines:
@@ -524,7 +547,7 @@ def _median(values: list[float]) -> float:
 _MAX_PROBES = 5
 
 
-def _recover_lines(lines: list[_Line], crop_reader: CropReader) -> list[_Line]:
+def _recover_lines(lines: list[Line], crop_reader: CropReader) -> list[Line]:
     """Lines the page's OCR dropped, read again from the page image one line at a time.
 
     On each OCR page, where the space between two lines (or below the last one, down to the page's
@@ -532,8 +555,8 @@ def _recover_lines(lines: list[_Line], crop_reader: CropReader) -> list[_Line]:
     text column is read with `crop_reader`; a reading with letters becomes a line of its own, with
     word boxes shared out along the band by character count and the reading's confidence.
     """
-    recovered: list[_Line] = []
-    by_page: dict[int, list[_Line]] = {}
+    recovered: list[Line] = []
+    by_page: dict[int, list[Line]] = {}
     for line in lines:
         if line.page.method == "ocr":
             by_page.setdefault(id(line.page), []).append(line)
@@ -565,7 +588,7 @@ def _recover_lines(lines: list[_Line], crop_reader: CropReader) -> list[_Line]:
     return recovered
 
 
-def _synthetic_line(page: PageResult, text: str, bbox: BBox, score: float | None) -> _Line | None:
+def _synthetic_line(page: PageResult, text: str, bbox: BBox, score: float | None) -> Line | None:
     if sum(ch.isalnum() for ch in text) < 3:
         return None
     left, top, width, height = bbox
@@ -577,28 +600,28 @@ def _synthetic_line(page: PageResult, text: str, bbox: BBox, score: float | None
         w = width * (len(part) + 1) / total
         words.append(Word(part, x, top, w * len(part) / (len(part) + 1), height, score, -1, -1))
         x += w
-    return _Line(page, words)
+    return Line(page, words)
 
 
-def _document_lines(pages: Sequence[PageResult]) -> list[_Line]:
+def document_lines(pages: Sequence[PageResult]) -> list[Line]:
     """The document's lines in reading order, without OCR's stray marks (`|`, `` ` ``, `_` read from
     specks and rules)."""
-    lines: list[_Line] = []
+    lines: list[Line] = []
     for page in pages:
         for words in build_lines(page):
             words = [w for w in words if not _JUNK.match(w.text)]
             if words:
-                lines.append(_Line(page, words, len(lines)))
+                lines.append(Line(page, words, len(lines)))
     return lines
 
 
 def _assign(
-    template: Template, hits: list[_Hit], lines: list[_Line]
-) -> dict[tuple[str, str], tuple[_Value, ValueKind]]:
+    template: Template, hits: list[LabelHit], lines: list[Line]
+) -> dict[tuple[str, str], tuple[Value, ValueKind]]:
     """Give each label hit its role and value; the first reading of a (role, field) wins."""
-    values: dict[tuple[str, str], tuple[_Value, ValueKind]] = {}
+    values: dict[tuple[str, str], tuple[Value, ValueKind]] = {}
     role = template.roles[0]
-    line_hits: dict[int, list[_Hit]] = {}
+    line_hits: dict[int, list[LabelHit]] = {}
     for hit in hits:
         line_hits.setdefault(hit.line, []).append(hit)
     for hit in hits:
@@ -619,11 +642,13 @@ def _assign(
             role = owner
         if label.field not in template.fields.get(owner, ()) or (owner, label.field) in values:
             continue
-        values[(owner, label.field)] = (_value_of(hit, label, lines, line_hits), label.kind)
+        values[(owner, label.field)] = (value_of(hit, label, lines, line_hits), label.kind)
     return values
 
 
-def _value_of(hit: _Hit, label: Label, lines: list[_Line], line_hits: dict[int, list[_Hit]]) -> _Value:
+def value_of(hit: LabelHit, label: Label, lines: list[Line], line_hits: dict[int, list[LabelHit]]) -> Value:
+    """The value of a label hit: the words after it up to the next label on its line, or, for a label
+    that ends its line and may wrap, the following lines up to the next labelled line (at most 4)."""
     line = lines[hit.line]
     following = [h for h in line_hits[hit.line] if h.start >= hit.end]
     stop = following[0].start if following else len(line.words)
@@ -636,25 +661,25 @@ def _value_of(hit: _Hit, label: Label, lines: list[_Line], line_hits: dict[int, 
     if not _fold(raw):  # only specks after the label (`-.`): the value is below it
         raw, words = "", []
     if raw or not label.wraps:
-        return _Value(words, raw, line.page, label_words)
+        return Value(words, raw, line.page, label_words)
     # The label ends its line: the value was wrapped onto the following lines.
     taken: list[Word] = []
     texts: list[str] = []
     for nxt in lines[hit.line + 1 : hit.line + 5]:
-        if nxt.page is not line.page or nxt.index in line_hits or _is_stop_line(nxt.words):
+        if nxt.page is not line.page or nxt.index in line_hits or is_stop_line(nxt.words):
             break
         gap = nxt.top - lines[nxt.index - 1].bottom
         if gap > 2.5 * (nxt.bottom - nxt.top):
             break
         taken.extend(nxt.words)
         texts.append(nxt.text)
-    return _Value(taken, " ".join(texts).strip(), line.page, label_words, wrapped=len(texts) > 1)
+    return Value(taken, " ".join(texts).strip(), line.page, label_words, wrapped=len(texts) > 1)
 
 
 _WORDS_DATE_LINE = re.compile(r"ngay\s*\d{1,2}\s*thang\s*\d{1,2}\s*nam\s*\d{4}")
 
 
-def _free_date(lines: list[_Line], hits: list[_Hit]) -> _Value | None:
+def _free_date(lines: list[Line], hits: list[LabelHit]) -> Value | None:
     """The unlabelled `<place>, ngày d tháng m năm yyyy` line after the last label (staff CV)."""
     after = hits[-1].line + 1 if hits else 0
     labelled = {h.line for h in hits}
@@ -662,7 +687,7 @@ def _free_date(lines: list[_Line], hits: list[_Hit]) -> _Value | None:
         if line.index in labelled:
             continue
         if _WORDS_DATE_LINE.search(_fold(line.text)):
-            return _Value(line.words, line.text, line.page)
+            return Value(line.words, line.text, line.page)
     return None
 
 
@@ -681,9 +706,11 @@ def _confidence(words: list[Word]) -> float | None:
     return round(sum(scores) / len(scores), 2) if scores else None
 
 
-def _field(
-    role: str, name: str, kind: ValueKind, value: _Value, crop_reader: CropReader | None
+def read_field(
+    role: str, name: str, kind: ValueKind, value: Value, crop_reader: CropReader | None
 ) -> ExtractedField:
+    """One field from its value: normalised by kind, re-read from its crop when small or doubtful (OCR
+    only), places and names repaired from the gazetteer and lexicons, with its provenance."""
     page = value.page
     bbox = _bbox(value.words) or _bbox(value.label_words)
     confidence = _confidence(value.words)

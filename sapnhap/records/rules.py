@@ -89,22 +89,42 @@ import pandas as pd
 import pandera.pandas as pa
 
 from sapnhap.records.normalise import parse_date
+from sapnhap.records.vocabulary import (
+    ADMINISTRATIVE_TYPES,
+    CATALOGUE_TYPES,
+    LABEL_ROLES,
+    UNKNOWN_TYPE,
+    UNNAMED_ROLES,
+)
 from sapnhap.reference.personal_id import FIRST_YEAR, LAST_YEAR, check_personal_id, is_legacy_id
 from sapnhap.reference.units import find_unit
 
 Severity = Literal["error", "warning"]
 Status = Literal["valid", "warning", "quarantined"]
 STATUSES: tuple[str, ...] = ("valid", "warning", "quarantined")
+# How a record was read: by its type's dedicated template (sapnhap.records.templates), by the generic
+# label vocabulary (sapnhap.records.generic), as a row of a register table on a page, or as a row of a
+# born-digital register (spreadsheet, CSV, word-processor table).
+EXTRACTORS: tuple[str, ...] = ("template", "generic", "register_table", "spreadsheet")
 
 REFORM_DATE = date(2025, 7, 1)  # two-level local government and the new unit codes
 ID_ERA = date(2016, 1, 1)  # Law on Civil Status 2014 in force: the number is part of birth registration
 
-DOCUMENT_TYPES: tuple[str, ...] = (
+# The types with a dedicated template and their own rules.
+TEMPLATE_TYPES: tuple[str, ...] = (
     "birth_registration",
     "marriage_registration",
     "death_registration",
     "staff_cv",
     "procedure_receipt",
+)
+# Every type a record may carry: the templated ones, every other type of the title catalogue and the
+# administrative documents (read by the generic extractor, sapnhap.records.generic) and `unknown`.
+DOCUMENT_TYPES: tuple[str, ...] = (
+    *TEMPLATE_TYPES,
+    *(t for t in CATALOGUE_TYPES if t not in TEMPLATE_TYPES),
+    *ADMINISTRATIVE_TYPES,
+    UNKNOWN_TYPE,
 )
 ROLES_BY_TYPE: dict[str, tuple[str, ...]] = {
     "birth_registration": ("child", "mother", "father"),
@@ -113,9 +133,19 @@ ROLES_BY_TYPE: dict[str, tuple[str, ...]] = {
     "staff_cv": ("staff",),
     "procedure_receipt": ("applicant",),
 }
-ROLES: tuple[str, ...] = tuple(r for roles in ROLES_BY_TYPE.values() for r in roles)
+# Every role a record may carry: the templates' and the vocabulary's (named and unnamed people).
+ROLES: tuple[str, ...] = tuple(
+    dict.fromkeys([*(r for roles in ROLES_BY_TYPE.values() for r in roles), *LABEL_ROLES, *UNNAMED_ROLES])
+)
 # The sex a role implies, used when the record has no sex field (a birth extract's parents, spouses).
-ROLE_SEX = {"mother": "female", "father": "male", "husband": "male", "wife": "female"}
+ROLE_SEX = {
+    "mother": "female",
+    "father": "male",
+    "husband": "male",
+    "wife": "female",
+    "recognized_mother": "female",
+    "recognized_father": "male",
+}
 # Roles whose document prints a personal identification number for them (the birth extract prints
 # the child's only: Law on Civil Status 2014 Art. 14(1)(c)).
 ID_ROLES = frozenset({"child", "husband", "wife", "deceased", "staff", "applicant"})
@@ -193,6 +223,15 @@ REQUIRED_FIELDS: dict[str, RequiredFields] = {
         {"applicant": ("full_name",)}, ("receipt_number", "received_date"), SOURCE_RECEIPT
     ),
 }
+# Every other type (read by the generic extractor): a person needs a name to be linked and looked up.
+# Not a legal requirement: the forms of Circular 04/2024/TT-BTP all print the person's full name, but
+# which other fields each prints is not encoded here.
+SOURCE_GENERIC = (
+    "project rule for documents read by the generic extractor (sapnhap.records.generic): every civil-status "
+    "form of Circular 04/2020/TT-BTP as amended by 04/2024/TT-BTP names its person; other fields not required"
+)
+GENERIC_REQUIRED = RequiredFields({}, (), SOURCE_GENERIC)
+GENERIC_PERSON_FIELDS: tuple[str, ...] = ("full_name",)
 
 
 @dataclass(frozen=True)
@@ -544,11 +583,15 @@ def rule_required_fields(record: Mapping[str, Any]) -> list[Finding]:
     the templates cite them, not read here.
 
     Error: `missing_required_field`, one per missing field. A field whose text was read but is not a
-    valid date counts as present (it is `rule_dates`'s `invalid_date`). An unknown document type is
-    `unknown_doc_type`.
+    valid date counts as present (it is `rule_dates`'s `invalid_date`). A type without a template
+    (read by the generic extractor, or `unknown`) requires each person's `full_name`
+    (`SOURCE_GENERIC`). A type outside `DOCUMENT_TYPES` is `unknown_doc_type`.
     """
     doc_type = record.get("doc_type")
     required = REQUIRED_FIELDS.get(doc_type) if isinstance(doc_type, str) else None
+    generic = required is None and doc_type in DOCUMENT_TYPES
+    if generic:
+        required = GENERIC_REQUIRED
     if required is None:
         return [
             Finding(
@@ -560,7 +603,9 @@ def rule_required_fields(record: Mapping[str, Any]) -> list[Finding]:
             )
         ]
     findings = []
-    names = [(n, _fields(record).get(n)) for n in required.person.get(record.get("role", ""), ())]
+    role = record.get("role", "")
+    person = GENERIC_PERSON_FIELDS if generic else required.person.get(role, ())
+    names = [(n, _fields(record).get(n)) for n in person]
     names += [(n, _document(record).get(n)) for n in required.document]
     for name, value in names:
         if _blank(value) and not _raw(record, name):

@@ -3,18 +3,20 @@
 Dagster-free glue between the stages' own modules, used by the `source_records` and
 `validated_records` assets:
 
-- `extract_source_records(ocr_pages, documents, former_unit)`: every field of every document of a type
-  with a template (civil-status extracts, staff CVs, procedure receipts), one row per field, with its
-  raw text, normalised value, confidence and provenance (file hash, page, box, OCR method and engine
-  version) — `sapnhap.records.extract`.
+- `extract_source_records(ocr_pages, documents, former_unit)`: every field of every document, one row
+  per field, with its raw text, normalised value, confidence, provenance (file hash, page, box, OCR
+  method and engine version) and the extractor that read it: the type's template
+  (`sapnhap.records.extract`) or, for every other type and layout, the generic label vocabulary
+  (`sapnhap.records.generic`).
 - `validate_records(source_records, router)`: one row per person named in a document, with its status
   (valid, warning, quarantined with every reason — `sapnhap.records.rules`; `reasons` the rule codes,
   `findings` every finding as JSON: rule, severity, field, message, legal source) and its route to the new unit
   (`sapnhap.records.routing`: from the person's residence; a child in a birth extract by the mother's, else
-  the father's; without any address by the archive's own commune). No record is ever dropped:
+  the father's; a person of a register row without an address by the row's one address; without any
+  address by the archive's own commune). No record is ever dropped:
   extracted = valid + warning + quarantined.
 - `documents_without_records(documents, source_records)`: every document that yielded no person
-  record, with why (type unknown, type without a template, template found no person field).
+  record, with why (type unknown, type without a template, no person label found by either reader).
 
 Tables are pandas DataFrames whose codes and ID numbers are strings.
 """
@@ -31,7 +33,9 @@ import pandas as pd
 from sapnhap.documents.titles import UNKNOWN
 from sapnhap.ocr import OcrSettings, PageTask
 from sapnhap.ocr.page import PageResult, Word
-from sapnhap.records.extract import extract_document
+from sapnhap.records.extract import ExtractedField, extract_document
+from sapnhap.records.generic import extract_generic
+from sapnhap.records.registers import has_register_table, read_register
 from sapnhap.records.reread import PageImageCropReader
 from sapnhap.records.routing import Route, Router
 from sapnhap.records.rules import DATE_FIELDS, SOURCE_RECORDS_SCHEMA, VALIDATED_RECORDS_SCHEMA, validate
@@ -41,12 +45,12 @@ from sapnhap.review.masking import mask_date, mask_name
 SOURCE_COLUMNS = [
     "record_id", "former_unit_code", "file_sha256", "first_page", "doc_type", "role", "field", "raw",
     "value", "confidence", "page", "left", "top", "width", "height", "box_unit", "method", "engine",
-    "engine_version", "repaired", "note", "status",
+    "engine_version", "repaired", "note", "status", "extractor", "entry",
 ]  # fmt: skip
 VALIDATED_COLUMNS = [
     "record_id", "former_unit_code", "file_sha256", "first_page", "doc_type", "role", "status",
     "n_errors", "n_warnings", "reasons", "route_status", "former_commune_code", "new_unit_code",
-    "candidates", "route_evidence", "findings",
+    "candidates", "route_evidence", "findings", "extractor", "entry",
 ]  # fmt: skip
 CropReaderFactory = Callable[[str, list[PageResult]], Callable | None]
 
@@ -110,21 +114,22 @@ def extract_source_records(
     pages = page_results(ocr_pages)
     rows: list[dict] = []
     for doc in documents.to_dict("records"):
-        if doc["doc_type"] not in TEMPLATES:
-            continue
         sha, first, last = doc["file_sha256"], int(doc["first_page"]), int(doc["last_page"])
         doc_pages = [pages[(sha, n)] for n in range(first, last + 1) if (sha, n) in pages]
         if not doc_pages:
             continue
         reader = crop_readers(sha, doc_pages) if crop_readers else None
-        for extracted in extract_document(doc_pages, doc["doc_type"], crop_reader=reader):
+        doc_type = str(doc["doc_type"])
+        extracted_fields, extractor = read_document(doc_pages, doc_type, reader)
+        for extracted in extracted_fields:
             row = extracted.as_row()
             row.update(
-                record_id=f"{former_unit}:{sha[:16]}:{first}:{extracted.role or 'document'}",
+                record_id=record_id(former_unit, sha, first, extracted.role, extracted.entry),
                 former_unit_code=former_unit,
                 file_sha256=sha,
                 first_page=first,
-                doc_type=doc["doc_type"],
+                doc_type=doc_type,
+                extractor=extractor,
             )
             rows.append(row)
     # The table's contract (text codes and ID numbers, pages from 1, one row per record and field).
@@ -134,9 +139,52 @@ def extract_source_records(
     return SOURCE_RECORDS_SCHEMA.validate(table)
 
 
+def record_id(former_unit: str, file_sha256: str, first_page: int, role: str, entry: int = 0) -> str:
+    """A record's id: `<former unit>:<file SHA-256 first 16>:<first page>:<role>` (role `document` for
+    the document's own fields); for row n of a register table (entry n > 0) the page part is
+    `<first page>.<n>`: `14488:0a1b…:3.12:child`."""
+    where = f"{first_page}.{entry}" if entry else str(first_page)
+    return f"{former_unit}:{file_sha256[:16]}:{where}:{role or 'document'}"
+
+
+def read_document(
+    pages: list[PageResult], doc_type: str, crop_reader: Callable | None = None
+) -> tuple[list[ExtractedField], str]:
+    """The fields of one document and the extractor that read them (`EXTRACTORS`).
+
+    A document whose pages hold a register table (`sapnhap.records.registers.has_register_table`) is
+    read row by row (`read_register`; extractor `spreadsheet` for a born-digital register's pages,
+    whose boxes are cells, else `register_table`), each row's fields with its entry number. A type with a dedicated template is read by it (`sapnhap.records.extract.extract_document`);
+    when the template finds no person's name (another layout or wording under a known title), the
+    generic reader (`sapnhap.records.generic.extract_generic`) is tried and kept if it finds a
+    person. Every other type, `unknown` included, is read by the generic reader. ([], "generic")
+    when nothing was found.
+    """
+    if has_register_table(pages):
+        reading = read_register(pages, doc_type, crop_reader=crop_reader)
+        if reading.entries:
+            born_digital = all(p.box_unit in ("cell", "char") for p in pages)  # sapnhap.ocr.sheets
+            extractor = "spreadsheet" if born_digital else "register_table"
+            return [f for fields in reading.entries.values() for f in fields], extractor
+    if doc_type in TEMPLATES:
+        fields = extract_document(pages, doc_type, crop_reader=crop_reader)
+        if _has_person_name(fields):
+            return fields, "template"
+        generic = extract_generic(pages, doc_type, crop_reader=crop_reader)
+        if any(f.role for f in generic):
+            return generic, "generic"
+        return fields, "template"
+    return extract_generic(pages, doc_type, crop_reader=crop_reader), "generic"
+
+
+def _has_person_name(fields: list[ExtractedField]) -> bool:
+    return any(f.role and f.field == "full_name" and f.status == "found" and f.value for f in fields)
+
+
 WITHOUT_RECORDS_COLUMNS = ["file_sha256", "file", "first_page", "last_page", "doc_type", "title", "why"]
-WHY_UNKNOWN = "type unknown: no title matched"
-WHY_NO_PERSON = "template found no person field"
+WHY_UNKNOWN = "type unknown (no title matched) and no person label found"
+WHY_NO_PERSON = "template and generic reader found no person field"
+WHY_GENERIC = "no person label found (type {doc_type} read by the generic reader)"
 
 
 def documents_without_records(
@@ -160,10 +208,10 @@ def documents_without_records(
         One row per document without a person record, in (file, first page) order, columns
         WITHOUT_RECORDS_COLUMNS: `file_sha256`, `file` (original path or short hash), `first_page`,
         `last_page` (ints), `doc_type`, `title` (the title line, "" when none) and `why`, one of
-        "type unknown: no title matched", "type <doc_type> has no extraction template" (a type
-        recognised, e.g. from the title catalogue, that `sapnhap.records.templates.TEMPLATES` cannot
-        extract) and "template found no person field" (a type with a template whose labels found no
-        person's field, or whose pages are missing). No field value (no personal data) is included.
+        WHY_UNKNOWN (no title matched, and the generic reader found no person label), WHY_GENERIC
+        (a type of the title catalogue without a template, and the generic reader found no person
+        label) and WHY_NO_PERSON (a type with a template: neither its labels nor the generic reader
+        found a person's field, or its pages are missing). No field value (no personal data) is included.
     """
     found = source[(source["role"] != "") & (source["status"] == "found")] if not source.empty else source
     yielded = {
@@ -182,7 +230,7 @@ def documents_without_records(
         if doc_type == UNKNOWN:
             why = WHY_UNKNOWN
         elif doc_type not in TEMPLATES:
-            why = f"type {doc_type} has no extraction template"
+            why = WHY_GENERIC.format(doc_type=doc_type)
         else:
             why = WHY_NO_PERSON
         title = doc.get("title")
@@ -201,29 +249,65 @@ def documents_without_records(
     return table.sort_values(["file_sha256", "first_page"], kind="stable").reset_index(drop=True)
 
 
+def document_balance(documents: pd.DataFrame, validated: pd.DataFrame) -> dict[str, int]:
+    """How a former unit's documents end: {"documents", "with_records", "only_quarantined",
+    "without_records"}, where documents = with_records (at least one person record loaded, valid or
+    with warnings) + only_quarantined (every person record of it quarantined) + without_records
+    (no person record: `documents_without_records` lists them).
+
+    documents: the `documents` table (file_sha256, first_page); validated: `validated_records`
+    (file_sha256, first_page, status). A validated record of a document not in `documents` is not
+    counted (the reconciliation reports the difference).
+    """
+    keys = {(str(s), int(p)) for s, p in zip(documents["file_sha256"], documents["first_page"], strict=True)}
+    loaded: set[tuple[str, int]] = set()
+    held: set[tuple[str, int]] = set()
+    if not validated.empty:
+        for sha, page, status in zip(
+            validated["file_sha256"], validated["first_page"], validated["status"], strict=True
+        ):
+            (held if status == "quarantined" else loaded).add((str(sha), int(page)))
+    with_records = len(keys & loaded)
+    only_quarantined = len((keys & held) - loaded)
+    return {
+        "documents": len(keys),
+        "with_records": with_records,
+        "only_quarantined": only_quarantined,
+        "without_records": len(keys) - with_records - only_quarantined,
+    }
+
+
 def validate_records(source: pd.DataFrame, router: Router, today: date | None = None) -> pd.DataFrame:
     """One row per person record (columns VALIDATED_COLUMNS): status and reasons from
     `sapnhap.records.rules.validate`, route to the new unit from `Router.route`."""
     rows: list[dict] = []
     if source.empty:
         return VALIDATED_RECORDS_SCHEMA.validate(pd.DataFrame(rows, columns=VALIDATED_COLUMNS))
-    for (sha, first), doc in source.groupby(["file_sha256", "first_page"], sort=True):
+    if "entry" not in source:
+        source = source.assign(entry=0)
+    for (sha, first, entry), doc in source.groupby(["file_sha256", "first_page", "entry"], sort=True):
+        entry = int(entry)
         unit = str(doc["former_unit_code"].iloc[0])
         doc_type = str(doc["doc_type"].iloc[0])
+        extractor = str(doc["extractor"].iloc[0]) if "extractor" in doc else "template"
         found = doc[doc["status"] == "found"]
         document = {r.field: _typed(r.field, r.value) for r in found[found["role"] == ""].itertuples()}
         document_raw = {r.field: r.raw for r in found[found["role"] == ""].itertuples()}
         people = {role: group for role, group in found[found["role"] != ""].groupby("role")}
-        residences = {role: _first(g, "residence") for role, g in people.items()}
+        residences = {role: _residence(g) for role, g in people.items()}
         for role in sorted(set(doc["role"]) - {""}):
             group = people.get(role, found.iloc[0:0])
             fields = {r.field: _typed(r.field, r.value) for r in group.itertuples()}
             address = residences.get(role) or (
                 residences.get("mother") or residences.get("father") if role == "child" else ""
             )
+            if not address and entry:
+                # A register row prints one address (the registered person's household): its
+                # parents or spouse without their own are routed by it.
+                address = next((a for a in residences.values() if a), "")
             route = router.route(address or "", archive_unit=unit)
             record = {
-                "record_id": f"{unit}:{sha[:16]}:{first}:{role}",
+                "record_id": record_id(unit, sha, int(first), role, entry),
                 "doc_type": doc_type,
                 "role": role,
                 "fields": fields,
@@ -253,6 +337,8 @@ def validate_records(source: pd.DataFrame, router: Router, today: date | None = 
                     "findings": json.dumps(
                         [dataclasses.asdict(f) for f in outcome.findings], ensure_ascii=False
                     ),
+                    "extractor": extractor,
+                    "entry": entry,
                 }
             )
     return VALIDATED_RECORDS_SCHEMA.validate(pd.DataFrame(rows, columns=VALIDATED_COLUMNS))
@@ -266,6 +352,14 @@ def _typed(field: str, value: object) -> object:
     if field == "birth_year":
         return int(text) if text.isdigit() else None
     return text
+
+
+def _residence(group: pd.DataFrame) -> str:
+    """A person's address for routing: where they live, else their permanent, else temporary residence."""
+    for field in ("residence", "permanent_residence", "temporary_residence"):
+        if value := _first(group, field):
+            return value
+    return ""
 
 
 def _first(group: pd.DataFrame, field: str) -> str:
@@ -310,17 +404,15 @@ def accounting_problems(source: pd.DataFrame, validated: pd.DataFrame) -> list[s
     """What breaks the record contract between `source_records` and `validated_records` ([] when none).
 
     The contract (checked before anything is loaded into the unified database): every person named in
-    a document (a distinct (file, first page, role) of `source`) has exactly one validated row;
+    a document (a distinct record id of `source` with a role: file, first page, register row and role)
+    has exactly one validated row;
     extracted = valid + warning + quarantined; a record that failed a hard rule (`n_errors` > 0) is
     quarantined; a quarantined record says why; a record routed to a new unit names it. Messages name
     record ids and counts only, never personal data.
     """
     problems: list[str] = []
-    people = source[source["role"] != ""][["file_sha256", "first_page", "role"]].drop_duplicates()
-    expected = {(s, int(p), r) for s, p, r in people.itertuples(index=False)}
-    got = [
-        (s, int(p), r) for s, p, r in validated[["file_sha256", "first_page", "role"]].itertuples(index=False)
-    ]
+    expected = set(source.loc[source["role"] != "", "record_id"])
+    got = list(validated["record_id"])
     if len(got) != len(set(got)):
         problems.append(f"{len(got) - len(set(got))} person records validated more than once")
     lost, extra = expected - set(got), set(got) - expected

@@ -459,6 +459,22 @@ TITLES: tuple[TitleEntry, ...] = (
 )
 
 
+# Every document type of the catalogue, in catalogue order, each once.
+CATALOGUE_TYPES: tuple[str, ...] = tuple(dict.fromkeys(entry.doc_type for entry in TITLES))
+# The administrative documents sapnhap.documents.titles types by their titles (Decree 30/2020/NĐ-CP,
+# Annex III: công văn, quyết định, tờ trình …); they may name people (an appointment decision).
+ADMINISTRATIVE_TYPES: tuple[str, ...] = (
+    "official_letter",
+    "official_decision",
+    "resolution",
+    "directive",
+    "plan",
+    "report",
+    "submission",
+    "notice",
+)
+
+
 # --- Person labels ------------------------------------------------------------------------------------
 
 
@@ -567,6 +583,45 @@ PERSON_LABELS: tuple[FieldLabel, ...] = (
         "place",
         "",
     ),
+)
+
+
+# Roles the vocabulary gives: those its labels name, and the unnamed people of a document in order
+# (the first, whose labels name no role, is `person` unless the type names it; see
+# sapnhap.records.generic). UNKNOWN_TYPE is the type of a document whose title matched nothing (as
+# sapnhap.documents.titles.UNKNOWN).
+UNNAMED_ROLES: tuple[str, ...] = (
+    "person",
+    "second_person",
+    "third_person",
+    "fourth_person",
+    "fifth_person",
+    "sixth_person",
+)
+LABEL_ROLES: tuple[str, ...] = tuple(dict.fromkeys(label.role for label in PERSON_LABELS if label.role))
+UNKNOWN_TYPE = "unknown"
+
+
+# Lines that open a signature block: the names after them on the same page are the signer's (an
+# officer, the declarant signing), not people the document registers.
+SIGNATURE_LINES: tuple[str, ...] = (
+    "NGƯỜI KÝ TRÍCH LỤC",
+    "NGƯỜI KÝ GIẤY CHỨNG NHẬN",
+    "(Ký, ghi rõ họ, chữ đệm, tên và đóng dấu)",
+    "(Ký, ghi rõ họ, chữ đệm, tên)",
+    "(Ký, ghi rõ họ tên và đóng dấu)",
+    "(Ký, ghi rõ họ tên)",
+    "(Ký và ghi rõ họ tên)",
+    "NGƯỜI TIẾP NHẬN HỒ SƠ",
+    "NGƯỜI LẬP BIỂU",
+    "NGƯỜI GHI SỔ",
+    "CÔNG CHỨC TƯ PHÁP - HỘ TỊCH",
+    "TM. ỦY BAN NHÂN DÂN",
+    "KT. CHỦ TỊCH",
+    "Người khai",
+    "Người yêu cầu",
+    "Tôi xin cam đoan những lời khai trên đây là đúng sự thật",
+    "Tôi cam đoan những nội dung khai trên đây là đúng sự thật",
 )
 
 

@@ -190,7 +190,10 @@ def apply_decisions(
       record stays in quarantine;
     - quarantined file (a validation failure `file:<sha256>`): release → `file_releases` (every
       former unit that handed the file over is to be taken in again); reject → it stays in
-      quarantine.
+      quarantine;
+    - document without person records (`document:<sha256>:<first page>`): correct → its type, a
+      `field_corrections` row (record `<unit>:<sha16>:<first page>:document`, field doc_type) that
+      the next intake's `documents` asset applies (`retype_documents`); reject → no person in it.
 
     Raises:
         ValueError: a decision on an item that is not open in the unit's queue any more.
@@ -226,6 +229,35 @@ def apply_decisions(
                 )
                 accepted += d.action == "accept"
                 rejected += d.action == "reject"
+            elif item.item_id.startswith("document:"):
+                sha, first = item.item_id.removeprefix("document:").rsplit(":", 1)
+                if d.action == "correct":
+                    unit = (
+                        conn.execute(
+                            select(FileSource.former_unit_code)
+                            .where(FileSource.file_sha256 == sha, FileSource.status == "archived")
+                            .order_by(FileSource.id)
+                        )
+                        .scalars()
+                        .first()
+                    )
+                    if unit is not None:
+                        record_id = f"{unit}:{sha[:16]}:{first}:document"
+                        key = (FieldCorrection.record_id == record_id, FieldCorrection.field == "doc_type")
+                        conn.execute(delete(FieldCorrection).where(*key))
+                        who = {
+                            "reviewer": d.reviewer,
+                            "note": d.note,
+                            "item_id": d.item_id,
+                            "decided_at": now,
+                        }
+                        conn.execute(
+                            insert(FieldCorrection).values(
+                                record_id=record_id, scope="document", field="doc_type", value=d.value, **who
+                            )
+                        )
+                        corrections += 1
+                        units.add(unit)
             elif item.item_id.startswith("file:"):
                 sha = item.item_id.removeprefix("file:")
                 if d.action == "release":
@@ -397,6 +429,7 @@ def refresh_review_items(
                 },
             }
         wanted.update(_file_items(conn, new_unit_code))
+        wanted.update(_document_items(conn, new_unit_code))
         known = dict(
             conn.execute(
                 select(ReviewItem.item_id, ReviewItem.status).where(
@@ -469,13 +502,117 @@ def _file_items(conn: Connection, new_unit_code: str) -> dict[str, dict]:
     return out
 
 
+def _document_items(conn: Connection, new_unit_code: str) -> dict[str, dict]:
+    """The unit's documents that yielded no person record: item id `document:<sha256>:<first page>` →
+    kind validation_failure, evidence (type, title line, why, where) and the decisions it takes:
+    reject (the archivist's word: no person in this document) or a corrected value `doc_type` (type
+    it as that type, or give its title; the next intake of its former unit reads it again so).
+
+    A document yields a person record when a loaded or quarantined record comes from it. Only the
+    documents of archived files whose review sheet is this unit's (`_review_unit` of the file's
+    first former unit) are listed. No field value (no personal data) is shown.
+    """
+    from sapnhap.records.tables import documents_without_records
+
+    docs = _silent_documents(conn)
+    if not docs:
+        return {}
+    sources: dict[str, list[Any]] = {}
+    for row in conn.execute(
+        select(FileSource.file_sha256, FileSource.former_unit_code, FileSource.original_path)
+        .where(FileSource.file_sha256.in_({d.file_sha256 for d in docs}), FileSource.status == "archived")
+        .order_by(FileSource.file_sha256, FileSource.id)
+    ):
+        sources.setdefault(row.file_sha256, []).append(row)
+    table = pd.DataFrame([dict(d._mapping) for d in docs])
+    silent = documents_without_records(table, table.iloc[0:0].assign(role=[], status=[]))
+    out: dict[str, dict] = {}
+    for d in silent.itertuples():
+        found = sources.get(d.file_sha256)
+        if not found or _review_unit(found) != new_unit_code:
+            continue
+        out[f"document:{d.file_sha256}:{d.first_page}"] = {
+            "kind": "validation_failure",
+            "record_id_l": None,
+            "evidence": {
+                "field": "doc_type",
+                "actions": ["reject", "corrected_value"],
+                "why": "a document that yielded no person record",
+                "question": f"No person record was read from this document ({d.why}). reject: there is no "
+                "person in it; or corrected value: the type to read it as (e.g. birth_registration, or its "
+                "title such as TRÍCH LỤC KHAI SINH)",
+                "read": f"type {d.doc_type}" + (f"; title {d.title}" if d.title else "; no title line"),
+                "details": d.why,
+                "where": f"{found[0].original_path} p.{d.first_page}-{d.last_page}",
+            },
+        }
+    return out
+
+
+def _silent_documents(conn: Connection, former_unit_code: str | None = None) -> list[Any]:
+    """Documents no loaded or quarantined person record comes from (of the files a former unit handed
+    over and that were archived, or all): rows of `documents`."""
+    from sapnhap.db.models import Document, PersonRecord, QuarantinedRecord
+
+    yielded = {
+        (sha, int(page))
+        for model in (PersonRecord, QuarantinedRecord)
+        for sha, page in conn.execute(select(model.file_sha256, model.first_page).distinct())
+    }
+    query = select(
+        Document.file_sha256, Document.first_page, Document.last_page, Document.doc_type, Document.type_rule,
+        Document.title,
+    )  # fmt: skip
+    if former_unit_code is not None:
+        handed = select(FileSource.file_sha256).where(
+            FileSource.former_unit_code == former_unit_code, FileSource.status == "archived"
+        )
+        query = query.where(Document.file_sha256.in_(handed))
+    return [d for d in conn.execute(query) if (d.file_sha256, int(d.first_page)) not in yielded]
+
+
+def document_types_for(engine: Engine, former_unit_code: str) -> dict[tuple[str, int], str]:
+    """The document types archivists gave a former unit's documents (review items `document:…`):
+    (file SHA-256 first 16, first page) → doc_type."""
+    corrections = corrections_for(engine, former_unit_code)
+    wanted = corrections[corrections["field"] == "doc_type"]
+    out = {}
+    for record_id, value in zip(wanted["record_id"], wanted["value"], strict=True):
+        _, sha16, page, _ = record_id.split(":")
+        out[(sha16, int(page))] = str(value)
+    return out
+
+
+def retype_documents(documents: pd.DataFrame, types: Mapping[tuple[str, int], str]) -> pd.DataFrame:
+    """The `documents` table with the archivists' types (`document_types_for`) over the recognised
+    ones: doc_type replaced, type_rule `archivist: was <type>`. Other rows unchanged."""
+    if not types or documents.empty:
+        return documents
+    out = documents.copy()
+    for i, (sha, first, was) in enumerate(
+        zip(out["file_sha256"], out["first_page"], out["doc_type"], strict=True)
+    ):
+        given = types.get((str(sha)[:16], int(first)))
+        if given and given != was:
+            out.iloc[i, out.columns.get_loc("doc_type")] = given
+            out.iloc[i, out.columns.get_loc("type_rule")] = f"archivist: was {was}"
+    return out
+
+
 def file_review_units(engine: Engine, former_unit_code: str) -> list[str]:
-    """The new units whose review sheets carry quarantined files the former unit handed over (codes,
-    sorted; empty when none of its files is quarantined): the review unit
-    (`sapnhap.reference.units.review_unit_of`) of each such file's first former unit."""
+    """The new units whose review sheets carry quarantined files the former unit handed over, or its
+    documents that yielded no person record (codes, sorted; empty when there are none): the review
+    unit (`sapnhap.reference.units.review_unit_of`) of each such file's first former unit, and of
+    the former unit itself for its documents."""
+    from sapnhap.reference.units import review_unit_of
+
     with engine.connect() as conn:
         held = _quarantined_files(conn, former_unit_code)
-    return sorted({u for u in map(_review_unit, held.values()) if u})
+        silent = _silent_documents(conn, former_unit_code)
+    units = {u for u in map(_review_unit, held.values()) if u}
+    if silent and (unit := review_unit_of(former_unit_code)):
+        units.add(unit)
+    return sorted(units)
 
 
 def _quarantined_files(conn: Connection, former_unit_code: str | None = None) -> dict[str, list[Any]]:
@@ -714,6 +851,7 @@ def apply_corrections(source: pd.DataFrame, corrections: pd.DataFrame) -> pd.Dat
     person field is matched by its record; a document field (scope "document", corrected on any of
     the document's people) by the document. A correction of a field the extraction did not return
     adds the field. Returns a new table; rows not corrected are unchanged."""
+    corrections = corrections[corrections["field"] != "doc_type"]  # document types: retype_documents
     if corrections.empty or source.empty:
         return source
     out = source.copy()

@@ -50,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     d.add_argument("--broken", type=int, default=None, help="broken files (default ~5%%)")
     d.add_argument(
+        "--variant-share",
+        type=float,
+        default=0.25,
+        help="share of birth, marriage and death extracts in the variant layout family (default 0.25)",
+    )
+    d.add_argument(
         "--workers", type=int, default=2, help="rendering processes (the bytes do not depend on it)"
     )
     d.add_argument("--overwrite", action="store_true", help="replace a previously generated sample in --out")
@@ -84,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             new_unit=args.new_unit, dossiers=args.dossiers, duplicate_share=args.duplicates,
             district_share=args.district_share, profile=args.profile, seed=args.seed,
             exact_duplicates=args.exact_duplicates, broken_files=args.broken, workers=args.workers,
+            variant_share=args.variant_share,
         )  # fmt: skip
         result = generate(config, args.out, overwrite=args.overwrite)
     except (ScenarioError, SampleConfigError, FileExistsError) as exc:

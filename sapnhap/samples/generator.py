@@ -9,7 +9,9 @@ Output folder layout (`generate(config, out)`):
     out/ground_truth/files.csv        per file: expected outcome (processed, duplicate, quarantined +
                                       reason), format, pages, text layer, documents in it
     out/ground_truth/pages.csv        per page: true text and every scan effect applied
-    out/ground_truth/documents.csv    per document: file, page range, type, folder, date
+    out/ground_truth/documents.csv    per document: file, page range, type its title announces, folder,
+                                      date, layout family ("standard" or "variant") and the event
+                                      it registers (the planned type)
     out/ground_truth/fields.csv       per field: printed text, normalised value, canonical value
     out/ground_truth/persons.csv      per person (entity): true values
     out/ground_truth/records.csv      per person named in a document: entity, former and new unit
@@ -36,10 +38,18 @@ from sapnhap.samples import render
 from sapnhap.samples.geography import Scenario, build_scenario
 from sapnhap.samples.model import PageSpec, ScanEffects
 from sapnhap.samples.plan import Plan, PlanConfig, make_plan
-from sapnhap.samples.templates import FieldTruth, lay_out
+from sapnhap.samples.registers import (
+    BIRTH_COLUMNS,
+    birth_register_page,
+    register_image,
+    register_pdf,
+    register_xlsx,
+)
+from sapnhap.samples.render_pdf import scanned_pdf
+from sapnhap.samples.templates import VARIANT_TYPES, FieldTruth, lay_out
 from sapnhap.text import nfc
 
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
 BROKEN_KINDS = ("truncated_pdf", "password_pdf", "empty", "unsupported", "tiny_image")
 _PREFIX = {
     "birth_registration": "KS",
@@ -189,7 +199,14 @@ class GeneratorConfig:
     duplicate_share: share of documents naming a person already named in another archive.
     profile: a key of PROFILES or the path of a JSON profile (see `resolve_profile`). exact_duplicates / broken_files: counts of extra files (None: about
     3% and 5% of the dossiers, at least one; copies are capped at one per rendered file). workers:
-    rendering processes (does not change the bytes).
+    rendering processes (does not change the bytes). variant_share: share of the birth, marriage and
+    death extracts laid out in the "variant" family (`sapnhap.samples.templates.LAYOUTS`: other
+    wordings and orders the extractor's templates were not written against), chosen per document
+    by its own seeded draw, so the rest of the sample does not change with the share. registers:
+    birth-register files to hand over instead of single extracts (None: one per 100 dossiers, at
+    least 2), each 5–12 planned birth extracts of one former unit as rows of one register page,
+    written in turn as a workbook (.xlsx), a scanned PDF and a born-digital PDF
+    (`REGISTER_FORMATS`; layout families `spreadsheet`, `register_scan`, `register_pdf`).
     """
 
     new_unit: str = "14488"
@@ -201,6 +218,83 @@ class GeneratorConfig:
     exact_duplicates: int | None = None
     broken_files: int | None = None
     workers: int = 2
+    variant_share: float = 0.25
+    registers: int | None = None
+
+
+REGISTER_FORMATS = ("xlsx", "register_scan", "register_pdf")
+_REGISTER_FAMILY = {"xlsx": "spreadsheet", "register_scan": "register_scan", "register_pdf": "register_pdf"}
+
+
+def take_registers(plan: Plan, count: int, seed: int) -> list[tuple[str, list, str]]:
+    """Up to `count` registers: (folder, 5–12 standard-layout birth extracts planned in it, format of
+    `REGISTER_FORMATS` in turn), taken from the folders with the most births first. Fewer when no
+    folder has 5 births left."""
+    rng = random.Random(f"registers:{seed}")
+    queues: dict[str, list] = {}
+    for doc in plan.documents:
+        if doc.doc_type == "birth_registration" and doc.layout == "standard":
+            queues.setdefault(doc.folder, []).append(doc)
+    groups: list[tuple[str, list, str]] = []
+    while len(groups) < count:
+        ready = sorted((f for f, q in queues.items() if len(q) >= 5), key=lambda f: (-len(queues[f]), f))
+        if not ready:
+            break
+        folder = ready[0]
+        take = min(len(queues[folder]), rng.randint(5, 12))
+        groups.append((folder, queues[folder][:take], REGISTER_FORMATS[len(groups) % len(REGISTER_FORMATS)]))
+        queues[folder] = queues[folder][take:]
+    return groups
+
+
+def _register_file(docs: list, fmt: str, rng: random.Random) -> tuple[bytes, str, str]:
+    """(bytes, true page text, layout family) of one birth register page in `fmt`."""
+    page = birth_register_page(docs)
+    rows = [(page.title,), page.headers, *page.rows]
+    if fmt == "xlsx":
+        text = "\n".join(" | ".join(c for c in row if c) for row in rows)
+        return register_xlsx([page]), text, _REGISTER_FAMILY[fmt]
+    text = "\n".join(" ".join(c for c in row if c) for row in rows)
+    if fmt == "register_pdf":
+        return register_pdf([page]), text, _REGISTER_FAMILY[fmt]
+    effects = ScanEffects(
+        dpi=300, skew_degrees=round(rng.uniform(-0.8, 0.8), 2), jpeg_quality=85, grayscale=True
+    )
+    image = render.apply_scan_effects(register_image(page, 300), effects, rng)
+    jpeg = render.encode_jpeg(image, 85, 300)
+    return scanned_pdf([(jpeg, image.width, image.height, 300)]), text, _REGISTER_FAMILY[fmt]
+
+
+def register_truths(docs: list) -> list[FieldTruth]:
+    """The truth of every cell of a birth register page of `docs` (`birth_register_page`): one field
+    per printed column and row, with the value the register's cell should read as."""
+    page = birth_register_page(docs)
+    out = []
+    for entry, (doc, row) in enumerate(zip(docs, page.rows, strict=True), 1):
+        people = {p.role: p for p in doc.people}
+        for (role, name), printed in zip(BIRTH_COLUMNS, row, strict=True):
+            if role in ("mother", "father") and not printed:
+                continue
+            if role and name in people[role].fields and name != "residence":
+                value = people[role].fields[name][1]
+            elif name in doc.extra:
+                value = doc.extra[name][1]
+            else:
+                value = printed if name != "row_number" else str(entry)
+            canonical = people[role].canonical.get(name, value) if role else value
+            out.append(FieldTruth(doc.doc_id, role, name, nfc(printed), nfc(value), nfc(canonical), ""))
+    return out
+
+
+def assign_layouts(plan: Plan, share: float, seed: int) -> None:
+    """Lay out about `share` of the plan's documents of `VARIANT_TYPES` in the "variant" family.
+
+    Each document draws on its own generator (seeded by `seed` and its id), so the choice of one
+    document does not shift any other draw of the sample. Changes `plan.documents` in place.
+    """
+    for doc in plan.documents:
+        if doc.doc_type in VARIANT_TYPES and random.Random(f"layout:{seed}:{doc.doc_id}").random() < share:
+            doc.layout = "variant"
 
 
 def check_config(config: GeneratorConfig) -> list[str]:
@@ -208,13 +302,13 @@ def check_config(config: GeneratorConfig) -> list[str]:
     problems = []
     if config.dossiers < 1:
         problems.append(f"dossiers must be ≥ 1, not {config.dossiers}")
-    for name in ("duplicate_share", "district_share"):
+    for name in ("duplicate_share", "district_share", "variant_share"):
         value = getattr(config, name)
         if not 0 <= value <= 1:
             problems.append(f"{name.replace('_', ' ')} must be a share within 0–1, not {value}")
     if config.workers < 1:
         problems.append(f"workers must be ≥ 1, not {config.workers}")
-    for name in ("exact_duplicates", "broken_files"):
+    for name in ("exact_duplicates", "broken_files", "registers"):
         value = getattr(config, name)
         if value is not None and value < 0:
             problems.append(f"{name.replace('_', ' ')} must be ≥ 0, not {value}")
@@ -263,7 +357,12 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
         scenario,
         PlanConfig(config.dossiers, config.duplicate_share, config.district_share, config.seed),
     )
-    files, fields = _file_plans(plan, profile, rng)
+    assign_layouts(plan, config.variant_share, config.seed)
+    n_registers = config.registers if config.registers is not None else max(2, config.dossiers // 100)
+    groups = take_registers(plan, n_registers, config.seed)
+    registered = {d.doc_id for _, docs, _ in groups for d in docs}
+    standalone = Plan(plan.persons, [d for d in plan.documents if d.doc_id not in registered], plan.records)
+    files, fields = _file_plans(standalone, profile, rng)
     rendered = _render_all(files, config.workers)
 
     inbox = out / "inbox"
@@ -301,9 +400,41 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
             doc = by_id[doc_id]
             doc_rows.append(
                 {"doc_id": doc_id, "path": path, "sha256": digest, "first_page": min(numbers),
-                 "last_page": max(numbers), "doc_type": doc.doc_type, "folder": doc.folder,
-                 "issued": doc.issued.isoformat(), "issuer": doc.issuer}
+                 "last_page": max(numbers), "doc_type": doc.printed_type, "folder": doc.folder,
+                 "issued": doc.issued.isoformat(), "issuer": doc.issuer, "layout": doc.layout,
+                 "event_type": doc.doc_type, "entry": 0}
             )  # fmt: skip
+
+    register_rng = random.Random(f"sapnhap-samples-registers:{config.seed}")
+    for number, (folder, docs, fmt) in enumerate(groups, 1):
+        data, text, family = _register_file(docs, fmt, register_rng)
+        path = _write(inbox, folder, f"SO_KS_{number:02d}.{'xlsx' if fmt == 'xlsx' else 'pdf'}", data)
+        digest = hashlib.sha256(data).hexdigest()
+        file_rows.append(
+            {"path": path, "folder": folder, "sha256": digest, "bytes": len(data), "format": fmt, "pages": 1,
+             "text_layer": "unicode" if fmt == "register_pdf" else "none", "expected_outcome": "processed",
+             "expected_reason": "", "duplicate_of": "", "doc_ids": " ".join(d.doc_id for d in docs)}
+        )  # fmt: skip
+        page_rows.append(
+            {"path": path, "sha256": digest, "page": 1, "doc_id": docs[0].doc_id, "text": nfc(text),
+             **ScanEffects().as_dict(), "seal": False, "format": fmt}
+        )  # fmt: skip
+        for entry, doc in enumerate(docs, 1):
+            doc_rows.append(
+                {"doc_id": doc.doc_id, "path": path, "sha256": digest, "first_page": 1, "last_page": 1,
+                 "doc_type": "birth_register_book", "folder": doc.folder, "issued": doc.issued.isoformat(),
+                 "issuer": doc.issuer, "layout": family, "event_type": doc.doc_type, "entry": entry}
+            )  # fmt: skip
+        fields.extend(register_truths(docs))
+    # A register prints no empty parent: no record is expected for a parent without a name.
+    blank = {
+        (d.doc_id, p.role)
+        for _, docs, _ in groups
+        for d in docs
+        for p in d.people
+        if p.role in ("mother", "father") and not p.printed("full_name")
+    }
+    plan.records[:] = [r for r in plan.records if (r.doc_id, r.role) not in blank]
 
     extra_rng = random.Random(f"sapnhap-samples-extra:{config.seed}")
     n_dup = (

@@ -604,8 +604,8 @@ def broken_file(kind: BrokenKind, seed: int) -> tuple[bytes, str, str]:
 
     "empty" → 0 bytes (.pdf), "empty_file"; "truncated_pdf" → a generated one-page PDF cut in half,
     "pdf_damaged"; "password_pdf" → a PDF encrypted (RC4 128) with a non-empty user password,
-    "password_required"; "unsupported" → a legacy Word .doc (OLE2) or a .docx (ZIP), chosen by the
-    seed, "unsupported_type"; "tiny_image" → an 8×8 px PNG, "image_too_small". Deterministic per seed.
+    "password_required"; "unsupported" → a legacy Word .doc (OLE2) or a ZIP archive of a PDF (a
+    hand-over zipped up), chosen by the seed, "unsupported_type" (a .docx is read, not broken); "tiny_image" → an 8×8 px PNG, "image_too_small". Deterministic per seed.
     """
     from sapnhap.samples import render_pdf
 
@@ -624,7 +624,14 @@ def broken_file(kind: BrokenKind, seed: int) -> tuple[bytes, str, str]:
     if kind == "unsupported":
         if rng.random() < 0.5:
             return render_pdf.legacy_doc(rng), "doc", "unsupported_type"
-        return render_pdf.docx_stub(rng), "docx", "unsupported_type"
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            info = zipfile.ZipInfo("ho_so/trich_luc.pdf", date_time=(2025, 7, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED  # compressed: no `%PDF-` in the archive's bytes
+            archive.writestr(info, render_pdf.digital_pdf([render_pdf.filler_page(rng)], default_fonts()))
+        return buffer.getvalue(), "zip", "unsupported_type"
     if kind == "tiny_image":
         grey = rng.randrange(0, 256)
         return encode_png(Image.new("L", (8, 8), grey), 300), "png", "image_too_small"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import random
-import zipfile
 from pathlib import Path
 
 from PIL import Image
@@ -185,28 +184,3 @@ def legacy_doc(rng: random.Random) -> bytes:
     header[0x20:0x22] = (6).to_bytes(2, "little")  # mini sector size 2^6
     body = bytes(rng.getrandbits(8) for _ in range(4096 - 512))
     return bytes(header) + body.replace(b"%PDF-", b"%PDX-")
-
-
-def docx_stub(rng: random.Random) -> bytes:
-    """A minimal Word .docx (a ZIP with fixed timestamps) holding one administrative sentence."""
-    sentence = rng.choice(_FILLER)
-    parts = {
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.wordprocessingml.document.main+xml"/></Types>'
-        ),
-        "word/document.xml": (
-            '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.'
-            f'org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{sentence}</w:t></w:r></w:p>'
-            "</w:body></w:document>"
-        ),
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in parts.items():
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, text.encode("utf-8"))
-    return buffer.getvalue()

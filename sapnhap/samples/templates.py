@@ -37,6 +37,11 @@ TITLES = {
     "procedure_receipt": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
 }
 DOCUMENT_TYPES = tuple(TITLES)
+# Layout families: "standard" (the five templates) and "variant" (other wordings and orders).
+LAYOUTS = ("standard", "variant")
+GENERIC_TITLE = "TRÍCH LỤC HỘ TỊCH"
+# Variant layouts printed under the generic title (their type is read as civil_status_extract).
+_GENERIC_TITLE_TYPES = ("marriage_registration", "death_registration")
 
 # Printable width of an A4 page with 20 mm margins, in points, less a safety margin.
 _WIDTH_PT = 170 / 25.4 * 72 * 0.94
@@ -80,6 +85,15 @@ class DocumentPlan:
     extra: dict[str, tuple[str, str]] = field(default_factory=dict)
     seal: bool = False
     seal_text: str = ""
+    layout: str = "standard"
+
+    @property
+    def printed_type(self) -> str:
+        """The document type its printed title announces: `doc_type`, except for a variant layout
+        printed under the generic title `TRÍCH LỤC HỘ TỊCH` (`civil_status_extract`)."""
+        if self.layout == "variant" and self.doc_type in _GENERIC_TITLE_TYPES:
+            return "civil_status_extract"
+        return self.doc_type
 
 
 @dataclass(frozen=True)
@@ -98,14 +112,24 @@ class FieldTruth:
 def lay_out(plan: DocumentPlan) -> tuple[list[PageSpec], list[FieldTruth]]:
     """Lay a planned document out as pages of its template, and list the truth of its fields.
 
+    `plan.layout` picks the layout family: "standard" (the layouts `sapnhap.records.templates` was
+    written against) or "variant" (`VARIANT_TYPES` only: other label wordings and orders, parents in
+    the other order, two of them under the generic title `TRÍCH LỤC HỘ TỊCH`; written to test the
+    generic extractor on layouts it was not written against).
+
     Returns (pages, fields): 1 page for extracts and receipts, 2 for a staff CV.
 
     Raises:
-        ValueError: for a document type without a template.
+        ValueError: for an unknown layout family, or a document type without a template in it.
     """
-    builder = _BUILDERS.get(plan.doc_type)
+    if plan.layout not in LAYOUTS:
+        raise ValueError(f"unknown layout family {plan.layout!r}; known: {', '.join(LAYOUTS)}")
+    builders = _VARIANT_BUILDERS if plan.layout == "variant" else _BUILDERS
+    builder = builders.get(plan.doc_type)
     if builder is None:
-        raise ValueError(f"no template for document type {plan.doc_type!r}; known: {', '.join(TITLES)}")
+        raise ValueError(
+            f"no {plan.layout} template for document type {plan.doc_type!r}; known: {', '.join(builders)}"
+        )
     pages = builder(plan)
     truths: list[FieldTruth] = []
     for person in plan.people:
@@ -335,3 +359,82 @@ _BUILDERS = {
     "staff_cv": _staff_cv,
     "procedure_receipt": _receipt,
 }
+
+
+# --- the variant family ---------------------------------------------------------------------------
+# Written after the wordings of other civil-status forms and of ID papers (`Họ và tên`, `Sinh ngày`,
+# `Ngày sinh`, `Nơi ở hiện tại`, `Số CCCD`, `Ngày chết`), in other orders; the extractor's templates
+# were not written against them. Every field the standard layout prints is printed.
+
+
+def _variant_head(plan: DocumentPlan, title: str, event: str = "") -> list[Line]:
+    lines = [Line((Segment(MOTTO[0], "motto"),), "center"), Line((Segment(MOTTO[1], "motto"),), "center")]
+    lines.append(Line((Segment(plan.issuer, "header"),), "left"))
+    lines.append(Line((Segment(title, "title"),), "center"))
+    lines += _pairs(("Số:", _e(plan, "registration_number")), ("Quyển số:", f"01/{plan.issued.year}"))
+    if event:
+        lines += _pairs(("Loại việc hộ tịch:", event))
+    return lines
+
+
+def _birth_variant(plan: DocumentPlan) -> list[PageSpec]:
+    child, mother, father = (
+        next(p for p in plan.people if p.role == r) for r in ("child", "mother", "father")
+    )
+    lines = _variant_head(plan, TITLES["birth_registration"])
+    lines += _pairs(("Họ và tên:", _p(child, "full_name")))
+    lines += _pairs(("Giới tính:", _p(child, "sex")), ("Sinh ngày:", _p(child, "birth_date")))
+    lines += _pairs(("Nơi sinh:", _p(child, "birth_place")))
+    lines += _pairs(("Dân tộc:", _p(child, "ethnicity")), ("Quốc tịch:", _p(child, "nationality")))
+    lines += _pairs(("Quê quán:", _p(child, "hometown")))
+    lines += _pairs(("Số định danh cá nhân:", _p(child, "personal_id")))
+    for parent, label in ((father, "cha"), (mother, "mẹ")):  # the father first
+        lines += _pairs(
+            (f"Họ và tên {label}:", _p(parent, "full_name")), ("Năm sinh:", _p(parent, "birth_year"))
+        )
+        lines += _pairs(("Dân tộc:", _p(parent, "ethnicity")))
+        lines += _pairs(("Nơi ở hiện tại:", _p(parent, "residence")))
+    lines += _pairs(("Ngày đăng ký:", _e(plan, "registration_date")))
+    lines += _pairs(("Nơi đăng ký:", _e(plan, "registration_place")))
+    lines += _signature(plan, "NGƯỜI KÝ TRÍCH LỤC")
+    return [PageSpec(tuple(lines))]
+
+
+def _marriage_variant(plan: DocumentPlan) -> list[PageSpec]:
+    lines = _variant_head(plan, GENERIC_TITLE, "Đăng ký kết hôn")
+    for role, label in (("wife", "vợ"), ("husband", "chồng")):  # the wife first
+        person = next(p for p in plan.people if p.role == role)
+        lines += _pairs((f"Họ và tên {label}:", _p(person, "full_name")))
+        lines += _pairs(("Ngày sinh:", _p(person, "birth_date")), ("Dân tộc:", _p(person, "ethnicity")))
+        lines += _pairs(("Quốc tịch:", _p(person, "nationality")))
+        lines += _pairs(("Số CCCD:", _p(person, "personal_id")))
+        lines += _pairs(("Nơi cư trú:", _p(person, "residence")))
+    lines += _pairs(("Ngày đăng ký:", _e(plan, "registration_date")))
+    lines += _pairs(("Nơi đăng ký:", _e(plan, "registration_place")))
+    lines += _signature(plan, "NGƯỜI KÝ TRÍCH LỤC")
+    return [PageSpec(tuple(lines))]
+
+
+def _death_variant(plan: DocumentPlan) -> list[PageSpec]:
+    person = next(p for p in plan.people if p.role == "deceased")
+    lines = _variant_head(plan, GENERIC_TITLE, "Đăng ký khai tử")
+    lines += _pairs(("Họ và tên người chết:", _p(person, "full_name")))
+    lines += _pairs(("Giới tính:", _p(person, "sex")), ("Ngày sinh:", _p(person, "birth_date")))
+    lines += _pairs(("Số định danh cá nhân:", _p(person, "personal_id")))
+    lines += _pairs(("Dân tộc:", _p(person, "ethnicity")), ("Quốc tịch:", _p(person, "nationality")))
+    lines += _pairs(("Nơi cư trú cuối cùng:", _p(person, "residence")))
+    lines += _pairs(("Ngày chết:", _e(plan, "death_time")))
+    lines += _pairs(("Nơi chết:", _e(plan, "death_place")))
+    lines += _pairs(("Nguyên nhân chết:", _e(plan, "death_cause")))
+    lines += _pairs(("Ngày đăng ký:", _e(plan, "registration_date")))
+    lines += _pairs(("Nơi đăng ký:", _e(plan, "registration_place")))
+    lines += _signature(plan, "NGƯỜI KÝ TRÍCH LỤC")
+    return [PageSpec(tuple(lines))]
+
+
+_VARIANT_BUILDERS = {
+    "birth_registration": _birth_variant,
+    "marriage_registration": _marriage_variant,
+    "death_registration": _death_variant,
+}
+VARIANT_TYPES = tuple(_VARIANT_BUILDERS)

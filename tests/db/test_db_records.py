@@ -41,7 +41,7 @@ from sapnhap.records import extract as extraction
 from sapnhap.records import routing
 from sapnhap.records.rules import STATUSES
 from sapnhap.records.tables import SOURCE_COLUMNS, VALIDATED_COLUMNS
-from tests.db.test_db import UNITS, file_row
+from tests.db.test_db import HEAD, UNITS, file_row
 
 RECORD_TABLES = {"person_records", "record_fields", "quarantined_records"}
 SHA_BIRTH = hashlib.sha256(b"giay khai sinh").hexdigest()
@@ -237,7 +237,7 @@ def test_constants_agree_with_the_stages():
 
 
 def test_migration_creates_the_record_tables_with_their_constraints(engine):
-    assert current_revision(engine) == "0007"
+    assert current_revision(engine) == HEAD
     with engine.connect() as conn:
         inspector = inspect(conn)
         assert RECORD_TABLES <= set(inspector.get_table_names())
@@ -312,7 +312,7 @@ def test_downgrade_to_0002_removes_the_record_tables(db_url):
             assert not tables & RECORD_TABLES
             assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == 2  # kept
         migrate(engine)  # and up again: empty tables
-        assert current_revision(engine) == "0007"
+        assert current_revision(engine) == HEAD
         assert snapshot(engine) == {t: [] for t in sorted(RECORD_TABLES)}
     finally:
         engine.dispose()

@@ -77,6 +77,53 @@ def test_field_accuracy_per_type_and_field():
     assert table.loc[("staff_cv", "full_name"), "accuracy"] == 1.0
 
 
+def test_layout_families_score_recall_fields_and_silent_documents_apart():
+    from sapnhap.evaluation.scores import layout_families, table_of_fields
+
+    documents = pd.DataFrame(
+        {"doc_id": ["D1", "D2", "D3"], "layout": ["standard", "variant", "variant"], "doc_type": ["x"] * 3}
+    )
+    records = pd.DataFrame(
+        {"doc_id": ["D1", "D2", "D2", "D3"], "role": ["child", "husband", "wife", "deceased"]}
+    )
+    truth = pd.DataFrame(
+        {
+            "doc_id": ["D1", "D2", "D2", "D3"],
+            "role": ["child", "husband", "wife", "deceased"],
+            "field": ["full_name"] * 4,
+            "value": ["An", "Bình", "Chi", "Dũng"],
+        }
+    )
+    source = pd.DataFrame(
+        {
+            "doc_id": ["D1", "D2", "D2", None],
+            "role": ["child", "husband", "wife", "person"],
+            "field": ["full_name"] * 4,
+            "value": ["An", "Bình", "Chỉ", "Dũng"],  # the wife's name misread; D3 not matched to a document
+            "status": ["found", "found", "found", "found"],
+        }
+    )
+    scored = table_of_fields(truth, source)
+    assert scored["ok"].tolist() == [True, True, False, False]
+    families = layout_families(documents, truth, records, source, scored)
+    assert families["standard"] == {
+        "documents": 1, "documents_without_records": 0, "share_without_records": 0.0, "records": 1,
+        "records_found": 1, "record_recall": 1.0, "fields": 1, "fields_correct": 1, "field_accuracy": 1.0,
+    }  # fmt: skip
+    variant = families["variant"]
+    assert (variant["documents"], variant["documents_without_records"], variant["share_without_records"]) == (
+        2,
+        1,
+        0.5,
+    )
+    assert (variant["records_found"], variant["records"], variant["record_recall"]) == (2, 3, 2 / 3)
+    assert (variant["fields_correct"], variant["fields"], variant["field_accuracy"]) == (1, 3, 1 / 3)
+    # A truth without the layout column is all standard.
+    assert set(layout_families(documents.drop(columns="layout"), truth, records, source, scored)) == {
+        "standard"
+    }
+
+
 def test_routing_accuracy_counts_review_for_undecidable_records():
     truth = pd.DataFrame(
         {
@@ -184,6 +231,12 @@ def test_generated_sample_through_the_job_scores_as_planned(
     assert counts["loaded_in_database"] == counts["valid"] + counts["warning"] > 0
     assert counts["quarantined_in_database"] == counts["quarantined"] and counts["lost"] == 0
     assert any(line.startswith(f"Records: {counts['extracted']} extracted") for line in summary_lines(scored))
+    # Extraction scored per layout family; every document counted in one family, none silently.
+    families = scored["families"]
+    assert sum(f["documents"] for f in families.values()) == 8
+    assert families["standard"]["record_recall"] >= 0.9
+    assert isinstance(scored["without_records"], list)
+    assert any(line.startswith("By layout family: standard: record recall") for line in summary_lines(scored))
     # Losing a page is seen: the page is reported missing and scored as all wrong.
     with engine.begin() as conn:
         victim = conn.execute(text("SELECT id FROM pages ORDER BY id LIMIT 1")).scalar_one()

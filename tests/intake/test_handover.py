@@ -18,7 +18,7 @@ def test_every_file_gets_one_state_and_rerun_changes_nothing(tmp_path):
     unit = tmp_path / "21058"
     unit.mkdir()
     badfiles.zero_byte(unit)
-    badfiles.docx_file(unit)
+    badfiles.zip_archive(unit)
     (unit / "a.tif").write_bytes((INBOX / "21064" / "tesseract_viet.tif").read_bytes())
     (unit / "b-copy.tif").write_bytes((INBOX / "21064" / "tesseract_viet.tif").read_bytes())
     archive = ContentAddressedArchive(tmp_path / "archive")

@@ -29,6 +29,7 @@ from tests.badfiles import (
     three_page_tiff,
     truncated_pdf,
     zero_byte,
+    zip_archive,
 )
 
 INBOX = Path(__file__).resolve().parents[2] / "samples" / "inbox"
@@ -114,15 +115,25 @@ def test_empty_file(tmp_path):
     assert "empty" in result.detail
 
 
-def test_docx_is_unsupported_and_named(tmp_path):
+def test_docx_is_read_as_a_born_digital_document_not_quarantined(tmp_path):
     result = inspect_file(docx_file(tmp_path))
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert (result.kind, result.mime, result.quarantine_reason, result.page_count) == (
+        FileKind.DOCX,
+        docx,
+        None,
+        1,
+    )
+
+
+def test_a_zip_archive_is_unsupported_and_named(tmp_path):
+    result = inspect_file(zip_archive(tmp_path))
     assert (result.kind, result.mime, result.quarantine_reason) == (
         FileKind.OTHER,
-        docx,
+        "application/zip",
         QuarantineReason.UNSUPPORTED_TYPE,
     )
-    assert docx in result.detail
+    assert "application/zip" in result.detail and "XLSX" in result.detail
 
 
 def test_plain_text_named_pdf_is_unsupported(tmp_path):

@@ -29,7 +29,7 @@ from sapnhap.linkage.persons import (
     survive,
 )
 from sapnhap.records.tables import SOURCE_COLUMNS, VALIDATED_COLUMNS
-from tests.db.test_db import UNITS, file_row
+from tests.db.test_db import HEAD, UNITS, file_row
 
 NEW_UNIT = "00008"
 HUNG_ID = "001060012345"  # Hà Nội (001), a man born in the 20th century (0), 1960
@@ -420,7 +420,7 @@ def test_downgrade_to_0003_drops_the_person_tables_and_keeps_the_records(db_url,
             }
             assert conn.execute(text("SELECT count(*) FROM person_records")).scalar_one() == 2  # kept
         migrate(engine)
-        assert current_revision(engine) == "0007" and table(engine, "persons") == []
+        assert current_revision(engine) == HEAD and table(engine, "persons") == []
     finally:
         engine.dispose()
 

@@ -38,7 +38,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
         "ocr_pages": {"dossier_files"},
         "documents": {"ocr_pages"},
         "unified_register": {"dossier_files", "ocr_pages", "documents"},
-        "reconciliation": {"dossier_files", "unified_register"},
+        "reconciliation": {"dossier_files", "documents", "validated_records", "unified_register"},
         "source_records": {"dossier_files", "ocr_pages", "documents"},
         "validated_records": {"source_records", "dossier_files"},
         "record_register": {"validated_records", "source_records", "unified_register"},

@@ -80,6 +80,6 @@ def test_the_summary_counts_and_lists_documents_without_person_records(tmp_path)
     assert "Documents without person records: 1 " in text
     assert (
         "  20001/trich_luc.pdf p. 1-1 (civil_status_extract, TRÍCH LỤC HỘ TỊCH): "
-        "type civil_status_extract has no extraction template"
+        "no person label found (type civil_status_extract read by the generic reader)"
     ) in text
     assert "khai_sinh.pdf p." not in text

@@ -49,7 +49,7 @@ def inbox(tmp_path_factory) -> dict:
             badfiles.truncated_pdf,
             badfiles.encrypted_empty_password_pdf,
             badfiles.encrypted_password_pdf,
-            badfiles.docx_file,
+            badfiles.zip_archive,
             badfiles.one_pixel_png,
             badfiles.three_page_tiff,
             badfiles.cmyk_jpeg,
@@ -133,7 +133,7 @@ def test_whole_job_on_real_scans_and_bad_files(inbox, ocr_cache, db_url, tmp_pat
             "zero_byte": "empty_file",
             "truncated_pdf": "pdf_damaged",
             "encrypted_password_pdf": "password_required",
-            "docx_file": "unsupported_type",
+            "zip_archive": "unsupported_type",
             "one_pixel_png": "image_too_small",
         }
         for maker, reason in expected_quarantine.items():

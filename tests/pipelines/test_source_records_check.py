@@ -51,7 +51,10 @@ def test_check_warns_and_lists_documents_without_person_records(tmp_path):
     assert output.metadata["documents_without_records"].value == 2
     summary = output.metadata["summary"].value
     assert "2 of 2 documents yielded no person record" in summary
-    assert "| 21064/file-0.pdf | 1-1 | unknown |  | type unknown: no title matched |" in summary
+    assert (
+        "| 21064/file-0.pdf | 1-1 | unknown |  | type unknown (no title matched) and no person label found |"
+        in summary
+    )
     assert check.check_name == "every_document_yields_records"
     assert check.passed is False and check.severity == AssetCheckSeverity.WARN
     assert check.metadata["documents_without_records"].value == 2
@@ -62,14 +65,14 @@ def test_check_warns_and_lists_documents_without_person_records(tmp_path):
             "pages": "1-1",
             "document type": "unknown",
             "title line": "",
-            "why": "type unknown: no title matched",
+            "why": "type unknown (no title matched) and no person label found",
         },
         {
             "file": "21064/file-1.pdf",
             "pages": "1-1",
             "document type": "marital_status_certificate",
             "title line": "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
-            "why": "type marital_status_certificate has no extraction template",
+            "why": "no person label found (type marital_status_certificate read by the generic reader)",
         },
     ]
 

@@ -145,7 +145,15 @@ def test_documents_without_records_lists_each_silent_document_with_why():
 
     assert list(silent.columns) == WITHOUT_RECORDS_COLUMNS
     assert silent.values.tolist() == [
-        ["b" * 64, "cu_tri.pdf", 1, 1, "unknown", "", "type unknown: no title matched"],
+        [
+            "b" * 64,
+            "cu_tri.pdf",
+            1,
+            1,
+            "unknown",
+            "",
+            "type unknown (no title matched) and no person label found",
+        ],
         [
             "c" * 64,
             "ho_tich/tl.pdf",
@@ -153,7 +161,7 @@ def test_documents_without_records_lists_each_silent_document_with_why():
             1,
             "civil_status_extract",
             "TRÍCH LỤC HỘ TỊCH",
-            "type civil_status_extract has no extraction template",
+            "no person label found (type civil_status_extract read by the generic reader)",
         ],
         [
             "d" * 64,
@@ -162,12 +170,34 @@ def test_documents_without_records_lists_each_silent_document_with_why():
             1,
             "birth_registration",
             "TRÍCH LỤC KHAI SINH",
-            "template found no person field",
+            "template and generic reader found no person field",
         ],
     ]
     # Every document yields a record: nothing listed; an empty source lists every document.
     assert documents_without_records(documents.iloc[:1], source).empty
     empty = extract_source_records(pd.DataFrame(pages).iloc[0:0], documents.iloc[:1], "14488")
     assert documents_without_records(documents.iloc[:1], empty)["why"].tolist() == [
-        "template found no person field"
+        "template and generic reader found no person field"
     ]
+
+
+def test_document_balance_accounts_for_every_document():
+    from sapnhap.records.tables import document_balance
+
+    documents = pd.DataFrame(
+        {"file_sha256": ["a" * 64, "a" * 64, "b" * 64, "c" * 64], "first_page": [1, 3, 1, 1]}
+    )
+    validated = pd.DataFrame(
+        {
+            "file_sha256": ["a" * 64, "a" * 64, "b" * 64, "b" * 64],
+            "first_page": [1, 1, 1, 1],
+            "status": ["valid", "quarantined", "quarantined", "quarantined"],
+        }
+    )
+    assert document_balance(documents, validated) == {
+        "documents": 4,
+        "with_records": 1,  # a p.1: one record loaded (another quarantined)
+        "only_quarantined": 1,  # b p.1
+        "without_records": 2,  # a p.3, c p.1
+    }
+    assert document_balance(documents, validated.iloc[0:0])["without_records"] == 4

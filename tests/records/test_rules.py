@@ -82,10 +82,29 @@ def marriage(role: str, born: date, registered: date) -> dict:
 # --- the record shape and the tables of the module --------------------------------------------------
 
 
-def test_document_types_match_templates_and_recogniser():
-    assert set(DOCUMENT_TYPES) == set(TEMPLATE_TYPES)
-    assert set(DOCUMENT_TYPES) <= {t for t, _ in TITLE_RULES}
-    assert set(rules.REQUIRED_FIELDS) == set(DOCUMENT_TYPES)
+def test_document_types_match_templates_recogniser_and_catalogue():
+    from sapnhap.documents.titles import UNKNOWN
+    from sapnhap.records.vocabulary import CATALOGUE_TYPES, UNKNOWN_TYPE
+
+    assert set(rules.TEMPLATE_TYPES) == set(TEMPLATE_TYPES) == set(rules.REQUIRED_FIELDS)
+    assert set(rules.TEMPLATE_TYPES) <= {t for t, _ in TITLE_RULES}
+    # Every catalogue type and `unknown` may be a record's type (read by the generic extractor).
+    assert UNKNOWN_TYPE == UNKNOWN
+    # Every type the recogniser can give, whether by its own rules or the catalogue, is a record's type.
+    assert set(DOCUMENT_TYPES) == set(CATALOGUE_TYPES) | {t for t, _ in TITLE_RULES} | {UNKNOWN}
+    assert len(DOCUMENT_TYPES) == len(set(DOCUMENT_TYPES)) == 43
+
+
+def test_a_person_of_a_generic_type_needs_a_name_and_nothing_else():
+    person = {"doc_type": "civil_status_extract", "role": "person", "fields": {"full_name": "Trần Thị Hoa"}}
+    assert validate(person, today=TODAY).status == "valid"
+    nameless = {"doc_type": "unknown", "role": "mother", "fields": {"birth_year": 1950}}
+    outcome = validate(nameless, today=TODAY)
+    assert outcome.status == "quarantined"
+    assert [(f.rule, f.field) for f in outcome.errors] == [("missing_required_field", "full_name")]
+    assert outcome.errors[0].source == rules.SOURCE_GENERIC
+    # A type outside the catalogue is still an error of its own.
+    assert validate({**person, "doc_type": "sổ tay"}, today=TODAY).reasons == "unknown_doc_type"
 
 
 def test_a_complete_record_is_valid():

@@ -148,7 +148,8 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
                 ("release", "Lan", "read despite pdf_damaged")
             ]
         # The next sheet asks neither again: one released and read, one kept in quarantine by decision.
+        # The released file, now read, holds a document without any person: that is asked instead.
         assert link.execute_in_process(partition_key=REVIEW_UNIT, instance=instance).success
         with sheet.open(encoding="utf-8-sig") as handle:
-            assert [r["item_id"] for r in csv.DictReader(handle)] == []
+            assert [r["item_id"] for r in csv.DictReader(handle)] == [f"document:{cut_item[5:]}:1"]
     engine.dispose()

@@ -338,3 +338,54 @@ def test_command_line_refuses_unusable_outputs_and_bad_profiles(tmp_path, capsys
         assert main(["dossiers", "--profile", str(path), "--out", str(tmp_path / "o2")]) == 2
         err = capsys.readouterr().err
         assert words in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_registers_and_variant_layouts_are_handed_over_with_their_truth(tmp_path):
+    """Birth extracts written as register rows (a workbook, a scanned page, a born-digital page) and
+    extracts in the variant layout family, each with a truth that names its family and row."""
+    out = tmp_path / "sample"
+    generate(GeneratorConfig(dossiers=90, seed=3, registers=3, broken_files=0, exact_duplicates=0), out)
+    documents, files = _read(out, "documents.csv"), _read(out, "files.csv")
+    fields, records = _read(out, "fields.csv"), _read(out, "records.csv")
+    registers = files[files["path"].str.contains("SO_KS_")]
+    assert sorted(registers["format"]) == ["register_pdf", "register_scan", "xlsx"]
+    for row in registers.itertuples():
+        assert inspect_file(out / "inbox" / row.path).quarantine_reason is None
+        rows = documents[documents["sha256"] == row.sha256]
+        assert rows["entry"].astype(int).tolist() == list(range(1, len(rows) + 1)) and 5 <= len(rows) <= 12
+        assert set(rows["doc_type"]) == {"birth_register_book"} and set(rows["event_type"]) == {
+            "birth_registration"
+        }
+        assert set(rows["doc_id"]) == set(row.doc_ids.split())
+    families = documents.groupby("layout")["doc_id"].count().to_dict()
+    assert set(families) == {"standard", "variant", "spreadsheet", "register_scan", "register_pdf"}
+    # A register row's truth is its printed columns only: no hometown, no ethnicity.
+    register_docs = set(documents.loc[documents["entry"] != "0", "doc_id"])
+    printed = fields[fields["doc_id"].isin(register_docs)]
+    assert set(printed["field"]) <= {
+        "row_number", "full_name", "birth_date", "sex", "personal_id", "residence",
+        "registration_number", "registration_date",
+    }  # fmt: skip
+    # Every register record has a name in the truth (no record is expected for a blank parent).
+    names = set(
+        zip(
+            printed.loc[printed["field"] == "full_name", "doc_id"],
+            printed.loc[printed["field"] == "full_name", "role"],
+            strict=True,
+        )
+    )
+    expected = set(
+        zip(
+            records.loc[records["doc_id"].isin(register_docs), "doc_id"],
+            records.loc[records["doc_id"].isin(register_docs), "role"],
+            strict=True,
+        )
+    )
+    assert expected == names
+    # The variant family's extracts under the generic title are typed as such in the truth.
+    variant = documents[documents["layout"] == "variant"]
+    assert set(variant["doc_type"]) <= {"birth_registration", "civil_status_extract"}
+    assert set(variant.loc[variant["doc_type"] == "civil_status_extract", "event_type"]) <= {
+        "marriage_registration",
+        "death_registration",
+    }

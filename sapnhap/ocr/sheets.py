@@ -1,0 +1,427 @@
+"""Born-digital registers: spreadsheets, CSV and word-processor files read as pages of cells.
+
+A commune's most accurate records are often typed: a birth register kept in Excel, a staff list in
+Word. They are read, not printed and scanned again. Each file becomes pages the rest of the pipeline
+reads like any other (`PageResult`, method `text_layer`: typed text, no confidences; box unit `cell`
+or `char`):
+
+- `.xlsx` (openpyxl), `.xls` (xlrd), `.ods` (odfpy): one page per sheet;
+- `.csv`: one page (UTF-8, with or without BOM, or Windows-1258, decoded and stored NFC);
+- `.docx` (python-docx), `.odt` (odfpy): one page per table, then one page of the paragraphs when
+  they hold text.
+
+On a table page every non-empty cell is one word whose box is its column and row (box unit `cell`:
+left = column index, top = row index, width = height = 1, line = row), so the register reader
+(`sapnhap.records.registers`) finds the header row and reads one record per row, with the cell as
+lineage. A paragraph page holds one line per paragraph, one word per token (box unit `char`: left =
+the token's character offset, top = the paragraph index). Page text is the rows' cells joined by
+" | ", one row per line (what the document typer reads for a title).
+
+`inspect_sheets(path, kind)` is what intake asks: the page count, or why the file cannot be read
+(password-protected, damaged, TCVN3/VNI-encoded CSV, a document with only pictures); the reason's
+detail says what to ask the former unit for. `read_sheet_page(path, kind, index)` reads one page.
+Merged cells are read from their first (top-left) cell and named in the page's `reason`; an empty
+sheet is a page without words, with reason `empty_sheet`.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sapnhap.ocr.page import PageResult, Word
+from sapnhap.text import legacy_encoding, nfc
+
+SHEET_KINDS = ("xlsx", "xls", "ods", "csv", "docx", "odt")
+CELL_UNIT = "cell"
+CHAR_UNIT = "char"
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+_XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+# A CSV larger than this is not decoded whole to guess its encoding (the first part decides).
+_SNIFF_BYTES = 1 << 20
+
+
+class SheetUnreadable(ValueError):
+    """A born-digital register that cannot be read. `reason` is the quarantine reason's value
+    (`password_required`, `document_damaged`, `legacy_encoding`, `no_text`, `no_pages`) and the
+    message says what to do."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SheetPage:
+    """One page of a born-digital file: its name (sheet name, `table 2`, `paragraphs`), rows of cell
+    texts (NFC, "" for an empty cell) or, for paragraphs, one row per paragraph with one cell, and
+    notes (merged cells …)."""
+
+    name: str
+    rows: tuple[tuple[str, ...], ...]
+    paragraphs: bool = False
+    notes: tuple[str, ...] = ()
+
+
+def sheet_kind_of(mime: str, header: bytes, path: Path) -> str | None:
+    """The born-digital kind of a file from its detected MIME type, first bytes and name, or None.
+
+    xlsx/docx/ods/odt by MIME (content); an OLE2 compound file (`D0 CF 11 E0`) is `xls` when it holds
+    a workbook stream, `xlsx` when it is an encrypted Office package (password-protected `.xlsx`
+    or `.docx`; then `inspect_sheets` says so); `csv` for a `.csv` name whose first bytes hold no
+    NUL byte (text).
+    """
+    by_mime = {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+        "application/vnd.oasis.opendocument.spreadsheet": "ods",
+        "application/vnd.oasis.opendocument.text": "odt",
+        "application/vnd.ms-excel": "xls",
+    }
+    if header.startswith(_CFB_MAGIC):  # filetype's guess for a compound file is often wrong
+        data = _head(path)
+        if _ENCRYPTED in data:
+            return "xlsx" if path.suffix.lower() != ".docx" else "docx"
+        if any(stream in data for stream in _XLS_STREAMS):
+            return "xls"
+        return None
+    if mime in by_mime:
+        return by_mime[mime]
+    if path.suffix.lower() == ".csv" and b"\x00" not in header:
+        return "csv"
+    return None
+
+
+def header_is_cfb(path: Path) -> bool:
+    """Whether a file is an OLE2 compound file (`.xls`, `.doc`, or an encrypted Office package)."""
+    return _head(path, len(_CFB_MAGIC)) == _CFB_MAGIC
+
+
+def _head(path: Path, limit: int = 8 << 20) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(limit)
+
+
+def inspect_sheets(path: Path, kind: str) -> int:
+    """The number of pages of a born-digital file (`read_sheets`).
+
+    Raises:
+        SheetUnreadable: password-protected, damaged, legacy-encoded (TCVN3/VNI) CSV, a
+            word-processor file with neither text nor tables (only pictures), or no page at all.
+    """
+    pages = read_sheets(Path(path), kind)
+    if not pages:
+        raise SheetUnreadable("no_pages", "the file holds no sheet, table or text")
+    return len(pages)
+
+
+def read_sheet_page(path: Path, kind: str, index: int, file_sha256: str) -> PageResult:
+    """Page `index` (0-based) of a born-digital file as a `PageResult` (method `text_layer`).
+
+    Raises:
+        SheetUnreadable: as `inspect_sheets`; IndexError when the file has fewer pages.
+    """
+    page = read_sheets(Path(path), kind)[index]
+    return to_page_result(page, index + 1, file_sha256, kind)
+
+
+def to_page_result(page: SheetPage, number: int, file_sha256: str, kind: str) -> PageResult:
+    """A `SheetPage` as a `PageResult`: a word per non-empty cell (box unit `cell`) or per token of a
+    paragraph (box unit `char`), no confidences (typed text), the engine the reader's library."""
+    words: list[Word] = []
+    lines: list[str] = []
+    for r, row in enumerate(page.rows):
+        lines.append(" | ".join(cell for cell in row if cell))
+        if page.paragraphs:
+            offset = 0
+            for token in row[0].split(" "):
+                if token:
+                    words.append(Word(token, float(offset), float(r), float(len(token)), 1.0, None, 0, r))
+                offset += len(token) + 1
+            continue
+        for c, cell in enumerate(row):
+            if cell:
+                words.append(Word(cell, float(c), float(r), 1.0, 1.0, None, 0, r))
+    reasons = [f"{kind}:{page.name}"] + list(page.notes)
+    if not words:
+        reasons.append("empty_sheet")
+    engine, version = _ENGINES[kind]()
+    return PageResult(
+        file_sha256=file_sha256,
+        page_number=number,
+        method="text_layer",
+        reason="; ".join(reasons),
+        text="\n".join(line for line in lines if line),
+        engine=engine,
+        engine_version=version,
+        width=float(max((len(r) for r in page.rows), default=0)),
+        height=float(len(page.rows)),
+        box_unit=CHAR_UNIT if page.paragraphs else CELL_UNIT,
+        words=words,
+    )
+
+
+def _version(module: str) -> tuple[str, str]:
+    from importlib.metadata import version
+
+    return module, version(module)
+
+
+_ENGINES = {
+    "xlsx": lambda: _version("openpyxl"),
+    "xls": lambda: _version("xlrd"),
+    "ods": lambda: _version("odfpy"),
+    "odt": lambda: _version("odfpy"),
+    "docx": lambda: _version("python-docx"),
+    "csv": lambda: ("python-csv", "stdlib"),
+}
+
+
+@functools.lru_cache(maxsize=8)
+def _read_cached(path: str, kind: str, mtime: float, size: int) -> tuple[SheetPage, ...]:
+    readers = {
+        "xlsx": _read_xlsx,
+        "xls": _read_xls,
+        "ods": _read_ods,
+        "csv": _read_csv,
+        "docx": _read_docx,
+        "odt": _read_odt,
+    }
+    if kind not in readers:
+        raise ValueError(f"not a born-digital register kind: {kind!r}; known: {', '.join(SHEET_KINDS)}")
+    return tuple(readers[kind](Path(path)))
+
+
+def read_sheets(path: Path, kind: str) -> list[SheetPage]:
+    """Every page of a born-digital file, in order (cached per file while it is unchanged).
+
+    Raises:
+        SheetUnreadable: see `inspect_sheets`. ValueError: for a kind outside `SHEET_KINDS`.
+    """
+    path = Path(path)
+    stat = path.stat()
+    return list(_read_cached(str(path), kind, stat.st_mtime, stat.st_size))
+
+
+def _cell(value: object) -> str:
+    """A cell's value as text, NFC, whitespace collapsed: whole numbers without `.0`, dates ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        value = text.removesuffix("T00:00:00")
+    return " ".join(nfc(str(value)).split())
+
+
+def _encrypted_or_damaged(path: Path, exc: Exception) -> SheetUnreadable:
+    if _head(path, 8).startswith(_CFB_MAGIC) and _ENCRYPTED in _head(path):
+        return SheetUnreadable(
+            "password_required",
+            "the file is password-protected; ask the former unit for a copy without a password",
+        )
+    return SheetUnreadable(
+        "document_damaged",
+        f"the file cannot be opened ({type(exc).__name__}); ask the former unit for a new copy",
+    )
+
+
+def _read_xlsx(path: Path) -> list[SheetPage]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # zip, XML or format errors: one clear reason, never a crash
+        raise _encrypted_or_damaged(path, exc) from exc
+    pages = []
+    for sheet in book.worksheets:
+        rows = [tuple(_cell(c) for c in row) for row in sheet.iter_rows(values_only=True)]
+        merged = list(sheet.merged_cells.ranges)
+        notes = (f"{len(merged)} merged cell ranges read from their first cell",) if merged else ()
+        pages.append(SheetPage(sheet.title, tuple(rows), notes=notes))
+    return pages
+
+
+def _read_xls(path: Path) -> list[SheetPage]:
+    import xlrd
+
+    if _ENCRYPTED in _head(path):
+        raise _encrypted_or_damaged(path, ValueError("encrypted"))
+    try:
+        book = xlrd.open_workbook(path, formatting_info=False)
+    except Exception as exc:
+        raise _encrypted_or_damaged(path, exc) from exc
+    pages = []
+    for sheet in book.sheets():
+        rows = []
+        for r in range(sheet.nrows):
+            cells = []
+            for c in range(sheet.ncols):
+                cell = sheet.cell(r, c)
+                value = cell.value
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    value = xlrd.xldate.xldate_as_datetime(value, book.datemode).date()
+                cells.append(_cell(value))
+            rows.append(tuple(cells))
+        merged = sheet.merged_cells
+        notes = (f"{len(merged)} merged cell ranges read from their first cell",) if merged else ()
+        pages.append(SheetPage(sheet.name, tuple(rows), notes=notes))
+    return pages
+
+
+def _odf_text(element) -> str:  # noqa: ANN001 - an odfpy element
+    from odf import teletype
+
+    return teletype.extractText(element)
+
+
+def _odf_tables(document) -> list[SheetPage]:  # noqa: ANN001 - an odfpy document
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+
+    pages = []
+    for t, table in enumerate(document.getElementsByType(Table), 1):
+        rows = []
+        covered = 0
+        for row in table.getElementsByType(TableRow):
+            repeat_rows = int(row.getAttribute("numberrowsrepeated") or 1)
+            cells: list[str] = []
+            for cell in row.childNodes:
+                if cell.qname[1] not in ("table-cell", "covered-table-cell"):
+                    continue
+                repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
+                if isinstance(cell, CoveredTableCell) or cell.qname[1] == "covered-table-cell":
+                    covered += 1
+                text = _cell(_odf_text(cell)) if isinstance(cell, TableCell) else ""
+                cells.extend([text] * min(repeat, 256))
+            while cells and not cells[-1]:
+                cells.pop()
+            rows.extend([tuple(cells)] * min(repeat_rows, 1 if not any(cells) else repeat_rows))
+        while rows and not any(rows[-1]):
+            rows.pop()
+        name = table.getAttribute("name") or f"table {t}"
+        notes = (f"{covered} merged (covered) cells read from their first cell",) if covered else ()
+        pages.append(SheetPage(name, tuple(rows), notes=notes))
+    return pages
+
+
+def _read_ods(path: Path) -> list[SheetPage]:
+    from odf.opendocument import load
+
+    try:
+        document = load(str(path))
+    except Exception as exc:
+        raise _encrypted_or_damaged(path, exc) from exc
+    return _odf_tables(document)
+
+
+def _read_odt(path: Path) -> list[SheetPage]:
+    from odf.opendocument import load
+    from odf.text import H, P
+
+    try:
+        document = load(str(path))
+    except Exception as exc:
+        raise _encrypted_or_damaged(path, exc) from exc
+    pages = _odf_tables(document)
+    paragraphs = []
+    for element in document.text.childNodes:  # top-level paragraphs and headings only (not in tables)
+        if isinstance(element, (P, H)) or getattr(element, "qname", ("", ""))[1] in ("p", "h"):
+            text = _cell(_odf_text(element))
+            if text:
+                paragraphs.append((text,))
+    if paragraphs:
+        pages.insert(0, SheetPage("paragraphs", tuple(paragraphs), paragraphs=True))
+    if not pages:
+        raise _no_text(path)
+    return pages
+
+
+def _no_text(path: Path) -> SheetUnreadable:
+    pictures = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            pictures = sum(n.startswith(("word/media/", "Pictures/")) for n in archive.namelist())
+    except zipfile.BadZipFile:
+        pass
+    what = f"only {pictures} pictures" if pictures else "nothing"
+    return SheetUnreadable(
+        "no_text",
+        f"the document holds no text and no table ({what}): its pages are pictures; ask the former unit "
+        "for the typed original, or scan or export the pictures and hand them over as images",
+    )
+
+
+def _read_docx(path: Path) -> list[SheetPage]:
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:
+        raise _encrypted_or_damaged(path, exc) from exc
+    pages = []
+    paragraphs = tuple((t,) for p in document.paragraphs if (t := _cell(p.text)))
+    if paragraphs:
+        pages.append(SheetPage("paragraphs", paragraphs, paragraphs=True))
+    for t, table in enumerate(document.tables, 1):
+        rows = []
+        merged = 0
+        for row in table.rows:
+            seen: list[object] = []
+            cells = []
+            for cell in row.cells:
+                # python-docx repeats a merged cell once per grid column it spans: keep the first.
+                if any(cell._tc is s for s in seen):
+                    merged += 1
+                    cells.append("")
+                    continue
+                seen.append(cell._tc)
+                cells.append(_cell(cell.text))
+            rows.append(tuple(cells))
+        notes = (f"{merged} merged cells read from their first cell",) if merged else ()
+        pages.append(SheetPage(f"table {t}", tuple(rows), notes=notes))
+    if not pages:
+        raise _no_text(path)
+    return pages
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read in (`utf-8`, `utf-8-sig`, `cp1258`).
+
+    Raises:
+        SheetUnreadable: `legacy_encoding` when the bytes are TCVN3 (ABC) or VNI text (8-bit fonts
+            of before Unicode; `sapnhap.text.legacy_encoding` tells), which no standard codec
+            decodes: the former unit re-saves it as UTF-8.
+    """
+    for encoding in ("utf-8-sig", "utf-8"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text, encoding = data.decode("cp1258", errors="replace"), "cp1258"
+    legacy = legacy_encoding(nfc(text[:_SNIFF_BYTES]))
+    if legacy:
+        raise SheetUnreadable(
+            "legacy_encoding",
+            f"the CSV is typed in the {legacy.upper()} encoding (an 8-bit Vietnamese font of before "
+            "Unicode); open it in the font it was typed in and save it as CSV UTF-8",
+        )
+    return nfc(text), encoding
+
+
+def _read_csv(path: Path) -> list[SheetPage]:
+    text, encoding = decode_csv(path.read_bytes())
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [tuple(_cell(c) for c in row) for row in csv.reader(io.StringIO(text), dialect)]
+    notes = (f"encoding {encoding}",) if encoding != "utf-8" else ()
+    return [SheetPage(path.stem, tuple(rows), notes=notes)]

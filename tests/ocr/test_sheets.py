@@ -1,0 +1,217 @@
+"""Born-digital registers (.xlsx, .xls-free, .csv, .docx, .odt) read as pages of cells, and every bad one
+given a clear reason. Every file here is made by the test with the format's own library."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import unicodedata
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from sapnhap.documents.titles import classify
+from sapnhap.intake.files import FileKind, QuarantineReason, inspect_file
+from sapnhap.ocr import OcrSettings, PageTask, process_page
+from sapnhap.records.tables import read_document
+
+HEADERS = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số ĐDCN", "Họ tên mẹ", "Nơi cư trú", "Người ghi sổ"]
+ROWS = [
+    [
+        1,
+        "Nguyễn Văn An",
+        datetime.date(2019, 2, 1),
+        "Nam",
+        "037219000257",
+        "Lê Thị Hoa",
+        "Thôn 1, xã Gia Tân",
+        "Lê B",
+    ],
+    [2, "Trần Thị Bình", "05/06/2019", "Nữ", None, "Phạm Thị Lan", "Thôn 2, xã Gia Tân", "Lê B"],
+    [3, "Đỗ Minh Khoa", "12/12/2019", "Nam", "037219000311", "", "Thôn 3, xã Gia Tân", ""],
+]
+SHA = "b" * 64
+
+
+def pages_of(path: Path):
+    inspection = inspect_file(path)
+    assert inspection.quarantine_reason is None, inspection.detail
+    tasks = [PageTask(SHA, str(path), inspection.kind.value, i) for i in range(inspection.page_count)]
+    return inspection, [process_page(t, OcrSettings()) for t in tasks]
+
+
+def people(pages, doc_type: str) -> tuple[str, dict[tuple[int, str, str], str], list]:
+    fields, extractor = read_document(pages, doc_type)
+    return extractor, {(f.entry, f.role, f.field): f.value for f in fields}, fields
+
+
+def check_register(extractor: str, got: dict) -> None:
+    assert extractor == "spreadsheet"
+    assert got[(1, "child", "full_name")] == "Nguyễn Văn An"
+    assert got[(1, "child", "birth_date")] == "2019-02-01"
+    assert got[(1, "child", "personal_id")] == "037219000257"
+    assert got[(1, "mother", "full_name")] == "Lê Thị Hoa"
+    assert got[(2, "child", "sex")] == "female" and got[(2, "child", "birth_date")] == "2019-06-05"
+    assert got[(2, "child", "personal_id")] == ""
+    assert got[(3, "child", "full_name")] == "Đỗ Minh Khoa"
+    # No mother in row 3: no mother record, not an empty one.
+    assert (3, "mother", "full_name") not in got
+    # An unmapped column is kept as an extra field of the row.
+    assert got[(1, "", "extra:nguoi_ghi_so")] == "Lê B"
+    assert {e for e, _, _ in got} == {1, 2, 3}
+
+
+def test_an_xlsx_register_with_a_merged_title_and_an_empty_sheet(tmp_path: Path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Sổ KS 2019"
+    sheet.append(["SỔ ĐĂNG KÝ KHAI SINH"])
+    sheet.merge_cells("A1:H1")
+    sheet.append(HEADERS)
+    for row in ROWS:
+        sheet.append(row)
+    book.create_sheet("Trống")
+    path = tmp_path / "so_khai_sinh.xlsx"
+    book.save(path)
+
+    inspection, pages = pages_of(path)
+    assert inspection.kind is FileKind.XLSX and inspection.page_count == 2
+    first, empty = pages
+    assert first.method == "text_layer" and first.box_unit == "cell" and first.engine == "openpyxl"
+    assert "1 merged cell ranges read from their first cell" in first.reason
+    assert empty.words == [] and "empty_sheet" in empty.reason
+    kind = classify(first.text)
+    assert kind.doc_type == "birth_register_book"
+    extractor, got, fields = people(pages, kind.doc_type)
+    check_register(extractor, got)
+    # Lineage: each value's box is its cell (column, row); the row's box spans the row.
+    name = next(f for f in fields if (f.entry, f.role, f.field) == (2, "child", "full_name"))
+    assert (name.page, name.bbox, name.box_unit, name.method) == (
+        1,
+        (1.0, 3.0, 1.0, 1.0),
+        "cell",
+        "text_layer",
+    )
+    row = next(f for f in fields if (f.entry, f.field) == (2, "register_row"))
+    assert row.bbox == (0.0, 3.0, 8.0, 1.0)
+
+
+def test_a_docx_register_table_and_its_paragraphs(tmp_path: Path):
+    document = docx.Document()
+    document.add_paragraph("SỔ ĐĂNG KÝ KHAI SINH")
+    table = document.add_table(rows=1, cols=len(HEADERS))
+    for cell, header in zip(table.rows[0].cells, HEADERS, strict=True):
+        cell.text = header
+    for row in ROWS:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            cell.text = (
+                "" if value is None else value.strftime("%d/%m/%Y") if hasattr(value, "day") else str(value)
+            )
+    path = tmp_path / "so_khai_sinh.docx"
+    document.save(path)
+
+    inspection, pages = pages_of(path)
+    assert inspection.kind is FileKind.DOCX and inspection.page_count == 2
+    paragraphs, table_page = pages
+    assert paragraphs.box_unit == "char" and paragraphs.text == "SỔ ĐĂNG KÝ KHAI SINH"
+    assert table_page.box_unit == "cell" and table_page.engine == "python-docx"
+    extractor, got, _ = people(pages, classify(paragraphs.text).doc_type)
+    check_register(extractor, got)
+
+
+def to_cp1258(text: str) -> bytes:
+    """Text as Windows-1258 stores it: â ê ô ă ơ ư precomposed, tone marks as combining characters."""
+    out = b""
+    for ch in text:
+        try:
+            out += ch.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        base, *marks = unicodedata.normalize("NFD", ch)
+        tones = [m for m in marks if m in "\u0300\u0301\u0303\u0309\u0323"]
+        letter = unicodedata.normalize("NFC", base + "".join(m for m in marks if m not in tones))
+        out += (letter + "".join(tones)).encode("cp1258")
+    return out
+
+
+def test_a_csv_in_windows_1258_is_read_and_stored_nfc(tmp_path: Path):
+    lines = [";".join(HEADERS)] + [";".join("" if v is None else str(v) for v in row) for row in ROWS]
+    text = "\n".join(lines).replace("2019-02-01", "01/02/2019")
+    path = tmp_path / "so.csv"
+    path.write_bytes(to_cp1258(text))
+    inspection, pages = pages_of(path)
+    assert inspection.kind is FileKind.CSV and inspection.mime == "text/csv"
+    assert "encoding cp1258" in pages[0].reason
+    assert unicodedata.is_normalized("NFC", pages[0].text)
+    extractor, got, _ = people(pages, "birth_register_book")
+    check_register(extractor, got)
+
+
+def test_a_generic_paragraph_document_in_docx_gets_its_person(tmp_path: Path):
+    document = docx.Document()
+    for line in ("TRÍCH LỤC HỘ TỊCH", "Họ và tên: Trần Thị Hoa", "Ngày sinh: 21/09/1973", "Giới tính: Nữ"):
+        document.add_paragraph(line)
+    path = tmp_path / "trich_luc.docx"
+    document.save(path)
+    _, pages = pages_of(path)
+    kind = classify(pages[0].text)
+    fields, extractor = read_document(pages, kind.doc_type)
+    assert (kind.doc_type, extractor) == ("civil_status_extract", "generic")
+    assert {(f.role, f.field): f.value for f in fields} == {
+        ("person", "full_name"): "Trần Thị Hoa",
+        ("person", "birth_date"): "1973-09-21",
+        ("person", "sex"): "female",
+    }
+
+
+def _password_xlsx(path: Path) -> None:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    buffer = io.BytesIO()
+    openpyxl.Workbook().save(buffer)
+    buffer.seek(0)
+    with open(path, "wb") as out:
+        OOXMLFile(buffer).encrypt("mật-khẩu", out)
+
+
+def _image_only_docx(path: Path) -> None:
+    from PIL import Image
+
+    picture = tmp = path.with_suffix(".png")
+    Image.new("RGB", (200, 100), "white").save(tmp)
+    document = docx.Document()
+    document.add_picture(str(picture))
+    document.save(path)
+    picture.unlink()
+
+
+def _tcvn3_csv(path: Path) -> None:
+    # `Họ và tên;Nguyễn Văn An` as a TCVN3 (ABC) font stores it: ä = ọ, µ = à, ª = ê, Ô = ễ.
+    path.write_bytes("Hä vµ tªn;NguyÔn V¨n An\nSè §DCN;037219000257\n".encode("latin-1"))
+
+
+def _damaged_xlsx(path: Path) -> None:
+    buffer = io.BytesIO()
+    openpyxl.Workbook().save(buffer)
+    path.write_bytes(buffer.getvalue()[:-200])  # the zip's central directory cut off
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "reason", "words"),
+    [
+        (_password_xlsx, "bi_mat.xlsx", QuarantineReason.PASSWORD_REQUIRED, "password-protected"),
+        (_image_only_docx, "anh.docx", QuarantineReason.NO_TEXT, "only 1 pictures"),
+        (_tcvn3_csv, "tcvn3.csv", QuarantineReason.LEGACY_ENCODING, "TCVN3"),
+        (_damaged_xlsx, "hong.xlsx", QuarantineReason.DOCUMENT_DAMAGED, "BadZipFile); ask the former unit"),
+    ],
+)
+def test_bad_registers_get_a_clear_reason(tmp_path: Path, make, name, reason, words):
+    path = tmp_path / name
+    make(path)
+    inspection = inspect_file(path)
+    assert inspection.quarantine_reason is reason, inspection
+    assert words in inspection.detail and inspection.page_count == 0
