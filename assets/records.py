@@ -75,7 +75,9 @@ def source_records(
     # Archivists' corrections from review sheets replace the readings, every run (kept in the database).
     table = apply_corrections(table, corrections_for(database.engine, unit))
     found = table[table["status"] == "found"]
-    people = table[table["role"] != ""][["file_sha256", "first_page", "role"]].drop_duplicates()
+    people = table.loc[table["role"] != "", "record_id"].drop_duplicates()  # one per register row too
+    by_extractor = table[table["role"] != ""].drop_duplicates("record_id")["extractor"].value_counts()
+    unknown = int((documents["doc_type"] == "unknown").sum())
     missing = table[table["status"] == "missing"]
     # Documents with no person record, with why: never left out silently (no field values here).
     silent = documents_without_records(documents, table, dossier_files)
@@ -91,7 +93,9 @@ def source_records(
         metadata={
             "summary": MetadataValue.md(
                 f"**{former_unit_label(unit)}: {len(people)} person records** in "
-                f"{table[['file_sha256', 'first_page']].drop_duplicates().shape[0]} documents; {len(found)} fields "
+                f"{table[['file_sha256', 'first_page']].drop_duplicates().shape[0]} documents ("
+                + ", ".join(f"{n} read by {k.replace('_', ' ')}" for k, n in sorted(by_extractor.items()))
+                + f"; {unknown} documents of unknown type); {len(found)} fields "
                 f"read ({int((found['method'] == 'ocr_crop').sum())} read again from the page, "
                 f"{int((found['method'] == 'archivist').sum())} corrected by archivists), {len(missing)} not found. "
                 f"**{len(silent)} of {len(documents)} documents yielded no person record**"
@@ -111,6 +115,8 @@ def source_records(
                 )
             ),
             "documents_without_records": len(silent),
+            "documents_of_unknown_type": unknown,
+            **{f"person_records_{k}": int(v) for k, v in sorted(by_extractor.items())},
             "fields": len(table),
             "fields_found": len(found),
             "fields_missing": len(missing),

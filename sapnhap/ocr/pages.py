@@ -191,7 +191,7 @@ def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None)
     if task.kind in SHEET_KINDS:  # a born-digital register: its cells, never OCR'd
         return read_sheet_page(Path(task.path), task.kind, task.page_index, task.file_sha256)
     if task.kind == "pdf":
-        from sapnhap.ocr.pdf import read_text_layer, render_page
+        from sapnhap.ocr.pdf import read_text_layer
 
         layer = read_text_layer(Path(task.path), task.page_index)
         if layer.usable:
@@ -211,15 +211,9 @@ def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None)
                 words=list(layer.words),
             )
         reason = layer.reason
-        dpi = _render_dpi(Path(task.path), task.page_index, settings.dpi)
-        image = render_page(Path(task.path), task.page_index, dpi)
     else:
-        from sapnhap.ocr.images import frame_dpi, load_frame
-
         reason = "image_file"
-        image = load_frame(Path(task.path), task.page_index)
-        dpi = frame_dpi(image) or _implied_dpi(image)
-    image, _ = to_ocr_gray(image, settings.drop_red_ink)
+    image, dpi = load_page_image(task, settings)
     image_sha = _image_hash(image)
     key = _cache_key(image_sha, settings)
     cached = _cache_get(cache_dir, key)
@@ -235,14 +229,61 @@ def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None)
     return result
 
 
+def load_page_image(task: PageTask, settings: OcrSettings) -> tuple[Image.Image, int]:
+    """A page as OCR starts from, and its resolution: (grey image with red ink taken out, dpi).
+
+    A PDF page is rendered at the resolution `_render_dpi` picks for it (its scan's own, at least
+    `settings.dpi`); an image frame keeps its pixels and its recorded (or implied) dpi. The one
+    loading step of OCR (`process_page`) and of every rebuilding of its page image (`page_image`:
+    crop re-reading, review pictures), so boxes and images cannot drift apart.
+    """
+    if task.kind == "pdf":
+        from sapnhap.ocr.pdf import render_page
+
+        dpi = _render_dpi(Path(task.path), task.page_index, settings.dpi)
+        image = render_page(Path(task.path), task.page_index, dpi)
+    else:
+        from sapnhap.ocr.images import frame_dpi, load_frame
+
+        image = load_frame(Path(task.path), task.page_index)
+        dpi = frame_dpi(image) or _implied_dpi(image)
+    image, _ = to_ocr_gray(image, settings.drop_red_ink)
+    return image, dpi
+
+
+def enlarge_low_resolution(image: Image.Image, dpi: int, settings: OcrSettings) -> tuple[Image.Image, int]:
+    """An image under `settings.min_image_dpi` enlarged (Lanczos, at most 4×) to about 300 dpi, with
+    its new dpi; any other image as it is."""
+    if dpi >= settings.min_image_dpi:
+        return image, dpi
+    factor = min(4.0, 300 / max(dpi, 1))
+    image = image.resize((int(image.width * factor), int(image.height * factor)), Image.Resampling.LANCZOS)
+    return image, int(dpi * factor)
+
+
+def page_image(task: PageTask, result: PageResult, settings: OcrSettings | None = None) -> Image.Image:
+    """The grey page image an OCR `PageResult`'s boxes are in, rebuilt from its file.
+
+    The steps of `process_page`, in its own functions: `load_page_image`, `enlarge_low_resolution`,
+    then turned by the result's `rotation` and deskewed by its `skew_degrees`. When the rebuilt
+    size differs from the result's `width`×`height` (a rounding of the rotated canvas) the image is
+    resized to it, so boxes stay in place.
+    """
+    settings = settings or OcrSettings()
+    image, dpi = load_page_image(task, settings)
+    image, _ = enlarge_low_resolution(image, dpi, settings)
+    if result.rotation:
+        image = rotate_page(image, -result.rotation)
+    if result.skew_degrees:
+        image = rotate_page(image, result.skew_degrees)
+    if result.width and result.height and image.size != (int(result.width), int(result.height)):
+        image = image.resize((int(result.width), int(result.height)), Image.Resampling.BILINEAR)
+    return image
+
+
 def _ocr_image(image: Image.Image, dpi: int, settings: OcrSettings) -> PageResult:
     """Enlarge if low resolution, deskew, recognise, and set upright when the result is weak."""
-    if dpi < settings.min_image_dpi:
-        factor = min(4.0, 300 / max(dpi, 1))
-        image = image.resize(
-            (int(image.width * factor), int(image.height * factor)), Image.Resampling.LANCZOS
-        )
-        dpi = int(dpi * factor)
+    image, dpi = enlarge_low_resolution(image, dpi, settings)
     with tempfile.TemporaryDirectory(prefix="sapnhap-ocr-") as tmp:
         workdir = Path(tmp)
         upright, skew, recognition = _deskew_and_recognise(image, dpi, settings, workdir)

@@ -4,8 +4,8 @@ Tesseract's `vie` model loses tone marks on small text (marks under about 12 px:
 Read again from the same page image, enlarged about 3× and with the page segmentation of one line
 (`--psm 7`), the marks come back. The page image must be the one the boxes refer to: OCR boxes are
 in pixels of the image Tesseract read, after red-ink removal, enlargement of low-resolution images,
-turning upright and deskewing (`sapnhap.ocr.pages`); `ocr_page_image` rebuilds it from the file and
-the page's `PageResult`.
+turning upright and deskewing; `sapnhap.ocr.pages.page_image` rebuilds it from the file and the
+page's `PageResult` with the same functions OCR used.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from sapnhap.ocr.colour import to_ocr_gray
 from sapnhap.ocr.engine import recognise
-from sapnhap.ocr.geometry import rotate_page
 from sapnhap.ocr.page import PageResult
-from sapnhap.ocr.pages import OcrSettings, PageTask
+from sapnhap.ocr.pages import OcrSettings, PageTask, page_image
 from sapnhap.records.extract import BBox
 
 # Crops are enlarged so that their text is about TARGET_PX high, at most ENLARGE times (small text,
@@ -28,42 +26,6 @@ from sapnhap.records.extract import BBox
 # further loses marks again).
 ENLARGE = 3.0
 TARGET_PX = 60.0
-
-
-def ocr_page_image(task: PageTask, result: PageResult, settings: OcrSettings | None = None) -> Image.Image:
-    """The grey page image an OCR `PageResult`'s boxes are in, rebuilt from its file.
-
-    The steps of `sapnhap.ocr.pages`: load the frame (or render the PDF page), grey with red ink taken
-    out, enlarge a low-resolution image, turn by the result's `rotation`, deskew by its
-    `skew_degrees`. When the rebuilt size differs from the result's `width`×`height` (a rounding of
-    the rotated canvas) the image is resized to it, so boxes stay in place.
-    """
-    from sapnhap.ocr import pages as ocr_pages
-
-    settings = settings or OcrSettings()
-    if task.kind == "pdf":
-        from sapnhap.ocr.pdf import render_page
-
-        dpi = ocr_pages._render_dpi(Path(task.path), task.page_index, settings.dpi)
-        image = render_page(Path(task.path), task.page_index, dpi)
-    else:
-        from sapnhap.ocr.images import frame_dpi, load_frame
-
-        image = load_frame(Path(task.path), task.page_index)
-        dpi = frame_dpi(image) or ocr_pages._implied_dpi(image)
-    image, _ = to_ocr_gray(image, settings.drop_red_ink)
-    if dpi < settings.min_image_dpi:
-        factor = min(4.0, 300 / max(dpi, 1))
-        image = image.resize(
-            (int(image.width * factor), int(image.height * factor)), Image.Resampling.LANCZOS
-        )
-    if result.rotation:
-        image = rotate_page(image, -result.rotation)
-    if result.skew_degrees:
-        image = rotate_page(image, result.skew_degrees)
-    if result.width and result.height and image.size != (int(result.width), int(result.height)):
-        image = image.resize((int(result.width), int(result.height)), Image.Resampling.BILINEAR)
-    return image
 
 
 def read_crop(
@@ -100,7 +62,7 @@ def read_crop(
 
 
 class PageImageCropReader:
-    """A `crop_reader` for `extract_document`: rebuilds each page image once (`ocr_page_image`) and
+    """A `crop_reader` for `extract_document`: rebuilds each page image once (`page_image`) and
     reads crops of it (`read_crop`).
 
     tasks: page number → the `PageTask` the page was read from; results: page number → its
@@ -125,7 +87,7 @@ class PageImageCropReader:
         """Read the box `bbox` of page `page_number` again (text, confidence)."""
         image = self._images.get(page_number)
         if image is None:
-            image = ocr_page_image(self.tasks[page_number], self.results[page_number], self.settings)
+            image = page_image(self.tasks[page_number], self.results[page_number], self.settings)
             self._images[page_number] = image
         self.calls += 1
         return self.reader(image, bbox)

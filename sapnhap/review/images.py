@@ -4,7 +4,7 @@ An archivist deciding a review item wants to see the page (and, for an uncertain
 as the pipeline read it. Pages are rebuilt from the archived original by the page's method:
 
 - a page read by OCR (method "ocr"): the OCR'd page image, exactly as it was read
-  (`sapnhap.records.reread.ocr_page_image`: grey, red ink out, enlarged, turned upright, deskewed,
+  (`sapnhap.ocr.pages.page_image`: grey, red ink out, enlarged, turned upright, deskewed,
   so the stored pixel boxes fall on the words);
 - a born-digital page read from its PDF text layer (method "text_layer"): the PDF page rendered grey
   at `TEXT_LAYER_DPI` (its boxes, in PDF points, scaled by `TEXT_LAYER_DPI` / 72);
@@ -31,8 +31,7 @@ from pathlib import Path
 from PIL import Image
 
 from sapnhap.ocr.page import PageResult
-from sapnhap.ocr.pages import OcrSettings, PageTask
-from sapnhap.records.reread import ocr_page_image
+from sapnhap.ocr.pages import OcrSettings, PageTask, page_image
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +204,7 @@ def _page_image(ref: PageRef, settings: OcrSettings) -> tuple[Image.Image, float
             image = render_page(Path(ref.archive_path), number - 1, TEXT_LAYER_DPI, grayscale=True)
             return image, TEXT_LAYER_DPI / 72
         task = PageTask(sha, ref.archive_path, ref.kind, number - 1)
-        return ocr_page_image(task, ref.page, settings), 1.0
+        return page_image(task, ref.page, settings), 1.0
     except Exception as exc:  # the original missing or unreadable: no picture, the item still stands
         logger.warning("page image of %s p.%d not rebuilt: %s", sha[:16], number, type(exc).__name__)
         return None
