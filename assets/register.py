@@ -12,7 +12,7 @@ from dagster import (
 )
 
 from assets.metadata import markdown_table
-from assets.partitions import former_units, new_units
+from assets.partitions import add_partitions, former_units, new_units
 from resources import UnifiedDatabase
 from sapnhap.db.load import (
     load_documents,
@@ -142,9 +142,7 @@ def record_register(
     routed_to = sorted({c for c in validated_records["new_unit_code"].dropna() if c})
     # The review sheet that carries the former unit's quarantined files (none may hold a record).
     routed_to = sorted(set(routed_to) | set(file_review_units(database.engine, unit)))
-    known_new = set(context.instance.get_dynamic_partitions(new_units.name))
-    if set(routed_to) - known_new:
-        context.instance.add_dynamic_partitions(new_units.name, sorted(set(routed_to) - known_new))
+    add_partitions(context.instance, new_units, routed_to)
     statuses = validated_records["status"].value_counts().to_dict()
     expected = {s: int(statuses.get(s, 0)) for s in ("valid", "warning", "quarantined")}
     routed = validated_records[validated_records["status"] != "quarantined"]

@@ -18,8 +18,7 @@ from pathlib import Path
 import pandas as pd
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 
-from assets.partitions import new_units
-from pipelines.partitions import PARTITION_BATCH, former_units
+from pipelines.partitions import add_partitions, former_units, new_units
 from resources import ProjectSettings
 from resources.database import UnifiedDatabase
 from resources.settings import REPO_ROOT
@@ -136,10 +135,7 @@ def run_inbox(settings: ProjectSettings) -> InboxRun | None:
     print(f"sapnhap demo: inbox {settings.inbox} — {len(units)} former units: {', '.join(units)}")
     for name, why in store.ignored_entries():
         print(f"  not read: {name} — {why}")
-    existing = set(instance.get_dynamic_partitions(former_units.name))
-    new = [u for u in units if u not in existing]
-    for start in range(0, len(new), PARTITION_BATCH):
-        instance.add_dynamic_partitions(former_units.name, new[start : start + PARTITION_BATCH])
+    add_partitions(instance, former_units, units)
 
     started = time.perf_counter()
     failures: list[str] = []
@@ -191,9 +187,7 @@ def link_new_units(defs: Definitions, instance: DagsterInstance, database: Unifi
                 )
             ).scalars()
         )
-    known = set(instance.get_dynamic_partitions(new_units.name))
-    if set(codes) - known:
-        instance.add_dynamic_partitions(new_units.name, sorted(set(codes) - known))
+    add_partitions(instance, new_units, codes)
     # Also the units whose review sheet carries quarantined files (added by record_register), even
     # without a record of their own.
     codes = sorted(set(codes) | set(instance.get_dynamic_partitions(new_units.name)))

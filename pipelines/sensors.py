@@ -54,7 +54,7 @@ def inbox_sensor(context: SensorEvaluationContext, store: DossierStore) -> Senso
         )
     return SensorResult(
         run_requests=runs,
-        dynamic_partitions_requests=list(partition_requests(new_keys)),
+        dynamic_partitions_requests=list(partition_requests(former_units, new_keys)),
         cursor=json.dumps(current, sort_keys=True),
     )
 

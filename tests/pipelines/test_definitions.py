@@ -108,9 +108,23 @@ def test_admin_units_materializes_the_official_mapping_with_its_crosscheck(tmp_p
 
 
 def test_partitions_added_in_batches():
-    requests = list(partition_requests([f"{i:05d}" for i in range(1201)], batch=500))
+    requests = list(partition_requests(former_units, [f"{i:05d}" for i in range(1201)], batch=500))
     assert [len(r.partition_keys) for r in requests] == [500, 500, 201]
     assert all(r.partitions_def_name == "former_units" for r in requests)
+
+
+def test_add_partitions_adds_only_new_keys_in_batches():
+    from dagster import DagsterInstance
+
+    from pipelines.partitions import PARTITION_BATCH, add_partitions, new_units
+
+    keys = [f"{i:05d}" for i in range(PARTITION_BATCH + 7)]
+    with DagsterInstance.ephemeral() as instance:
+        assert add_partitions(instance, new_units, keys[:3]) == keys[:3]
+        assert add_partitions(instance, new_units, reversed(keys)) == keys[3:]
+        assert add_partitions(instance, new_units, keys) == []
+        assert sorted(instance.get_dynamic_partitions("new_units")) == keys
+        assert instance.get_dynamic_partitions("former_units") == []
 
 
 def test_sensor_adds_new_units_and_runs_only_changed_folders(tmp_path):
