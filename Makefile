@@ -22,11 +22,12 @@ DUPLICATES ?= 0.3
 # run: `make bench LINKAGE_RECORDS=100000` (about 1 minute).
 LINKAGE_RECORDS ?= 100000 1000000
 
-.PHONY: help sysdeps testdeps venv demo test lint format ui bench sample evaluate evaluate-febrl screenshots clean
+.PHONY: help sysdeps testdeps venv demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots clean
 
 help:
 	@echo "make demo   run the pipeline on the real scans plus a generated batch and score it (SQLite, local folders)"
 	@echo "make test   lint, format check and the test suite"
+	@echo "make test-fast  lint and the tests not marked slow (under a minute; make test runs them all)"
 	@echo "make ui     Dagster UI on the same local instance as the demo"
 	@echo "make bench  OCR, sample-generator and linkage benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md)"
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
@@ -69,6 +70,13 @@ test: sysdeps testdeps venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q -ra
+
+# The development lane: lint, then every test not marked slow (tests over about 1 s are marked
+# @pytest.mark.slow; their time was measured with `pytest --durations=0`). Real PostgreSQL included.
+test-fast: sysdeps venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q -ra -m "not slow"
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,7 @@
 import unicodedata
 
+import pytest
+
 from sapnhap.text import (
     character_error_rate,
     cid_token_share,
@@ -53,6 +55,7 @@ def test_character_error_rate_counts_characters_not_bytes():
     assert character_error_rate("", "x") == 1.0
 
 
+@pytest.mark.slow
 def test_match_key_folds_marks_case_and_spacing():
     from sapnhap.text import match_key
 

@@ -249,6 +249,7 @@ def test_migration_matches_models(engine, db_url, tmp_path, monkeypatch):
     assert current_revision(engine) == HEAD
 
 
+@pytest.mark.slow
 def test_upgrade_from_0001_keeps_former_units_as_communes(db_url):
     """Revision 0002 adds `former_units.level` to a database already holding units and their files."""
     engine = make_engine(db_url)
@@ -657,6 +658,7 @@ def test_parallel_loads_of_the_same_pages_do_not_collide(engine, db_url):
     assert summary(engine)["words"] == 12
 
 
+@pytest.mark.slow
 def test_revision_0005_records_decisions_with_their_agent_and_downgrades(db_url):
     """Revision 0005: an archivist's decision on a review item is a provenance event with its agent;
     the subject types are checked by the database; the downgrade refuses while such events exist."""

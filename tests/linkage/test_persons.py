@@ -222,6 +222,7 @@ def test_survivorship_ranks_validated_then_confidence_then_recent_registration()
 # --------------------------------------------------------------------------- linkage in the database
 
 
+@pytest.mark.slow
 def test_later_batch_links_without_renumbering_and_keeps_the_id_rule(unit_db, linkage_model):
     engine = unit_db
     hand_over(engine, "00004", FIRST_BATCH)
@@ -283,6 +284,7 @@ def test_later_batch_links_without_renumbering_and_keeps_the_id_rule(unit_db, li
     assert {t: table(engine, t) for t in snapshot} == snapshot
 
 
+@pytest.mark.slow
 def test_rejected_pair_splits_and_stays_apart_accepted_pair_merges(unit_db, linkage_model):
     engine = unit_db
     hand_over(engine, "00004", FIRST_BATCH)
@@ -325,6 +327,7 @@ def test_rejected_pair_splits_and_stays_apart_accepted_pair_merges(unit_db, link
     assert person_of(engine, [NAMESAKE])[NAMESAKE] != hung
 
 
+@pytest.mark.slow
 def test_pairs_in_the_review_band_wait_with_their_evidence(unit_db, linkage_model):
     engine = unit_db
     hand_over(engine, "00004", FIRST_BATCH)
@@ -376,6 +379,7 @@ def test_decisions_are_checked_before_they_are_stored(unit_db):
     assert table(engine, "linkage_decisions") == []
 
 
+@pytest.mark.slow
 def test_downgrade_to_0003_drops_the_person_tables_and_keeps_the_records(db_url, linkage_model):
     from alembic import command
     from sqlalchemy import inspect
@@ -425,6 +429,7 @@ def test_downgrade_to_0003_drops_the_person_tables_and_keeps_the_records(db_url,
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_without_a_model_a_small_unit_trains_on_generated_records(unit_db, tmp_path, monkeypatch):
     import sapnhap.linkage.persons as persons
 

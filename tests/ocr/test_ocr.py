@@ -24,6 +24,7 @@ def _task(path: Path, kind: str, page: int = 0) -> PageTask:
     return PageTask(file_sha256="f" * 64, path=str(path), kind=kind, page_index=page)
 
 
+@pytest.mark.slow
 def test_vietnamese_page_under_measured_cer_bound():
     result = process_page(_task(INBOX / "21058" / "vietadmin_4_1.jpg", "jpeg"), OcrSettings())
     assert result.method == "ocr"
@@ -37,12 +38,14 @@ def test_vietnamese_page_under_measured_cer_bound():
     assert word.width > 0 and word.height > 0 and 0 <= word.confidence <= 100
 
 
+@pytest.mark.slow
 def test_skewed_copy_is_straightened(tmp_path):
     result = process_page(_task(INBOX / "21064" / "vietadmin_4_1_v4_rotated.jpg", "jpeg"), OcrSettings())
     assert 0.5 < abs(result.skew_degrees) < 2.0
     assert character_error_rate(GT_4_1, result.text) < CER_BOUND_4_1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("turn", [90, 180])
 def test_turned_page_is_set_upright(tmp_path, turn):
     page = Image.open(INBOX / "21058" / "vietadmin_4_1.jpg").rotate(turn, expand=True)
@@ -60,6 +63,7 @@ def test_one_word_image_read():
     assert result.text.strip() == "tiếng"
 
 
+@pytest.mark.slow
 def test_every_frame_of_a_multipage_tiff_is_read(tmp_path):
     tiff = badfiles.three_page_tiff(tmp_path)
     texts = [process_page(_task(tiff, "tiff", i), OcrSettings()).text for i in range(3)]
@@ -73,6 +77,7 @@ def test_skew_estimate_matches_applied_rotation():
     assert estimate_skew(Image.new("L", (400, 400), 255)) == 0.0
 
 
+@pytest.mark.slow
 def test_cache_makes_rerun_skip_ocr_and_parallel_run_keeps_every_page(tmp_path):
     tasks = [
         _task(INBOX / "21064" / "tesseract_viet.tif", "tiff"),
@@ -116,6 +121,7 @@ def test_huge_page_rendered_at_lower_resolution(tmp_path):
     assert _render_dpi(INBOX / "21085" / "qngai_11-TB-2025_born_digital.pdf", 0, 300) == 300
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("turn", [90, 180])
 def test_turned_page_with_one_word_uses_the_confidence_fallback(tmp_path, turn):
     """OSD gives up on a page with a single word; the most confident orientation wins instead."""

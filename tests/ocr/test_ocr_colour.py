@@ -1,6 +1,7 @@
 """Red seal ink taken out before OCR: the lines under a seal are read again."""
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from sapnhap.ocr import OcrSettings, PageTask, process_page
@@ -40,6 +41,7 @@ def test_seal_is_red_ink_and_plain_pages_are_not():
     assert to_ocr_gray(plain)[1] is False
 
 
+@pytest.mark.slow
 def test_lines_under_the_seal_are_read_once_the_red_ink_is_dropped(tmp_path):
     sealed = render_clean(SEALED, 300)
     kept = _read(tmp_path, sealed, drop=False)
@@ -51,6 +53,7 @@ def test_lines_under_the_seal_are_read_once_the_red_ink_is_dropped(tmp_path):
     assert "NGƯỜI KÝ TRÍCH LỤC" in dropped and "Đặng Văn Hùng" in dropped
 
 
+@pytest.mark.slow
 def test_a_seal_scanned_in_grey_is_found_and_cleared(tmp_path):
     grey = render_clean(SEALED, 300).convert("L")
     mask = grey_seal_mask(grey)

@@ -1,6 +1,7 @@
 """The Definitions load, and the asset graph is the one the pipeline promises."""
 
 import pandas as pd
+import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context, materialize
 
 from assets.partitions import new_units
@@ -92,6 +93,7 @@ def test_asset_graph_keys_dependencies_and_checks(tmp_path):
     assert units.partitions_def is None and units.group_name == "reference" and units.description
 
 
+@pytest.mark.slow
 def test_admin_units_materializes_the_official_mapping_with_its_crosscheck(tmp_path):
     defs = build_definitions(_settings(tmp_path, tmp_path / "inbox"))
     result = materialize([defs.resolve_assets_def("admin_units")])

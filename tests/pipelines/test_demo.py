@@ -1,10 +1,13 @@
 """The demo's staged inbox: real scans plus a generated batch, made once and reused."""
 
+import pytest
+
 from pipelines.demo import stage_demo_inbox
 from resources.settings import REPO_ROOT
 from sapnhap.samples.generator import GeneratorConfig
 
 
+@pytest.mark.slow
 def test_demo_inbox_holds_real_scans_and_a_generated_batch_made_once(tmp_path):
     config = GeneratorConfig(dossiers=3, seed=9, exact_duplicates=0, broken_files=1, workers=1)
     inbox = stage_demo_inbox(tmp_path / "sample", config)

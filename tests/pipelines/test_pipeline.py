@@ -102,6 +102,7 @@ def _check_results(result) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_whole_job_on_real_scans_and_bad_files(inbox, ocr_cache, db_url, tmp_path):
     home = tmp_path / "home"
     with DagsterInstance.ephemeral() as instance:
@@ -219,6 +220,7 @@ def test_whole_job_on_real_scans_and_bad_files(inbox, ocr_cache, db_url, tmp_pat
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_former_district_archive_runs_as_a_former_unit(inbox, ocr_cache, db_url, tmp_path):
     """A folder named by a former district's 3-digit code goes through the whole job like a commune's."""
     with DagsterInstance.ephemeral() as instance:
@@ -255,6 +257,7 @@ def test_former_district_archive_runs_as_a_former_unit(inbox, ocr_cache, db_url,
     assert pages == 3  # one scanned page and two text-layer pages
 
 
+@pytest.mark.slow
 def test_reconciliation_check_fails_when_a_page_is_missing(inbox, ocr_cache, tmp_path):
     """The blocking ERROR check really fails when the database lost a page."""
     db_url = f"sqlite:///{tmp_path / 'home' / 'sapnhap.db'}"
@@ -296,6 +299,7 @@ def test_reconciliation_check_fails_when_a_page_is_missing(inbox, ocr_cache, tmp
         assert "pages expected but" in evaluation.metadata["problems"].value
 
 
+@pytest.mark.slow
 def test_renamed_and_replaced_files_keep_the_balance(tmp_path, ocr_cache):
     """A file renamed in the inbox, and a quarantined file replaced by a good copy, still balance."""
     inbox = tmp_path / "inbox"

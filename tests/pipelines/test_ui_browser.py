@@ -94,6 +94,7 @@ def _sample_people(sample: UiSample) -> tuple[list[str], list[str]]:
     return names, ids
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_check(
     ui_sample, webserver, screenshot_dir

@@ -326,6 +326,7 @@ def test_lines_lost_by_the_page_ocr_are_read_again():
 # --- one real OCR test ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_real_ocr_of_clean_generated_pages(tmp_path: Path):
     """Two clean 300 dpi pages (a birth extract, a procedure receipt) rendered and OCR'd with Tesseract.
 

@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from sapnhap.documents.titles import classify
 from sapnhap.records.generic import extract_generic, primary_role
@@ -135,6 +136,7 @@ def _variant_documents(n: int) -> list:
     return [dataclasses.replace(d, layout="variant") for d in plan.documents if d.doc_type in VARIANT_TYPES]
 
 
+@pytest.mark.slow
 def test_the_variant_layout_family_is_read_field_for_field_from_text_layers():
     """Other wordings and orders, two types under the generic title: every field exact (measured 3,067
     of 3,067 on 300 planned documents; here about 60)."""
@@ -155,6 +157,7 @@ def test_the_variant_layout_family_is_read_field_for_field_from_text_layers():
     assert correct == total
 
 
+@pytest.mark.slow
 def test_real_ocr_of_variant_pages(tmp_path: Path):
     """A birth extract in other wording and a death extract under `TRÍCH LỤC HỘ TỊCH`, rendered at
     300 dpi and read by Tesseract: the generic reader gets the fields (measured 30 of 30; one slip

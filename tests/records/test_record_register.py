@@ -70,6 +70,7 @@ def _rows(engine) -> dict[str, int]:
         }
 
 
+@pytest.mark.slow
 def test_failed_blocking_check_stops_the_load_and_a_good_run_loads_every_record(
     digital_sample, db_url, tmp_path, monkeypatch
 ):
@@ -151,6 +152,7 @@ def test_failed_blocking_check_stops_the_load_and_a_good_run_loads_every_record(
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
     digital_sample, db_url, tmp_path, linkage_model
 ):
@@ -252,6 +254,7 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_an_archivists_correction_and_release_are_taken_in_by_the_next_run(digital_sample, db_url, tmp_path):
     """Through the job: a corrected value replaces the reading (method archivist, the reading kept)
     and is validated like any other (a date of birth corrected into the future quarantines the

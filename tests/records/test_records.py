@@ -5,6 +5,7 @@ import hashlib
 import random
 
 import pandas as pd
+import pytest
 
 from sapnhap.documents.titles import NATIONAL_MOTTO, classify
 from sapnhap.records.routing import Router
@@ -56,6 +57,7 @@ def _unit_tables(plan, folder):
     return pd.DataFrame(pages), pd.DataFrame(docs), doc_of
 
 
+@pytest.mark.slow
 def test_every_person_record_is_extracted_validated_and_routed():
     scenario = build_scenario("14488", random.Random(1))
     plan = make_plan(scenario, PlanConfig(documents=160, seed=6))

@@ -76,6 +76,7 @@ def test_a_born_digital_register_pdf_gives_one_record_per_row(tmp_path: Path):
             )
 
 
+@pytest.mark.slow
 def test_a_scanned_register_page_is_read_from_the_ocr_word_boxes(tmp_path: Path):
     """Rendered at 300 dpi (8 pt type) and read by Tesseract: measured 96 of 100 cells exact (three
     `Tuyền` read `Tuyển`, one `Gia Hưng` read `GiaHưng`; re-reading the crops changes none); at least

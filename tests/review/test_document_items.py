@@ -3,6 +3,7 @@ it" (reject) or types it (corrected value: a type or a title), and the next inta
 
 import csv
 
+import pytest
 from dagster import DagsterInstance, build_sensor_context
 from sqlalchemy import select
 
@@ -26,6 +27,7 @@ def _write(path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
+@pytest.mark.slow
 def test_documents_without_people_are_asked_about_and_typed_by_the_archivist(db_url, tmp_path):
     inbox = tmp_path / "inbox" / FORMER
     inbox.mkdir(parents=True)

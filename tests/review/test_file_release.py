@@ -6,6 +6,7 @@ for the former unit's ingest run, which reads the file and keeps the balance."""
 import csv
 import json
 
+import pytest
 from dagster import DagsterInstance, build_sensor_context
 from sqlalchemy import select
 
@@ -29,6 +30,7 @@ def _write(path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
+@pytest.mark.slow
 def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
     assert REVIEW_UNIT == "21085"  # Xã Bình Khương was merged whole into Xã Bình Minh
     inbox = tmp_path / "inbox" / FORMER

@@ -10,6 +10,7 @@ import csv
 import json
 import logging
 
+import pytest
 from dagster import DagsterInstance, materialize
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -95,6 +96,7 @@ def evidence(engine) -> dict[str, dict]:
         return {i: json.loads(e) for i, e in conn.execute(select(ReviewItem.item_id, ReviewItem.evidence))}
 
 
+@pytest.mark.slow
 def test_review_items_get_their_pages_rendered_once(engine, db_url, tmp_path, linkage_model, caplog):
     archive = tmp_path / "archive"
     archive.mkdir()

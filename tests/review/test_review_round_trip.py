@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
 from dagster import build_sensor_context
 from openpyxl import load_workbook
 from sqlalchemy import select, text
@@ -83,6 +84,7 @@ def count(engine, model) -> int:
         return len(conn.execute(select(model)).all())
 
 
+@pytest.mark.slow
 def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url, tmp_path, linkage_model):
     upsert_former_units(engine, UNITS)
     hand_over(engine, "00004", FIRST_BATCH)

@@ -42,6 +42,7 @@ def _tree_digest(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_and_truth(generated, tmp_path):
     again = tmp_path / "again"
     generate(CONFIG, again)
@@ -51,6 +52,7 @@ def test_same_seed_same_bytes_and_truth(generated, tmp_path):
     assert _tree_digest(generated) != _tree_digest(other)
 
 
+@pytest.mark.slow
 def test_worker_count_does_not_change_bytes(generated, tmp_path):
     single = tmp_path / "single"
     generate(GeneratorConfig(**{**CONFIG.__dict__, "workers": 1}), single)
@@ -216,6 +218,7 @@ def test_refuses_to_overwrite_a_foreign_folder(tmp_path):
         generate(GeneratorConfig(dossiers=1, profile="nope"), tmp_path / "y")
 
 
+@pytest.mark.slow
 def test_profile_file_sets_every_effect_and_rotated_pages_really_are_turned(generated, tmp_path):
     manifest = json.loads((generated / "ground_truth" / "manifest.json").read_text())
     profile = manifest["profile"] | {
@@ -252,6 +255,7 @@ def _edges(size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
     return [(0, 0, w, h // 5), (0, h - h // 5, w, h), (0, 0, w // 5, h), (w - w // 5, 0, w, h)]
 
 
+@pytest.mark.slow
 def test_long_addresses_wrap_and_units_spanning_districts_get_every_folder(tmp_path):
     # Bình Dương addresses are longer than a line; Phường Hồng Hà took communes of several districts.
     out = tmp_path / "long"
@@ -340,6 +344,7 @@ def test_command_line_refuses_unusable_outputs_and_bad_profiles(tmp_path, capsys
         assert words in err and len(err.strip().splitlines()) == 1, err
 
 
+@pytest.mark.slow
 def test_registers_and_variant_layouts_are_handed_over_with_their_truth(tmp_path):
     """Birth extracts written as register rows (a workbook, a scanned page, a born-digital page) and
     extracts in the variant layout family, each with a truth that names its family and row."""

@@ -233,6 +233,7 @@ def test_bad_effects_are_rejected(clean):
 EFFECTS = ScanEffects(dpi=DPI, skew_degrees=0.7, blur_radius=0.6, speckle=0.003, jpeg_quality=70)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_same_seed_same_bytes(fmt):
     first = write_file([SEALED], [EFFECTS], fmt, seed=11)
@@ -243,6 +244,7 @@ def test_same_seed_same_bytes(fmt):
         assert write_file([SEALED], [EFFECTS], fmt, seed=12).data != first.data  # the noise follows the seed
 
 
+@pytest.mark.slow
 def test_bytes_do_not_depend_on_the_process():
     """The generator renders in worker processes: a fresh interpreter (another hash seed, no fonts
     registered yet) must write the same bytes as this one."""
@@ -266,6 +268,7 @@ def test_bytes_do_not_depend_on_the_process():
     assert out.stdout.split() == here
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("fmt", "dpi"), [("jpeg", 150), ("png", 200), ("tiff", 240)])
 def test_image_files_carry_their_dpi(tmp_path, fmt, dpi):
     rendered = write_file([FORM], [replace(EFFECTS, dpi=dpi)], fmt, seed=1)
@@ -378,12 +381,14 @@ def _ocr(tmp_path: Path, spec: PageSpec, effects: ScanEffects, fmt: str) -> tupl
     return character_error_rate(spec.text, result.text), result.text
 
 
+@pytest.mark.slow
 def test_clean_page_reads_back_through_the_pipeline_ocr(tmp_path):
     # Measured with Tesseract 5.3.0 `vie`: CER 0.000 on this clean 300-dpi page.
     cer, text = _ocr(tmp_path, FORM, ScanEffects(dpi=300), "png")
     assert cer < 0.05, text
 
 
+@pytest.mark.slow
 def test_poor_scan_reads_worse(tmp_path):
     # Measured: CER about 0.3 at 150 dpi, blur 1.0 px, speckle 1 %, JPEG quality 40 (the dark
     # speckle is read as punctuation and stray letters). Only a loose bound: the point is the page
