@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -49,6 +48,27 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
+from sapnhap.db.coerce import (
+    SHA256_HEX,
+    UNIT_CODE,
+    as_bool,
+    as_candidates,
+    as_choice,
+    as_code,
+    as_detail,
+    as_float,
+    as_int,
+    as_opt_commune_code,
+    as_opt_float,
+    as_opt_int,
+    as_opt_sha256,
+    as_opt_text,
+    as_sha256,
+    as_text,
+    as_unit_code,
+    py_value,
+    rows_of,
+)
 from sapnhap.db.models import (
     BOX_UNITS,
     FIELD_STATUSES,
@@ -74,7 +94,6 @@ from sapnhap.db.models import (
 from sapnhap.db.session import write_connection
 from sapnhap.records.rules import DOCUMENT_TYPES, EXTRACTORS, ROLES, STATUSES
 from sapnhap.reference.units import find_unit, level_of_code
-from sapnhap.text import nfc as nfc_text
 
 FORMER_UNITS: Table = FormerUnit.__table__  # type: ignore[assignment]
 FILES: Table = File.__table__  # type: ignore[assignment]
@@ -96,8 +115,6 @@ BULK_ROWS = 20_000
 STATUS_RANK = {"quarantined": 0, "duplicate": 1, "archived": 2}
 """A file's status only moves up this ranking when the same file is loaded again."""
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_UNIT_CODE = re.compile(r"^[0-9]{2,5}$")
 PAGE_KEY = ("file_sha256", "page_number")
 PAGE_VALUE_COLUMNS = (
     "method",
@@ -159,140 +176,14 @@ class LoadCounts:
         return out
 
 
-# --------------------------------------------------------------------------- value cleaning
-
-
-def _py(value: Any) -> Any:
-    """Turn NaN/NA/NaT into None and numpy/pandas scalars into Python ones; leave containers alone."""
-    if value is None or isinstance(value, (str, list, tuple, dict, np.ndarray)):
-        return value
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.generic):
-        value = value.item()
-        if isinstance(value, float) and math.isnan(value):
-            return None
-    return value
-
-
-def _records(data: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    if isinstance(data, pd.DataFrame):
-        rows = data.to_dict(orient="records")
-    else:
-        rows = [dict(r) for r in data]
-    return [{str(k): _py(v) for k, v in row.items()} for row in rows]
+# --------------------------------------------------------------------------- messages and lengths
+# Values are read through `sapnhap.db.coerce`; every message names the table, row, record and
+# column, never the value (the loaders take names, ID numbers and dates of birth, and exceptions end
+# up in logs).
 
 
 def _where(row: int, name: str) -> str:
     return f"row {row}, {name}"
-
-
-def _str(value: Any, where: str, *, default: str | None = None, text: bool = False) -> str:
-    value = _py(value)
-    if value is None:
-        if default is None:
-            raise ValueError(f"{where}: a value is required")
-        return default
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: expected a string, got {type(value).__name__} {value!r}")
-    return nfc_text(value) if text else unicodedata.normalize("NFC", value)
-
-
-def _opt_str(value: Any, where: str, *, text: bool = False) -> str | None:
-    return None if _py(value) is None else _str(value, where, text=text)
-
-
-def _int(value: Any, where: str, *, default: int | None = None) -> int:
-    value = _py(value)
-    if value is None:
-        if default is None:
-            raise ValueError(f"{where}: a value is required")
-        return default
-    if isinstance(value, bool):
-        raise ValueError(f"{where}: expected an integer, got a bool")
-    if isinstance(value, float) and value.is_integer():  # ints become floats next to NaN in pandas
-        return int(value)
-    if not isinstance(value, int):
-        raise ValueError(f"{where}: expected an integer, got {value!r}")
-    return value
-
-
-def _opt_int(value: Any, where: str) -> int | None:
-    return None if _py(value) is None else _int(value, where)
-
-
-def _float(value: Any, where: str, *, default: float | None = None) -> float:
-    value = _py(value)
-    if value is None:
-        if default is None:
-            raise ValueError(f"{where}: a value is required")
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{where}: expected a number, got {value!r}")
-    return float(value)
-
-
-def _opt_float(value: Any, where: str) -> float | None:
-    return None if _py(value) is None else _float(value, where)
-
-
-def _bool(value: Any, where: str) -> bool:
-    value = _py(value)
-    if value is None:
-        return False
-    if isinstance(value, (bool, int)) and value in (0, 1):
-        return bool(value)
-    # The type only, never the value: record fields are personal data.
-    raise ValueError(f"{where}: expected a boolean, got {type(value).__name__}")
-
-
-def _sha256(value: Any, where: str) -> str:
-    sha = _str(value, where).strip().lower()
-    if not _SHA256.match(sha):
-        raise ValueError(f"{where}: not a SHA-256 hex digest: {value!r}")
-    return sha
-
-
-def _opt_sha256(value: Any, where: str) -> str | None:
-    return None if _py(value) is None else _sha256(value, where)
-
-
-def _unit_code(value: Any, where: str) -> str:
-    value = _py(value)
-    if not isinstance(value, str):
-        raise ValueError(
-            f"{where}: a unit code must be a string of digits with its leading zeros, got {value!r}"
-            " (read codes with dtype=str)"
-        )
-    code = value.strip()
-    if not _UNIT_CODE.match(code):
-        raise ValueError(f"{where}: not an official unit code (2-5 digits): {value!r}")
-    return code
-
-
-def _choice(value: Any, where: str, allowed: Sequence[str]) -> str:
-    text = _str(value, where)
-    if text not in allowed:
-        raise ValueError(f"{where}: {text!r} is not one of {', '.join(allowed)}")
-    return text
-
-
-def _detail(value: Any, where: str) -> str:
-    value = _py(value)
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    try:
-        return unicodedata.normalize(
-            "NFC", json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-        )
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{where}: cannot store {value!r} as text") from exc
 
 
 def _check_lengths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -302,9 +193,7 @@ def _check_lengths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
         for name, limit in limits.items():
             value = row.get(name)
             if isinstance(value, str) and len(value) > limit:
-                raise ValueError(
-                    f"{table.name} row {i}, {name}: {len(value)} characters, at most {limit}: {value!r}"
-                )
+                raise ValueError(f"{table.name} row {i}, {name}: {len(value)} characters, at most {limit}")
 
 
 # --------------------------------------------------------------------------- SQL helpers
@@ -435,20 +324,20 @@ def upsert_former_units(engine: Engine, rows: pd.DataFrame | Iterable[Mapping[st
     the same values is left unchanged; a later row with the same (vintage, code) in the input wins.
     """
     by_key: dict[tuple[str, str], dict[str, Any]] = {}
-    for i, r in enumerate(_records(rows)):
-        vintage = _str(r.get("vintage"), _where(i, "vintage"), default="pre2025")
-        code = _unit_code(r.get("code"), _where(i, "code"))
+    for i, r in enumerate(rows_of(rows)):
+        vintage = as_text(r.get("vintage"), _where(i, "vintage"), default="pre2025")
+        code = as_unit_code(r.get("code"), _where(i, "code"))
         known = find_unit(code, vintage) if vintage in ("pre2025", "post2025") else None  # type: ignore[arg-type]
-        level = _py(r.get("level"))
+        level = py_value(r.get("level"))
         if level is None:
             level = known.level if known else (level_of_code(code) or "commune")
         row = {
             "vintage": vintage,
             "code": code,
-            "level": _choice(level, _where(i, "level"), UNIT_LEVELS),
+            "level": as_choice(level, _where(i, "level"), UNIT_LEVELS),
         }
         for name in ("name", "district_name", "province_name"):
-            value = _opt_str(r.get(name), _where(i, name), text=True)
+            value = as_opt_text(r.get(name), _where(i, name), text=True)
             row[name] = value if value is not None else (getattr(known, name) if known else None)
         by_key[(vintage, code)] = row
     unique = list(by_key.values())
@@ -487,24 +376,24 @@ def load_files(engine: Engine, files: pd.DataFrame | Iterable[Mapping[str, Any]]
     """
     best: dict[str, dict[str, Any]] = {}
     sources: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for i, r in enumerate(_records(files)):
-        sha = _sha256(r.get("sha256"), _where(i, "sha256"))
-        status = _choice(r.get("status"), _where(i, "status"), FILE_STATUSES)
-        duplicate_of = _opt_sha256(r.get("duplicate_of"), _where(i, "duplicate_of"))
-        first_seen = _py(r.get("first_seen_at")) or utcnow()
+    for i, r in enumerate(rows_of(files)):
+        sha = as_sha256(r.get("sha256"), _where(i, "sha256"))
+        status = as_choice(r.get("status"), _where(i, "status"), FILE_STATUSES)
+        duplicate_of = as_opt_sha256(r.get("duplicate_of"), _where(i, "duplicate_of"))
+        first_seen = py_value(r.get("first_seen_at")) or utcnow()
         if not isinstance(first_seen, datetime) or first_seen.tzinfo is None:
             raise ValueError(f"{_where(i, 'first_seen_at')}: expected an aware datetime, got {first_seen!r}")
         row = {
             "sha256": sha,
-            "size_bytes": _int(r.get("size_bytes"), _where(i, "size_bytes")),
-            "kind": _str(r.get("kind"), _where(i, "kind"), default=""),
-            "mime": _str(r.get("mime"), _where(i, "mime"), default=""),
-            "page_count": _opt_int(r.get("page_count"), _where(i, "page_count")),
-            "encrypted": _bool(r.get("encrypted"), _where(i, "encrypted")),
+            "size_bytes": as_int(r.get("size_bytes"), _where(i, "size_bytes")),
+            "kind": as_text(r.get("kind"), _where(i, "kind"), default=""),
+            "mime": as_text(r.get("mime"), _where(i, "mime"), default=""),
+            "page_count": as_opt_int(r.get("page_count"), _where(i, "page_count")),
+            "encrypted": as_bool(r.get("encrypted"), _where(i, "encrypted")),
             "status": status,
-            "quarantine_reason": _opt_str(r.get("quarantine_reason"), _where(i, "quarantine_reason")),
-            "detail": _detail(r.get("detail"), _where(i, "detail")),
-            "archive_path": _opt_str(r.get("archive_path"), _where(i, "archive_path")),
+            "quarantine_reason": as_opt_text(r.get("quarantine_reason"), _where(i, "quarantine_reason")),
+            "detail": as_detail(r.get("detail"), _where(i, "detail")),
+            "archive_path": as_opt_text(r.get("archive_path"), _where(i, "archive_path")),
             "duplicate_of": None if duplicate_of == sha else duplicate_of,
             "first_seen_at": first_seen,
         }
@@ -512,15 +401,15 @@ def load_files(engine: Engine, files: pd.DataFrame | Iterable[Mapping[str, Any]]
         if current is None or STATUS_RANK[status] > STATUS_RANK[current["status"]]:
             best[sha] = row
         source = {
-            "former_unit_code": _unit_code(r.get("former_unit_code"), _where(i, "former_unit_code")),
-            "former_unit_vintage": _str(r.get("former_unit_vintage"), _where(i, "former_unit_vintage")),
-            "original_path": _str(r.get("original_path"), _where(i, "original_path")),
+            "former_unit_code": as_unit_code(r.get("former_unit_code"), _where(i, "former_unit_code")),
+            "former_unit_vintage": as_text(r.get("former_unit_vintage"), _where(i, "former_unit_vintage")),
+            "original_path": as_text(r.get("original_path"), _where(i, "original_path")),
             "file_sha256": sha,
         }
         key = tuple(source.values())
         # The occurrence's own state: a second copy of archived bytes is a duplicate here.
         source["status"] = status
-        note = _detail(r.get("detail"), _where(i, "detail")) or (row["quarantine_reason"] or "")
+        note = as_detail(r.get("detail"), _where(i, "detail")) or (row["quarantine_reason"] or "")
         source["note"] = note if status != "archived" else ""
         sources[key] = source  # type: ignore[index]
     # Files that others duplicate go first, so a duplicate_of never points at a row not yet written.
@@ -616,20 +505,20 @@ def _word(word: Any, where: str) -> dict[str, Any]:
     if not isinstance(word, Mapping):
         raise ValueError(f"{where}: a word must be a dict, got {type(word).__name__}")
     return {
-        "text": _str(word.get("text"), f"{where}.text", default="", text=True),
-        "confidence": _opt_float(word.get("confidence"), f"{where}.confidence"),
-        "left": _float(word.get("left"), f"{where}.left"),
-        "top": _float(word.get("top"), f"{where}.top"),
-        "width": _float(word.get("width"), f"{where}.width"),
-        "height": _float(word.get("height"), f"{where}.height"),
-        "block": _int(word.get("block"), f"{where}.block", default=0),
-        "line": _int(word.get("line"), f"{where}.line", default=0),
+        "text": as_text(word.get("text"), f"{where}.text", default="", text=True),
+        "confidence": as_opt_float(word.get("confidence"), f"{where}.confidence"),
+        "left": as_float(word.get("left"), f"{where}.left"),
+        "top": as_float(word.get("top"), f"{where}.top"),
+        "width": as_float(word.get("width"), f"{where}.width"),
+        "height": as_float(word.get("height"), f"{where}.height"),
+        "block": as_int(word.get("block"), f"{where}.block", default=0),
+        "line": as_int(word.get("line"), f"{where}.line", default=0),
     }
 
 
 def _words(value: Any, where: str) -> list[dict[str, Any]] | None:
     """Words of a page: a list (or, after Parquet, a numpy array) of dicts; None = not given."""
-    value = _py(value)
+    value = py_value(value)
     if value is None:
         return None
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple, np.ndarray)):
@@ -639,24 +528,24 @@ def _words(value: Any, where: str) -> list[dict[str, Any]] | None:
 
 def _page_row(r: Mapping[str, Any], i: int) -> dict[str, Any]:
     return {
-        "file_sha256": _sha256(r.get("file_sha256"), _where(i, "file_sha256")),
-        "page_number": _int(r.get("page_number"), _where(i, "page_number")),
-        "method": _choice(r.get("method"), _where(i, "method"), PAGE_METHODS),
-        "reason": _str(r.get("reason"), _where(i, "reason"), default=""),
-        "text": _str(r.get("text"), _where(i, "text"), default="", text=True),
-        "mean_confidence": _opt_float(r.get("mean_confidence"), _where(i, "mean_confidence")),
-        "engine": _str(r.get("engine"), _where(i, "engine"), default=""),
-        "engine_version": _str(r.get("engine_version"), _where(i, "engine_version"), default=""),
-        "languages": _str(r.get("languages"), _where(i, "languages"), default=""),
-        "dpi": _opt_int(r.get("dpi"), _where(i, "dpi")),
-        "width": _opt_float(r.get("width"), _where(i, "width")),
-        "height": _opt_float(r.get("height"), _where(i, "height")),
-        "box_unit": _choice(r.get("box_unit") or "px", _where(i, "box_unit"), BOX_UNITS),
-        "image_sha256": _opt_sha256(r.get("image_sha256"), _where(i, "image_sha256")),
-        "rotation": _int(r.get("rotation"), _where(i, "rotation"), default=0),
-        "rotation_method": _str(r.get("rotation_method"), _where(i, "rotation_method"), default=""),
-        "skew_degrees": _float(r.get("skew_degrees"), _where(i, "skew_degrees"), default=0.0),
-        "error": _opt_str(r.get("error"), _where(i, "error")),
+        "file_sha256": as_sha256(r.get("file_sha256"), _where(i, "file_sha256")),
+        "page_number": as_int(r.get("page_number"), _where(i, "page_number")),
+        "method": as_choice(r.get("method"), _where(i, "method"), PAGE_METHODS),
+        "reason": as_text(r.get("reason"), _where(i, "reason"), default=""),
+        "text": as_text(r.get("text"), _where(i, "text"), default="", text=True),
+        "mean_confidence": as_opt_float(r.get("mean_confidence"), _where(i, "mean_confidence")),
+        "engine": as_text(r.get("engine"), _where(i, "engine"), default=""),
+        "engine_version": as_text(r.get("engine_version"), _where(i, "engine_version"), default=""),
+        "languages": as_text(r.get("languages"), _where(i, "languages"), default=""),
+        "dpi": as_opt_int(r.get("dpi"), _where(i, "dpi")),
+        "width": as_opt_float(r.get("width"), _where(i, "width")),
+        "height": as_opt_float(r.get("height"), _where(i, "height")),
+        "box_unit": as_choice(r.get("box_unit") or "px", _where(i, "box_unit"), BOX_UNITS),
+        "image_sha256": as_opt_sha256(r.get("image_sha256"), _where(i, "image_sha256")),
+        "rotation": as_int(r.get("rotation"), _where(i, "rotation"), default=0),
+        "rotation_method": as_text(r.get("rotation_method"), _where(i, "rotation_method"), default=""),
+        "skew_degrees": as_float(r.get("skew_degrees"), _where(i, "skew_degrees"), default=0.0),
+        "error": as_opt_text(r.get("error"), _where(i, "error")),
     }
 
 
@@ -703,7 +592,7 @@ def load_pages(engine: Engine, pages: pd.DataFrame | Iterable[Mapping[str, Any]]
     first).
     """
     by_key: dict[tuple[str, int], tuple[dict[str, Any], list[dict[str, Any]] | None]] = {}
-    for i, r in enumerate(_records(pages)):
+    for i, r in enumerate(rows_of(pages)):
         row = _page_row(r, i)
         if row["page_number"] < 1:
             raise ValueError(
@@ -797,14 +686,14 @@ def load_documents(engine: Engine, documents: pd.DataFrame | Iterable[Mapping[st
     and LookupError when a file is not in `files`.
     """
     by_key: dict[tuple[str, int], dict[str, Any]] = {}
-    for i, r in enumerate(_records(documents)):
+    for i, r in enumerate(rows_of(documents)):
         row = {
-            "file_sha256": _sha256(r.get("file_sha256"), _where(i, "file_sha256")),
-            "first_page": _int(r.get("first_page"), _where(i, "first_page")),
-            "last_page": _int(r.get("last_page"), _where(i, "last_page")),
-            "doc_type": _str(r.get("doc_type"), _where(i, "doc_type")),
-            "type_rule": _str(r.get("type_rule"), _where(i, "type_rule"), default=""),
-            "title": _opt_str(r.get("title"), _where(i, "title"), text=True),
+            "file_sha256": as_sha256(r.get("file_sha256"), _where(i, "file_sha256")),
+            "first_page": as_int(r.get("first_page"), _where(i, "first_page")),
+            "last_page": as_int(r.get("last_page"), _where(i, "last_page")),
+            "doc_type": as_text(r.get("doc_type"), _where(i, "doc_type")),
+            "type_rule": as_text(r.get("type_rule"), _where(i, "type_rule"), default=""),
+            "title": as_opt_text(r.get("title"), _where(i, "title"), text=True),
         }
         if not 1 <= row["first_page"] <= row["last_page"]:
             raise ValueError(f"row {i}: page range {row['first_page']}..{row['last_page']} is not valid")
@@ -854,16 +743,16 @@ def record_events(engine: Engine, events: pd.DataFrame | Iterable[Mapping[str, A
     again (the stored occurred_at, detail and run_id are kept).
     """
     by_key: dict[str, dict[str, Any]] = {}
-    for i, r in enumerate(_records(events)):
+    for i, r in enumerate(rows_of(events)):
         identity = {
-            "subject_type": _choice(r.get("subject_type"), _where(i, "subject_type"), SUBJECT_TYPES),
-            "subject_id": _str(r.get("subject_id"), _where(i, "subject_id")),
-            "action": _str(r.get("action"), _where(i, "action")),
-            "tool": _str(r.get("tool"), _where(i, "tool")),
-            "tool_version": _str(r.get("tool_version"), _where(i, "tool_version"), default=""),
-            "outcome": _str(r.get("outcome"), _where(i, "outcome")),
+            "subject_type": as_choice(r.get("subject_type"), _where(i, "subject_type"), SUBJECT_TYPES),
+            "subject_id": as_text(r.get("subject_id"), _where(i, "subject_id")),
+            "action": as_text(r.get("action"), _where(i, "action")),
+            "tool": as_text(r.get("tool"), _where(i, "tool")),
+            "tool_version": as_text(r.get("tool_version"), _where(i, "tool_version"), default=""),
+            "outcome": as_text(r.get("outcome"), _where(i, "outcome")),
         }
-        occurred_at = _py(r.get("occurred_at")) or utcnow()
+        occurred_at = py_value(r.get("occurred_at")) or utcnow()
         if not isinstance(occurred_at, datetime) or occurred_at.tzinfo is None:
             raise ValueError(f"{_where(i, 'occurred_at')}: expected an aware datetime, got {occurred_at!r}")
         key = event_key(**identity)
@@ -872,10 +761,10 @@ def record_events(engine: Engine, events: pd.DataFrame | Iterable[Mapping[str, A
             {
                 "event_key": key,
                 **identity,
-                "detail": _detail(r.get("detail"), _where(i, "detail")),
+                "detail": as_detail(r.get("detail"), _where(i, "detail")),
                 "occurred_at": occurred_at,
-                "run_id": _opt_str(r.get("run_id"), _where(i, "run_id")),
-                "agent": _opt_str(r.get("agent"), _where(i, "agent"), text=True),
+                "run_id": as_opt_text(r.get("run_id"), _where(i, "run_id")),
+                "agent": as_opt_text(r.get("agent"), _where(i, "agent"), text=True),
             },
         )
     rows = list(by_key.values())
@@ -924,104 +813,7 @@ FIELD_VALUE_COLUMNS = (
     "note",
 )
 _RECORD_ID = re.compile(r"^([0-9]{2,5}):([0-9a-f]{16}):([1-9][0-9]*)(?:\.([1-9][0-9]*))?:([a-z_]+)$")
-_COMMUNE_CODE = re.compile(r"^[0-9]{5}$")
 _RECORD_ID_FORMAT = "<former unit code>:<file SHA-256, first 16>:<first page>[.<register row>]:<role>"
-
-# Messages of the record loader name the table, row, record_id and column, never the value: the
-# values are names, ID numbers and dates of birth, and exceptions end up in logs.
-
-
-def _q_text(value: Any, where: str, *, default: str | None = None, text: bool = False) -> str:
-    value = _py(value)
-    if value is None:
-        if default is None:
-            raise ValueError(f"{where}: a value is required")
-        return default
-    if not isinstance(value, str):
-        raise ValueError(
-            f"{where}: expected text (str), got {type(value).__name__}"
-            " (read IDs and codes as text: a number loses its leading zeros)"
-        )
-    return nfc_text(value) if text else unicodedata.normalize("NFC", value)
-
-
-def _q_opt_text(value: Any, where: str, *, text: bool = False) -> str | None:
-    return None if _py(value) is None else _q_text(value, where, text=text)
-
-
-def _q_choice(value: Any, where: str, allowed: Sequence[str]) -> str:
-    choice = _q_text(value, where)
-    if choice not in allowed:
-        raise ValueError(f"{where}: not one of {', '.join(repr(a) for a in allowed)}")
-    return choice
-
-
-def _q_code(value: Any, where: str, pattern: re.Pattern[str], what: str) -> str:
-    code = _q_text(value, where).strip()
-    if not pattern.match(code):
-        raise ValueError(f"{where}: not {what}")
-    return code
-
-
-def _q_opt_code(value: Any, where: str) -> str | None:
-    """A 5-digit commune code, or None for a missing or empty value."""
-    value = _py(value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    return _q_code(value, where, _COMMUNE_CODE, "a commune code of 5 digits (as text)")
-
-
-def _q_int(value: Any, where: str, *, default: int | None = None, minimum: int | None = None) -> int:
-    value = _py(value)
-    if value is None:
-        if default is None:
-            raise ValueError(f"{where}: a value is required")
-        return default
-    if isinstance(value, float) and value.is_integer():  # ints become floats next to NaN in pandas
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{where}: expected an integer, got {type(value).__name__}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{where}: must be at least {minimum}")
-    return value
-
-
-def _q_opt_int(value: Any, where: str, *, minimum: int | None = None) -> int | None:
-    return None if _py(value) is None else _q_int(value, where, minimum=minimum)
-
-
-def _q_opt_float(
-    value: Any, where: str, *, low: float | None = None, high: float | None = None
-) -> float | None:
-    value = _py(value)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{where}: expected a number, got {type(value).__name__}")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"{where}: out of range {low}..{high}")
-    return float(value)
-
-
-def _q_candidates(value: Any, where: str) -> str:
-    """Route candidates (a JSON list of 5-digit codes as text, or a list) as canonical JSON text."""
-    value = _py(value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "[]"
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as exc:
-            raise ValueError(f"{where}: not a JSON list") from exc
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if not isinstance(value, (list, tuple)):
-        raise ValueError(f"{where}: not a list of unit codes")
-    codes = [
-        _q_code(c, f"{where}[{j}]", _COMMUNE_CODE, "a commune code of 5 digits (as text)")
-        for j, c in enumerate(value)
-    ]
-    return json.dumps(codes)
 
 
 def _check_record_lengths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -1044,36 +836,40 @@ def _record_where(table: str, i: int, record_id: Any) -> Callable[[str], str]:
 
 
 def _validated_row(r: Mapping[str, Any], i: int) -> dict[str, Any]:
-    where = _record_where("validated", i, _py(r.get("record_id")))
-    record_id = _q_text(r.get("record_id"), where("record_id"))
+    where = _record_where("validated", i, py_value(r.get("record_id")))
+    record_id = as_text(r.get("record_id"), where("record_id"))
     match = _RECORD_ID.match(record_id)
     if not match:
         raise ValueError(f"{where('record_id')}: not of the form {_RECORD_ID_FORMAT}")
     row: dict[str, Any] = {
         "record_id": record_id,
-        "former_unit_vintage": _q_text(
+        "former_unit_vintage": as_text(
             r.get("former_unit_vintage"), where("former_unit_vintage"), default=PRE2025
         ),
-        "former_unit_code": _q_code(
+        "former_unit_code": as_code(
             r.get("former_unit_code"),
             where("former_unit_code"),
-            _UNIT_CODE,
+            UNIT_CODE,
             "an official unit code of 2-5 digits",
         ),
-        "file_sha256": _q_code(r.get("file_sha256"), where("file_sha256"), _SHA256, "a SHA-256 hex digest"),
-        "first_page": _q_int(r.get("first_page"), where("first_page"), minimum=1),
-        "doc_type": _q_choice(r.get("doc_type"), where("doc_type"), DOCUMENT_TYPES),
-        "role": _q_choice(r.get("role"), where("role"), ROLES),
-        "status": _q_choice(r.get("status"), where("status"), STATUSES),
-        "n_errors": _q_int(r.get("n_errors"), where("n_errors"), default=0, minimum=0),
-        "reasons": _q_text(r.get("reasons"), where("reasons"), default="").strip(),
-        "route_status": _q_choice(r.get("route_status"), where("route_status"), ROUTE_STATUSES),
-        "former_commune_code": _q_opt_code(r.get("former_commune_code"), where("former_commune_code")),
-        "new_unit_code": _q_opt_code(r.get("new_unit_code"), where("new_unit_code")),
-        "route_candidates": _q_candidates(r.get("candidates"), where("candidates")),
-        "route_evidence": _q_text(r.get("route_evidence"), where("route_evidence"), default="", text=True),
-        "extractor": _q_choice(_py(r.get("extractor")) or "template", where("extractor"), EXTRACTORS),
-        "entry": _q_int(r.get("entry"), where("entry"), default=0, minimum=0),
+        "file_sha256": as_code(
+            r.get("file_sha256"), where("file_sha256"), SHA256_HEX, "a SHA-256 hex digest"
+        ),
+        "first_page": as_int(r.get("first_page"), where("first_page"), minimum=1),
+        "doc_type": as_choice(r.get("doc_type"), where("doc_type"), DOCUMENT_TYPES),
+        "role": as_choice(r.get("role"), where("role"), ROLES),
+        "status": as_choice(r.get("status"), where("status"), STATUSES),
+        "n_errors": as_int(r.get("n_errors"), where("n_errors"), default=0, minimum=0),
+        "reasons": as_text(r.get("reasons"), where("reasons"), default="").strip(),
+        "route_status": as_choice(r.get("route_status"), where("route_status"), ROUTE_STATUSES),
+        "former_commune_code": as_opt_commune_code(
+            r.get("former_commune_code"), where("former_commune_code")
+        ),
+        "new_unit_code": as_opt_commune_code(r.get("new_unit_code"), where("new_unit_code")),
+        "route_candidates": as_candidates(r.get("candidates"), where("candidates")),
+        "route_evidence": as_text(r.get("route_evidence"), where("route_evidence"), default="", text=True),
+        "extractor": as_choice(py_value(r.get("extractor")) or "template", where("extractor"), EXTRACTORS),
+        "entry": as_int(r.get("entry"), where("entry"), default=0, minimum=0),
     }
     if match.groups() != (
         row["former_unit_code"],
@@ -1104,29 +900,29 @@ def _validated_row(r: Mapping[str, Any], i: int) -> dict[str, Any]:
 
 def _source_row(r: Mapping[str, Any], i: int) -> tuple[tuple[str, int, int, str], dict[str, Any]]:
     """((file_sha256, first_page, entry, role), field row without record_id/scope) of one source row."""
-    where = _record_where("source", i, _py(r.get("record_id")))
-    sha = _q_code(r.get("file_sha256"), where("file_sha256"), _SHA256, "a SHA-256 hex digest")
-    first = _q_int(r.get("first_page"), where("first_page"), minimum=1)
-    role = _q_choice(_py(r.get("role")) or "", where("role"), ("", *ROLES))
-    field = _q_text(r.get("field"), where("field")).strip()
+    where = _record_where("source", i, py_value(r.get("record_id")))
+    sha = as_code(r.get("file_sha256"), where("file_sha256"), SHA256_HEX, "a SHA-256 hex digest")
+    first = as_int(r.get("first_page"), where("first_page"), minimum=1)
+    role = as_choice(py_value(r.get("role")) or "", where("role"), ("", *ROLES))
+    field = as_text(r.get("field"), where("field")).strip()
     if not field:
         raise ValueError(f"{where('field')}: a field name is required")
     row = {
         "field": field,
-        "status": _q_choice(r.get("status"), where("status"), FIELD_STATUSES),
-        "raw": _q_text(r.get("raw"), where("raw"), default="", text=True),
-        "value": _q_opt_text(r.get("value"), where("value"), text=True),
-        "confidence": _q_opt_float(r.get("confidence"), where("confidence"), low=0.0, high=100.0),
-        "page": _q_opt_int(r.get("page"), where("page"), minimum=1),
-        **{c: _q_opt_float(r.get(c), where(c)) for c in ("left", "top", "width", "height")},
-        "box_unit": _q_choice(_py(r.get("box_unit")) or "px", where("box_unit"), BOX_UNITS),
-        "method": _q_text(r.get("method"), where("method"), default=""),
-        "engine": _q_text(r.get("engine"), where("engine"), default=""),
-        "engine_version": _q_text(r.get("engine_version"), where("engine_version"), default=""),
-        "repaired": _bool(r.get("repaired"), where("repaired")),
-        "note": _q_text(r.get("note"), where("note"), default="", text=True),
+        "status": as_choice(r.get("status"), where("status"), FIELD_STATUSES),
+        "raw": as_text(r.get("raw"), where("raw"), default="", text=True),
+        "value": as_opt_text(r.get("value"), where("value"), text=True),
+        "confidence": as_opt_float(r.get("confidence"), where("confidence"), low=0.0, high=100.0),
+        "page": as_opt_int(r.get("page"), where("page"), minimum=1),
+        **{c: as_opt_float(r.get(c), where(c)) for c in ("left", "top", "width", "height")},
+        "box_unit": as_choice(py_value(r.get("box_unit")) or "px", where("box_unit"), BOX_UNITS),
+        "method": as_text(r.get("method"), where("method"), default=""),
+        "engine": as_text(r.get("engine"), where("engine"), default=""),
+        "engine_version": as_text(r.get("engine_version"), where("engine_version"), default=""),
+        "repaired": as_bool(r.get("repaired"), where("repaired")),
+        "note": as_text(r.get("note"), where("note"), default="", text=True),
     }
-    entry = _q_int(r.get("entry"), where("entry"), default=0, minimum=0)
+    entry = as_int(r.get("entry"), where("entry"), default=0, minimum=0)
     return (sha, first, entry, role), row
 
 
@@ -1198,18 +994,20 @@ def load_records(
     Messages name the row, record_id and column, never a value (values are personal data).
     """
     records: dict[str, dict[str, Any]] = {}
-    for i, r in enumerate(_records(validated)):
+    for i, r in enumerate(rows_of(validated)):
         row = _validated_row(r, i)
         if row["record_id"] in records:
             raise ValueError(f"validated row {i} (record {row['record_id']}), record_id: given twice")
         records[row["record_id"]] = row
 
     people: dict[tuple[str, int, int, str], dict[str, dict[str, Any]]] = {}
-    for i, r in enumerate(_records(source)):
+    for i, r in enumerate(rows_of(source)):
         key, field_row = _source_row(r, i)
         fields = people.setdefault(key, {})
         if field_row["field"] in fields:
-            raise ValueError(_record_where("source", i, _py(r.get("record_id")))("field") + ": given twice")
+            raise ValueError(
+                _record_where("source", i, py_value(r.get("record_id")))("field") + ": given twice"
+            )
         fields[field_row["field"]] = field_row
 
     now = utcnow()
@@ -1319,7 +1117,7 @@ def count_records(engine: Engine, former_unit_code: str, vintage: str = "pre2025
     rows of `quarantined_records`, of the former unit (vintage, former_unit_code); every key is
     present (0 when none). Raises ValueError for a code that is not a string of digits.
     """
-    code = _unit_code(former_unit_code, "former_unit_code")
+    code = as_unit_code(former_unit_code, "former_unit_code")
     loaded = (
         select(PERSON_RECORDS.c.status, func.count())
         .where(PERSON_RECORDS.c.former_unit_code == code, PERSON_RECORDS.c.former_unit_vintage == vintage)
@@ -1338,7 +1136,7 @@ def stored_records(engine: Engine, former_unit_code: str, vintage: str = "pre202
     """One former unit's person records in the database: record_id → status ("valid" or "warning" in
     `person_records`, "quarantined" in `quarantined_records`), for reconciliation record by record.
     Raises ValueError for a code that is not a string of digits."""
-    code = _unit_code(former_unit_code, "former_unit_code")
+    code = as_unit_code(former_unit_code, "former_unit_code")
     loaded = select(PERSON_RECORDS.c.record_id, PERSON_RECORDS.c.status).where(
         PERSON_RECORDS.c.former_unit_code == code, PERSON_RECORDS.c.former_unit_vintage == vintage
     )
@@ -1361,7 +1159,7 @@ def count_files(engine: Engine, former_unit_code: str, vintage: str = "pre2025")
     status of that occurrence (an exact copy of bytes first found elsewhere is "duplicate" here). Every status is a key (0 when none). Raises ValueError for a code that
     is not a string of digits.
     """
-    code = _unit_code(former_unit_code, "former_unit_code")
+    code = as_unit_code(former_unit_code, "former_unit_code")
     query = (
         select(FILE_SOURCES.c.status, func.count())
         .where(FILE_SOURCES.c.former_unit_code == code, FILE_SOURCES.c.former_unit_vintage == vintage)
@@ -1387,7 +1185,7 @@ def recorded_sources(engine: Engine, former_unit_code: str, vintage: str = "pre2
     in the inbox is a file removed, renamed or replaced since (kept, with its lineage, as history).
     Raises ValueError for a code that is not a string of digits.
     """
-    code = _unit_code(former_unit_code, "former_unit_code")
+    code = as_unit_code(former_unit_code, "former_unit_code")
     query = select(FILE_SOURCES.c.original_path, FILE_SOURCES.c.file_sha256).where(
         FILE_SOURCES.c.former_unit_code == code, FILE_SOURCES.c.former_unit_vintage == vintage
     )
@@ -1401,7 +1199,7 @@ def first_sources(engine: Engine, file_sha256s: Iterable[str]) -> dict[str, str]
     "First" is the earliest `file_sources` row of that file (lowest id, i.e. loaded first). Files
     not in the database are absent from the result. Raises ValueError for a malformed SHA-256.
     """
-    shas = sorted({_sha256(s, "file_sha256s") for s in file_sha256s})
+    shas = sorted({as_sha256(s, "file_sha256s") for s in file_sha256s})
     found: dict[str, str] = {}
     with engine.connect() as conn:
         for chunk in chunks(shas):
@@ -1419,7 +1217,7 @@ def first_sources(engine: Engine, file_sha256s: Iterable[str]) -> dict[str, str]
 
 def count_pages(engine: Engine, file_sha256s: Iterable[str]) -> int:
     """Return the number of stored pages of the given files (duplicates in the input count once)."""
-    shas = sorted({_sha256(s, "file_sha256s") for s in file_sha256s})
+    shas = sorted({as_sha256(s, "file_sha256s") for s in file_sha256s})
     total = 0
     with engine.connect() as conn:
         for chunk in chunks(shas):

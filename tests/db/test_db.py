@@ -461,7 +461,7 @@ def test_former_district_is_stored_with_its_level_name_and_province(engine):
             "district",
             None,
         )
-    with pytest.raises(ValueError, match="is not one of commune, district"):
+    with pytest.raises(ValueError, match="level: not one of commune, district"):
         upsert_former_units(engine, [{"code": "373", "level": "province"}])
 
 
