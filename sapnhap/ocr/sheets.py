@@ -17,6 +17,8 @@ lineage. A paragraph page holds one line per paragraph, one word per token (box 
 the token's character offset, top = the paragraph index). Page text is the rows' cells joined by
 " | ", one row per line (what the document typer reads for a title).
 
+Files are read from their bytes, never by name: the archive keeps them by hash, without extension.
+
 `inspect_sheets(path, kind)` is what intake asks: the page count, or why the file cannot be read
 (password-protected, damaged, TCVN3/VNI-encoded CSV, a document with only pictures); the reason's
 detail says what to ask the former unit for. `read_sheet_page(path, kind, index)` reads one page.
@@ -236,7 +238,8 @@ def _read_xlsx(path: Path) -> list[SheetPage]:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
+        # From the bytes: the archive keeps files by hash, without the extension openpyxl looks at.
+        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), data_only=True)
     except Exception as exc:  # zip, XML or format errors: one clear reason, never a crash
         raise _encrypted_or_damaged(path, exc) from exc
     pages = []
@@ -254,7 +257,7 @@ def _read_xls(path: Path) -> list[SheetPage]:
     if _ENCRYPTED in _head(path):
         raise _encrypted_or_damaged(path, ValueError("encrypted"))
     try:
-        book = xlrd.open_workbook(path, formatting_info=False)
+        book = xlrd.open_workbook(file_contents=path.read_bytes(), formatting_info=False)
     except Exception as exc:
         raise _encrypted_or_damaged(path, exc) from exc
     pages = []
@@ -314,7 +317,7 @@ def _read_ods(path: Path) -> list[SheetPage]:
     from odf.opendocument import load
 
     try:
-        document = load(str(path))
+        document = load(io.BytesIO(path.read_bytes()))
     except Exception as exc:
         raise _encrypted_or_damaged(path, exc) from exc
     return _odf_tables(document)
@@ -325,7 +328,7 @@ def _read_odt(path: Path) -> list[SheetPage]:
     from odf.text import H, P
 
     try:
-        document = load(str(path))
+        document = load(io.BytesIO(path.read_bytes()))
     except Exception as exc:
         raise _encrypted_or_damaged(path, exc) from exc
     pages = _odf_tables(document)
@@ -361,7 +364,7 @@ def _read_docx(path: Path) -> list[SheetPage]:
     import docx
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(path.read_bytes()))
     except Exception as exc:
         raise _encrypted_or_damaged(path, exc) from exc
     pages = []

@@ -17,8 +17,8 @@ How a page is read:
    cell of that line is a column: a mapped one gives its field, kind and role, an unmapped one is
    kept as an extra field `extra:<header key>` of the row (nothing is dropped);
 3. each later line's cells go to the column they overlap most (columns span from midway between
-   neighbouring headers); a line whose row-number cell is empty (or, without a `STT` column, whose
-   name cell is empty) continues the row above (a wrapped address);
+   neighbouring headers); a line whose row-number and name cells are both empty continues the row
+   above (a wrapped address);
 4. the rows end at a signature block (`sapnhap.records.vocabulary.SIGNATURE_LINES`) or the page's
    end; a page without a header of its own continues the columns of the page before (a register's
    next page).
@@ -240,14 +240,17 @@ def read_register(
 
 
 def _continues(placed: dict[int, list[Word]], columns: list[Column]) -> bool:
-    """Whether a line's cells continue the row above: its row-number cell (or, without a row-number
-    column, its registered person's name cell) is empty."""
-    key = next((i for i, c in enumerate(columns) if c.field == "row_number"), None)
-    if key is None:
-        key = next((i for i, c in enumerate(columns) if c.field == "full_name" and c.role is None), None)
-    if key is None:
+    """Whether a line's cells continue the row above (a wrapped address): both its row-number cell
+    and its registered person's name cell are empty (either alone may be a misread or a blank; a
+    table with neither column has no wrapped rows)."""
+    keys = [
+        i
+        for i, c in enumerate(columns)
+        if c.field == "row_number" or (c.field == "full_name" and c.role is None)
+    ]
+    if not keys:
         return False
-    return not any(any(ch.isalnum() for ch in w.text) for w in placed.get(key, []))
+    return not any(any(ch.isalnum() for ch in w.text) for key in keys for w in placed.get(key, []))
 
 
 def _row_fields(

@@ -38,7 +38,11 @@ SHA = "b" * 64
 def pages_of(path: Path):
     inspection = inspect_file(path)
     assert inspection.quarantine_reason is None, inspection.detail
-    tasks = [PageTask(SHA, str(path), inspection.kind.value, i) for i in range(inspection.page_count)]
+    # Read as the pipeline reads it: the archived copy, named by its hash without an extension.
+    archived = path.parent / "archive" / inspection.sha256
+    archived.parent.mkdir(exist_ok=True)
+    archived.write_bytes(path.read_bytes())
+    tasks = [PageTask(SHA, str(archived), inspection.kind.value, i) for i in range(inspection.page_count)]
     return inspection, [process_page(t, OcrSettings()) for t in tasks]
 
 
