@@ -285,7 +285,7 @@ def _odf_text(element) -> str:  # noqa: ANN001 - an odfpy element
 
 
 def _odf_tables(document) -> list[SheetPage]:  # noqa: ANN001 - an odfpy document
-    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.table import Table, TableRow
 
     pages = []
     for t, table in enumerate(document.getElementsByType(Table), 1):
@@ -298,9 +298,10 @@ def _odf_tables(document) -> list[SheetPage]:  # noqa: ANN001 - an odfpy documen
                 if cell.qname[1] not in ("table-cell", "covered-table-cell"):
                     continue
                 repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
-                if isinstance(cell, CoveredTableCell) or cell.qname[1] == "covered-table-cell":
+                # odfpy's element classes are factories, not types: elements are told by their name.
+                if cell.qname[1] == "covered-table-cell":
                     covered += 1
-                text = _cell(_odf_text(cell)) if isinstance(cell, TableCell) else ""
+                text = _cell(_odf_text(cell)) if cell.qname[1] == "table-cell" else ""
                 cells.extend([text] * min(repeat, 256))
             while cells and not cells[-1]:
                 cells.pop()
@@ -325,7 +326,6 @@ def _read_ods(path: Path) -> list[SheetPage]:
 
 def _read_odt(path: Path) -> list[SheetPage]:
     from odf.opendocument import load
-    from odf.text import H, P
 
     try:
         document = load(io.BytesIO(path.read_bytes()))
@@ -334,7 +334,7 @@ def _read_odt(path: Path) -> list[SheetPage]:
     pages = _odf_tables(document)
     paragraphs = []
     for element in document.text.childNodes:  # top-level paragraphs and headings only (not in tables)
-        if isinstance(element, (P, H)) or getattr(element, "qname", ("", ""))[1] in ("p", "h"):
+        if getattr(element, "qname", ("", ""))[1] in ("p", "h"):
             text = _cell(_odf_text(element))
             if text:
                 paragraphs.append((text,))

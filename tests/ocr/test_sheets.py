@@ -219,3 +219,43 @@ def test_bad_registers_get_a_clear_reason(tmp_path: Path, make, name, reason, wo
     inspection = inspect_file(path)
     assert inspection.quarantine_reason is reason, inspection
     assert words in inspection.detail and inspection.page_count == 0
+
+
+def test_ods_and_odt_registers_are_read_like_the_others(tmp_path: Path):
+    from odf.opendocument import OpenDocumentSpreadsheet, OpenDocumentText
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    def table_of(rows: list[list[object]]) -> Table:
+        table = Table(name="Sổ KS")
+        for row in rows:
+            tr = TableRow()
+            for value in row:
+                cell = TableCell()
+                text = (
+                    ""
+                    if value is None
+                    else value.strftime("%d/%m/%Y")
+                    if hasattr(value, "day")
+                    else str(value)
+                )
+                if text:
+                    cell.addElement(P(text=text))
+                tr.addElement(cell)
+            table.addElement(tr)
+        return table
+
+    sheet = OpenDocumentSpreadsheet()
+    sheet.spreadsheet.addElement(table_of([["SỔ ĐĂNG KÝ KHAI SINH"], HEADERS, *ROWS]))
+    sheet.save(str(tmp_path / "so.ods"))
+    inspection, pages = pages_of(tmp_path / "so.ods")
+    assert inspection.kind is FileKind.ODS and pages[0].engine == "odfpy"
+    check_register(*people(pages, classify(pages[0].text).doc_type)[:2])
+
+    document = OpenDocumentText()
+    document.text.addElement(P(text="SỔ ĐĂNG KÝ KHAI SINH"))
+    document.text.addElement(table_of([HEADERS, *ROWS]))
+    document.save(str(tmp_path / "so.odt"))
+    inspection, pages = pages_of(tmp_path / "so.odt")
+    assert inspection.kind is FileKind.ODT and [p.box_unit for p in pages] == ["char", "cell"]
+    check_register(*people(pages, classify(pages[0].text).doc_type)[:2])
