@@ -20,7 +20,8 @@ Resolution, in order (the evidence used is stated on every `Route`):
    A former commune whose name OCR misspelt (`Thịnh h Vượng`) is taken when it is clearly the closest
    name among the communes of the named district (`_closest_former`), and said so in the evidence.
 3. A commune named alone (`Xã Gia Tân`) is looked up among the former communes of the archive's
-   district. An address without any unit, empty or naming a village only (`Thôn 4`), falls back on
+   district — before 2., as the archive's papers name former communes (a register's
+   `Thôn 3, Xã Gia Vân` is the former Xã Gia Vân even though a new commune took the name). An address without any unit, empty or naming a village only (`Thôn 4`), falls back on
    the archive's former commune (a commune's own register) and is treated as in 1; any other address
    without a commune (a district or province only, text that is no village) is never given the
    archive's commune: it goes to review with the archive's candidates, or stays unresolved.
@@ -130,6 +131,15 @@ class Router:
         Never raises for bad input: an address that resolves to nothing is `unresolved` with the reason.
         """
         parsed = parse_address(address)
+        if parsed.commune and not (parsed.district or parsed.province):
+            # A commune named alone (`Thôn 3, Xã Gia Vân`, as registers abbreviate) is first the former
+            # commune of that name in the archive's district: the archive is a former unit's, its
+            # papers name former communes, even where a new commune took the same name.
+            former = _named_in_archive_district(parsed, archive_unit)
+            if former is not None:
+                return self._from_former(
+                    former, parsed.village, "former commune named alone, of the archive's district"
+                )
         if parsed.commune:
             former = _find_former(parsed)
             if former is not None:

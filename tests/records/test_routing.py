@@ -136,3 +136,14 @@ def test_ocr_slips_in_an_address_semicolon_and_a_stray_letter():
 def test_an_address_without_a_commune_is_the_archive_only_when_it_names_nothing_else(address, status, new):
     route = Router().route(address, archive_unit="14479")
     assert (route.status, route.new_unit_code) == (status, new), route.evidence
+
+
+def test_a_commune_named_alone_is_the_former_commune_of_the_archives_district():
+    # A register abbreviates the address; the archive is the former Xã Gia Lập (14488), of Huyện Gia
+    # Viễn, where a former Xã Gia Vân (14479) lay: the name is that commune, not the new Xã Gia Vân
+    # (new code 14488) that took it, so no "new unit before the reform" is reported for old papers.
+    route = Router().route("Thôn 3, Xã Gia Vân", archive_unit="14488")
+    assert (route.status, route.former_unit_code, route.new_unit_code) == ("routed", "14479", "14488")
+    assert route.evidence.startswith("former commune named alone, of the archive's district")
+    # With its province it is the new commune, as before.
+    assert Router().route("Thôn 3, Xã Gia Vân, Tỉnh Ninh Bình").evidence == "new commune named in the address"
