@@ -211,14 +211,15 @@ def read_sheets(path: Path, kind: str) -> list[SheetPage]:
 
 
 def _cell(value: object) -> str:
-    """A cell's value as text, NFC, whitespace collapsed: whole numbers without `.0`, dates ISO."""
+    """A cell's value as text, NFC, whitespace collapsed: whole numbers without `.0`, dates and
+    date-times as their ISO date."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if hasattr(value, "isoformat"):
-        text = value.isoformat()
-        value = text.removesuffix("T00:00:00")
+        # A date cell typed with a time of day (08:30) is still the date: the register's dates are days.
+        value = value.isoformat()[:10]
     return " ".join(nfc(str(value)).split())
 
 

@@ -223,7 +223,8 @@ def read_register(
                     placed.setdefault(index, []).extend(cell)
             if not placed:
                 continue
-            if page_rows and _continues(placed, columns):
+            # A typed register (a `cell` page) has no wrapped lines: every row is a row.
+            if page_rows and page.box_unit != "cell" and _continues(placed, columns):
                 for index, ws in placed.items():
                     page_rows[-1].cells.setdefault(index, []).extend(ws)
             else:
