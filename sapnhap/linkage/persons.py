@@ -380,8 +380,11 @@ def _saved_prior(model_path: Path) -> float:
     return float(json.loads(model_path.read_text(encoding="utf-8"))["probability_two_random_records_match"])
 
 
-def _score(features: pd.DataFrame, new_ids: set[str], model_path: Path, outcome: LinkOutcome) -> pd.DataFrame:
-    """Pairs involving at least one new record, every candidate pair of the blocking rules scored:
+def _score(
+    features: pd.DataFrame, new_ids: set[str], model_path: Path, outcome: LinkOutcome, threshold: float
+) -> pd.DataFrame:
+    """Pairs involving at least one new record with a match probability of at least `threshold`, every
+    candidate pair of the blocking rules scored:
     new against already linked ("link_only"), new among themselves across and within former units.
     Adds the candidate pairs per blocking rule to `outcome.candidate_pairs_by_rule` and sets
     `outcome.prior` (the unit's calibrated prior). Columns unique_id_l, unique_id_r,
@@ -408,10 +411,22 @@ def _score(features: pd.DataFrame, new_ids: set[str], model_path: Path, outcome:
         linker = load_linker(tables if len(tables) > 1 else tables[0], model_path, link_type, explain=True)
         if prior is not None:
             set_prior(linker, prior)
-        scored = linker.inference.predict().as_pandas_dataframe()
-        for key, n in scored["match_key"].astype(int).value_counts().items():
+        predicted = linker.inference.predict()
+        # Counted and filtered in DuckDB: only pairs at or above `threshold` come into memory. Pulling
+        # every candidate pair into pandas took 3,000 look-alike register rows (parents named by name
+        # only, no year) past the machine's memory.
+        table = predicted.physical_name
+        by_key = linker.misc.query_sql(
+            f"SELECT match_key, count(*) AS n FROM {table} GROUP BY match_key", output_type="pandas"
+        )
+        for key, n in zip(by_key["match_key"].astype(int), by_key["n"], strict=True):
             counts[rules[key]] = counts.get(rules[key], 0) + int(n)
-        frames.append(scored)
+        frames.append(
+            linker.misc.query_sql(
+                f"SELECT * FROM {table} WHERE match_probability >= {float(threshold)!r}", output_type="pandas"
+            )
+        )
+        predicted.drop_table_from_database_and_remove_from_cache()
     if not frames:
         return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight"])
     return pd.concat(frames, ignore_index=True)
@@ -521,7 +536,7 @@ def link_unit(
         if model:
             outcome.model_version = model["sapnhap"]["version"]
         pairs = (
-            _score(features, new_ids, model_path, outcome)
+            _score(features, new_ids, model_path, outcome, thresholds.review)
             if new_ids and len(records) > 1
             else pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight"])
         )

@@ -15,6 +15,7 @@ from sapnhap.linkage.model import (
     DEFAULT_MODEL_PATH,
     DEFAULT_THRESHOLDS,
     FEATURE_COLUMNS,
+    NAME_ONLY_BLOCK_MAX,
     Thresholds,
     blocking_rules,
     calibrate_prior,
@@ -124,6 +125,37 @@ def test_blocking_union_finds_a_pair_that_differs_in_one_field(other, found_by):
         query = f"SELECT count(*) FROM f AS l JOIN f AS r ON l.unique_id < r.unique_id AND {condition}"
         hits.append(con.execute(query).fetchall()[0][0])
     assert hits == found_by  # rules in the order of blocking_rules()'s docstring
+
+
+def test_a_name_carried_by_many_records_without_a_year_is_not_a_block_by_itself():
+    """A register names parents by name only: past NAME_ONLY_BLOCK_MAX namesakes without a year, the
+    name alone pairs no one (3,000 such rows made 1.1 million candidate pairs); a rarer name still does."""
+    many = NAME_ONLY_BLOCK_MAX + 1
+    names = ["Nguyễn Văn An"] * many + ["Trần Thị Bình"] * 3 + ["Nguyễn Văn An", "Trần Thị Bình"]
+    years = [""] * (many + 3) + ["1970", "1972"]
+    records = pd.DataFrame(
+        {
+            "record_id": [f"r{i}" for i in range(len(names))],
+            "source": ["14479"] * len(names),
+            "full_name": names,
+            "birth_date": [""] * len(names),
+            "birth_year": years,
+        }
+    )
+    features = linkage_features(records)
+    keys = features["name_only_key"].tolist()
+    assert keys[:many] == [None] * many
+    assert keys[many : many + 3] == ["tran thi binh"] * 3
+    assert keys[-2:] == [None, None]  # a record with a year has no name-only key
+    con = duckdb.connect()
+    con.register("f", features)
+    pairs = set()
+    for rule in blocking_rules()[1:3]:
+        condition = rule.get_blocking_rule("duckdb").blocking_rule_sql
+        query = f"SELECT l.unique_id, r.unique_id FROM f AS l JOIN f AS r ON l.unique_id < r.unique_id AND {condition}"
+        pairs |= set(con.execute(query).fetchall())
+    binh = [f"r{i}" for i in range(many, many + 3)] + [f"r{len(names) - 1}"]
+    assert pairs == set(itertools.combinations(sorted(binh), 2))
 
 
 @pytest.fixture(scope="module")
