@@ -7,6 +7,7 @@ from assets.metadata import markdown_table
 from assets.partitions import former_units
 from resources import UnifiedDatabase
 from sapnhap.documents.titles import group_pages
+from sapnhap.ocr.sheets import EMPTY_SHEET_REASON
 from sapnhap.reference.units import former_unit_label
 from sapnhap.review.decisions import document_types_for, retype_documents
 
@@ -31,8 +32,10 @@ def documents(context: AssetExecutionContext, ocr_pages: pd.DataFrame, database:
     """
     rows: list[dict] = []
     for sha, pages in ocr_pages.groupby("file_sha256", sort=True):
+        numbers = pages["page_number"].astype(int)
+        empty = numbers[pages["reason"].fillna("").str.contains(EMPTY_SHEET_REASON, regex=False)]
         spans = group_pages(
-            list(zip(pages["page_number"].astype(int), pages["text"].fillna(""), strict=True))
+            list(zip(numbers, pages["text"].fillna(""), strict=True)), empty_sheets=set(empty)
         )
         rows.extend({"file_sha256": sha, **span.__dict__} for span in spans)
     table = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)

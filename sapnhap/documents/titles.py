@@ -11,6 +11,7 @@ capitals with a fuzzy ratio, so OCR errors in a title (`QUYÉT ĐỊNH`, `CONG H
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -117,26 +118,39 @@ def starts_document(text: str) -> bool:
     return any(fuzz.partial_ratio(key, _key(line)) >= _MOTTO_THRESHOLD for line in lines if len(line) >= 10)
 
 
-def group_pages(pages: list[tuple[int, str]]) -> list[DocumentSpan]:
+EMPTY_SHEET_RULE = "empty sheet: no cell holds a value"
+
+
+def group_pages(pages: list[tuple[int, str]], empty_sheets: Collection[int] = ()) -> list[DocumentSpan]:
     """Split a file's pages into documents and type each one.
 
     Args:
         pages: (page_number, text) for every page of one file, any order; page numbers 1-based.
+        empty_sheets: page numbers that are empty sheets or tables of a born-digital register
+            (`sapnhap.ocr.sheets`, reason `empty_sheet`): each is a document by itself, type
+            `unknown`, rule EMPTY_SHEET_RULE, so that it is listed rather than folded into the
+            sheet before it.
 
     Returns:
         Document spans covering every page exactly once, in page order. A new document starts at
-        the first page and at every later page that carries the national motto near its top.
+        the first page, at every later page that carries the national motto near its top, and at
+        an empty sheet and the page after it.
     """
     ordered = sorted(pages)
     if not ordered:
         return []
-    starts = [ordered[0][0]] + [number for number, text in ordered[1:] if starts_document(text)]
+    empty = set(empty_sheets)
+    starts = [ordered[0][0]] + [
+        number
+        for number, text in ordered[1:]
+        if number in empty or number - 1 in empty or starts_document(text)
+    ]
     spans: list[DocumentSpan] = []
     texts = dict(ordered)
     last_page = ordered[-1][0]
     for i, first in enumerate(starts):
         last = starts[i + 1] - 1 if i + 1 < len(starts) else last_page
-        kind = classify(texts[first])
+        kind = DocumentType(UNKNOWN, EMPTY_SHEET_RULE, None) if first in empty else classify(texts[first])
         spans.append(DocumentSpan(first, last, kind.doc_type, kind.rule, kind.title))
     return spans
 

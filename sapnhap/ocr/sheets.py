@@ -28,10 +28,12 @@ sheet is a page without words, with reason `empty_sheet`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,8 @@ from sapnhap.text import legacy_encoding, nfc
 SHEET_KINDS = ("xlsx", "xls", "ods", "csv", "docx", "odt")
 CELL_UNIT = "cell"
 CHAR_UNIT = "char"
+EMPTY_SHEET_REASON = "empty_sheet"
+"""Part of a page's `reason` when the sheet or table holds no value (the page has no words)."""
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
@@ -151,7 +155,7 @@ def to_page_result(page: SheetPage, number: int, file_sha256: str, kind: str) ->
                 words.append(Word(cell, float(c), float(r), 1.0, 1.0, None, 0, r))
     reasons = [f"{kind}:{page.name}"] + list(page.notes)
     if not words:
-        reasons.append("empty_sheet")
+        reasons.append(EMPTY_SHEET_REASON)
     engine, version = _ENGINES[kind]()
     return PageResult(
         file_sha256=file_sha256,
@@ -235,20 +239,89 @@ def _encrypted_or_damaged(path: Path, exc: Exception) -> SheetUnreadable:
     )
 
 
+def _sheet_rows(values: Iterable[Sequence[object]]) -> tuple[tuple[str, ...], ...]:
+    """Rows of cell values as text, each without its trailing empty cells, the trailing empty rows
+    dropped. Empty rows share one tuple: a stray cell at row 1,048,576 costs a list of references,
+    not a million rows of cells."""
+    rows: list[tuple[str, ...]] = []
+    empty: tuple[str, ...] = ()
+    for row in values:
+        if all(v is None or v == "" for v in row):
+            rows.append(empty)
+            continue
+        cells = [_cell(v) for v in row]
+        while cells and not cells[-1]:
+            cells.pop()
+        rows.append(tuple(cells))
+    while rows and not rows[-1]:
+        rows.pop()
+    return tuple(rows)
+
+
+def _xml_holds(data: bytes, marker: bytes) -> bool:
+    """True when any worksheet XML of the .xlsx `data` holds `marker` (`<f` for a formula,
+    `<mergeCell ` for a merged range): the costlier reads are done only for such workbooks."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as member:
+                    if marker in member.read():
+                        return True
+    return False
+
+
 def _read_xlsx(path: Path) -> list[SheetPage]:
+    """Sheets streamed (openpyxl read-only: no cell object is made for an empty position, so a used
+    range inflated by one stray cell costs nothing); formula cells without a saved value counted from
+    a second stream of the formulas; merged ranges from a full load, only where the XML has any."""
     import openpyxl
 
+    data = path.read_bytes()
     try:
         # From the bytes: the archive keeps files by hash, without the extension openpyxl looks at.
-        book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = (
+            openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+            if _xml_holds(data, b"<f")
+            else None
+        )
+        merged = (
+            {s.title: len(s.merged_cells.ranges) for s in openpyxl.load_workbook(io.BytesIO(data)).worksheets}
+            if _xml_holds(data, b"<mergeCell ")
+            else {}
+        )
     except Exception as exc:  # zip, XML or format errors: one clear reason, never a crash
         raise _encrypted_or_damaged(path, exc) from exc
     pages = []
-    for sheet in book.worksheets:
-        rows = [tuple(_cell(c) for c in row) for row in sheet.iter_rows(values_only=True)]
-        merged = list(sheet.merged_cells.ranges)
-        notes = (f"{len(merged)} merged cell ranges read from their first cell",) if merged else ()
-        pages.append(SheetPage(sheet.title, tuple(rows), notes=notes))
+    for index, sheet in enumerate(book.worksheets):
+        if not hasattr(sheet, "iter_rows"):  # a chart sheet holds no cells
+            continue
+        # A <dimension> tag some programs write wrong (`A1`) would cut the rows: read every cell.
+        sheet.reset_dimensions()
+        rows = _sheet_rows(sheet.iter_rows(values_only=True))
+        notes = []
+        if merged.get(sheet.title):
+            notes.append(f"{merged[sheet.title]} merged cell ranges read from their first cell")
+        if formulas is not None:
+            unsaved = 0
+            formulas.worksheets[index].reset_dimensions()
+            formula_rows = formulas.worksheets[index].iter_rows(values_only=True)
+            streams = zip(sheet.iter_rows(values_only=True), formula_rows, strict=False)
+            for values, formula_row in streams:
+                unsaved += sum(
+                    1
+                    for v, f in zip(values, formula_row, strict=False)
+                    if v is None and isinstance(f, str) and f.startswith("=")
+                )
+            if unsaved:
+                notes.append(
+                    f"{unsaved} formula cells without a saved value read as empty (the file was not "
+                    "saved by a spreadsheet program that computes them; open and save it in one)"
+                )
+        pages.append(SheetPage(sheet.title, rows, notes=tuple(notes)))
+    book.close()
+    if formulas is not None:
+        formulas.close()
     return pages
 
 
@@ -402,13 +475,10 @@ def decode_csv(data: bytes) -> tuple[str, str]:
             of before Unicode; `sapnhap.text.legacy_encoding` tells), which no standard codec
             decodes: the former unit re-saves it as UTF-8.
     """
-    for encoding in ("utf-8-sig", "utf-8"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
         text, encoding = data.decode("cp1258", errors="replace"), "cp1258"
     legacy = legacy_encoding(nfc(text[:_SNIFF_BYTES]))
     if legacy:
@@ -420,12 +490,32 @@ def decode_csv(data: bytes) -> tuple[str, str]:
     return nfc(text), encoding
 
 
+CSV_DELIMITERS = ",;\t|"
+
+
+def csv_delimiter(text: str) -> str:
+    """The delimiter of CSV `text`: the one of CSV_DELIMITERS that splits the most of its first 50
+    non-blank lines into the same number (at least 2) of fields. A title line above the header (`SỔ
+    ĐĂNG KÝ KHAI SINH;;;`) or a European CSV (`;`, written by Excel where `,` is the decimal mark)
+    defeats `csv.Sniffer`, which wants every line alike. "," when no candidate splits any line."""
+    lines = [line for line in text[:_SNIFF_BYTES].splitlines() if line.strip()][:50]
+    best, best_rows = ",", 0
+    for delimiter in CSV_DELIMITERS:
+        widths: dict[int, int] = {}
+        for row in csv.reader(lines, delimiter=delimiter):
+            if len(row) >= 2:
+                widths[len(row)] = widths.get(len(row), 0) + 1
+        rows = max(widths.values(), default=0)
+        if rows > best_rows:
+            best, best_rows = delimiter, rows
+    return best
+
+
 def _read_csv(path: Path) -> list[SheetPage]:
     text, encoding = decode_csv(path.read_bytes())
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [tuple(_cell(c) for c in row) for row in csv.reader(io.StringIO(text), dialect)]
-    notes = (f"encoding {encoding}",) if encoding != "utf-8" else ()
-    return [SheetPage(path.stem, tuple(rows), notes=notes)]
+    delimiter = csv_delimiter(text)
+    rows = _sheet_rows(csv.reader(io.StringIO(text), delimiter=delimiter))
+    notes = [f"encoding {encoding}"] if encoding != "utf-8" else []
+    if delimiter != ",":
+        notes.append(f"delimiter {delimiter!r}")
+    return [SheetPage(path.stem, rows, notes=tuple(notes))]

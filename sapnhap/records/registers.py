@@ -263,8 +263,10 @@ def _row_fields(
         words = row.cells.get(index, [])  # line by line, left to right within a line
         role = primary if column.role is None else column.role
         value = Value(words, _text(words), row.page, list(column.words))
-        extracted = read_field(role, column.field, column.kind, value, crop_reader)
-        extracted = _with_entry(extracted, entry)
+        extracted = replace(
+            restore_leading_zero(read_field(role, column.field, column.kind, value, crop_reader)),
+            entry=entry,
+        )
         by_role.setdefault(role, []).append(extracted)
     for role, fields in by_role.items():
         if role and not any(f.field in PERSON_EVIDENCE and f.raw for f in fields):
@@ -298,5 +300,26 @@ def _row_fields(
     return out
 
 
-def _with_entry(extracted: ExtractedField, entry: int) -> ExtractedField:
-    return replace(extracted, entry=entry)
+ZERO_LOST_LENGTHS = {11: 12, 8: 9}
+"""Digits of an ID number typed into a spreadsheet as a number → the number's length: a 12-digit
+personal identification number always begins with 0 (its first three digits are the province code,
+001 to 096: Decree 137/2015/NĐ-CP Art. 13, Circular 07/2016/TT-BCA Appendix I; see
+`sapnhap.reference.personal_id`) and a 9-digit CMND of the provinces numbered 01 to 09
+does too, so an 11- or 8-digit value is that number with its leading zero dropped."""
+
+
+def restore_leading_zero(extracted: ExtractedField) -> ExtractedField:
+    """A spreadsheet cell's ID number with the leading zero the spreadsheet dropped put back, noted
+    `leading_zero_restored:typed_as_number` (Excel stores `001085012345` typed into a number cell as
+    1085012345 and writes it so to CSV). Only a `personal_id` read from cells (box unit `cell`) whose
+    value is all digits of a length in ZERO_LOST_LENGTHS changes; anything else is returned as is."""
+    value = extracted.value
+    if (
+        extracted.field != "personal_id"
+        or extracted.box_unit != "cell"
+        or not value.isdigit()
+        or len(value) not in ZERO_LOST_LENGTHS
+    ):
+        return extracted
+    note = ";".join(n for n in (extracted.note, "leading_zero_restored:typed_as_number") if n)
+    return replace(extracted, value=value.zfill(ZERO_LOST_LENGTHS[len(value)]), note=note)

@@ -30,7 +30,7 @@ from datetime import date
 
 import pandas as pd
 
-from sapnhap.documents.titles import UNKNOWN
+from sapnhap.documents.titles import EMPTY_SHEET_RULE, UNKNOWN
 from sapnhap.ocr import OcrSettings, PageTask
 from sapnhap.ocr.page import PageResult, Word
 from sapnhap.records.extract import ExtractedField, extract_document
@@ -185,6 +185,7 @@ WITHOUT_RECORDS_COLUMNS = ["file_sha256", "file", "first_page", "last_page", "do
 WHY_UNKNOWN = "type unknown (no title matched) and no person label found"
 WHY_NO_PERSON = "template and generic reader found no person field"
 WHY_GENERIC = "no person label found (type {doc_type} read by the generic reader)"
+WHY_EMPTY = "an empty sheet or table of a born-digital register (no cell holds a value)"
 
 
 def documents_without_records(
@@ -208,7 +209,7 @@ def documents_without_records(
         One row per document without a person record, in (file, first page) order, columns
         WITHOUT_RECORDS_COLUMNS: `file_sha256`, `file` (original path or short hash), `first_page`,
         `last_page` (ints), `doc_type`, `title` (the title line, "" when none) and `why`, one of
-        WHY_UNKNOWN (no title matched, and the generic reader found no person label), WHY_GENERIC
+        WHY_EMPTY (an empty sheet or table: `type_rule` EMPTY_SHEET_RULE), WHY_UNKNOWN (no title matched, and the generic reader found no person label), WHY_GENERIC
         (a type of the title catalogue without a template, and the generic reader found no person
         label) and WHY_NO_PERSON (a type with a template: neither its labels nor the generic reader
         found a person's field, or its pages are missing). No field value (no personal data) is included.
@@ -227,7 +228,9 @@ def documents_without_records(
         if (sha, first) in yielded:
             continue
         doc_type = str(doc["doc_type"])
-        if doc_type == UNKNOWN:
+        if doc.get("type_rule") == EMPTY_SHEET_RULE:
+            why = WHY_EMPTY
+        elif doc_type == UNKNOWN:
             why = WHY_UNKNOWN
         elif doc_type not in TEMPLATES:
             why = WHY_GENERIC.format(doc_type=doc_type)

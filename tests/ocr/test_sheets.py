@@ -10,12 +10,13 @@ from pathlib import Path
 
 import docx
 import openpyxl
+import pandas as pd
 import pytest
 
-from sapnhap.documents.titles import classify
+from sapnhap.documents.titles import classify, group_pages
 from sapnhap.intake.files import FileKind, QuarantineReason, inspect_file
 from sapnhap.ocr import OcrSettings, PageTask, process_page
-from sapnhap.records.tables import read_document
+from sapnhap.records.tables import WHY_EMPTY, documents_without_records, read_document
 
 HEADERS = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Số ĐDCN", "Họ tên mẹ", "Nơi cư trú", "Người ghi sổ"]
 ROWS = [
@@ -100,6 +101,22 @@ def test_an_xlsx_register_with_a_merged_title_and_an_empty_sheet(tmp_path: Path)
     )
     row = next(f for f in fields if (f.entry, f.field) == (2, "register_row"))
     assert row.bbox == (0.0, 3.0, 8.0, 1.0)
+    # The empty sheet is a document by itself, listed as yielding no record because it is empty.
+    spans = group_pages([(p.page_number, p.text) for p in pages], empty_sheets={2})
+    assert [(s.first_page, s.last_page, s.doc_type) for s in spans] == [
+        (1, 1, "birth_register_book"),
+        (2, 2, "unknown"),
+    ]
+    documents = pd.DataFrame([{"file_sha256": "ab" * 32, **s.__dict__} for s in spans])
+    source = pd.DataFrame(
+        [
+            {"file_sha256": "ab" * 32, "first_page": 1, "role": f.role, "status": "found"}
+            for f in fields
+            if f.role
+        ]
+    )
+    silent = documents_without_records(documents, source)
+    assert silent[["first_page", "why"]].values.tolist() == [[2, WHY_EMPTY]]
 
 
 def test_a_docx_register_table_and_its_paragraphs(tmp_path: Path):
@@ -259,3 +276,43 @@ def test_ods_and_odt_registers_are_read_like_the_others(tmp_path: Path):
     inspection, pages = pages_of(tmp_path / "so.odt")
     assert inspection.kind is FileKind.ODT and [p.box_unit for p in pages] == ["char", "cell"]
     check_register(*people(pages, classify(pages[0].text).doc_type)[:2])
+
+
+def test_a_semicolon_csv_with_a_title_line_is_read(tmp_path: Path):
+    """Excel where the comma is the decimal mark writes `;`; a title line above the header defeats
+    csv.Sniffer. Both are read, and the page says which delimiter it used."""
+    lines = ["SỔ ĐĂNG KÝ KHAI SINH NĂM 2019;;;;;;;"] + [";".join(HEADERS)]
+    for row in ROWS:
+        lines.append(
+            ";".join(
+                "" if v is None else v.strftime("%d/%m/%Y") if hasattr(v, "day") else str(v) for v in row
+            )
+        )
+    path = tmp_path / "so_ks.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    _, pages = pages_of(path)
+    assert "delimiter ';'" in pages[0].reason and "encoding" not in pages[0].reason  # plain UTF-8
+    check_register(*people(pages, classify(pages[0].text).doc_type)[:2])
+
+
+def test_an_id_typed_as_a_number_gets_its_zero_back_and_unsaved_formulas_are_named(tmp_path: Path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    for row in ROWS:
+        sheet.append(row)
+    sheet["E2"] = 37219000257  # 037219000257 typed into a number cell
+    sheet["I2"] = "=LEN(B2)"  # openpyxl saves no computed value: a formula without a saved value
+    sheet["Z60000"] = "."  # a stray cell far below: the used range is 60,000 rows × 26 columns
+    path = tmp_path / "so_ks.xlsx"
+    book.save(path)
+    _, pages = pages_of(path)
+    assert "1 formula cells without a saved value read as empty" in pages[0].reason
+    assert (
+        pages[0].height == 60000 and len(pages[0].words) == 8 * 4 - 3 + 1
+    )  # three empty cells, the stray one
+    extractor, got, fields = people(pages, "birth_register_book")
+    check_register(extractor, got)
+    number = next(f for f in fields if (f.entry, f.role, f.field) == (1, "child", "personal_id"))
+    assert (number.raw, number.value) == ("37219000257", "037219000257")
+    assert "leading_zero_restored:typed_as_number" in number.note
