@@ -448,16 +448,21 @@ def _read_docx(path: Path) -> list[SheetPage]:
     for t, table in enumerate(document.tables, 1):
         rows = []
         merged = 0
+        # The cells' XML elements met so far, by identity (kept alive: lxml may give a freed proxy's
+        # id to another element).
+        seen: dict[int, object] = {}
         for row in table.rows:
-            seen: list[object] = []
             cells = []
             for cell in row.cells:
-                # python-docx repeats a merged cell once per grid column it spans: keep the first.
-                if any(cell._tc is s for s in seen):
+                # python-docx gives a merged cell once per grid column it spans and once per row it
+                # spans downwards (`vMerge`), as the same element: read from its first (top-left)
+                # position only, as for a spreadsheet.
+                element = id(cell._tc)
+                if element in seen:
                     merged += 1
                     cells.append("")
                     continue
-                seen.append(cell._tc)
+                seen[element] = cell._tc
                 cells.append(_cell(cell.text))
             rows.append(tuple(cells))
         notes = (f"{merged} merged cells read from their first cell",) if merged else ()

@@ -316,3 +316,27 @@ def test_an_id_typed_as_a_number_gets_its_zero_back_and_unsaved_formulas_are_nam
     number = next(f for f in fields if (f.entry, f.role, f.field) == (1, "child", "personal_id"))
     assert (number.raw, number.value) == ("37219000257", "037219000257")
     assert "leading_zero_restored:typed_as_number" in number.note
+
+
+def test_docx_cells_merged_across_and_down_are_read_once_and_named(tmp_path: Path):
+    document = docx.Document()
+    table = document.add_table(rows=1 + len(ROWS), cols=len(HEADERS))
+    for cell, header in zip(table.rows[0].cells, HEADERS, strict=True):
+        cell.text = header
+    for r, row in enumerate(ROWS, 1):
+        for c, value in enumerate(row):
+            text = (
+                "" if value is None else value.strftime("%d/%m/%Y") if hasattr(value, "day") else str(value)
+            )
+            table.cell(r, c).text = text
+    # The recorder's cell merged down rows 1 and 2; residence and recorder merged across in row 3.
+    table.cell(1, 7).merge(table.cell(2, 7)).text = "Lê B"
+    table.cell(3, 6).merge(table.cell(3, 7)).text = "Thôn 3, xã Gia Tân"
+    path = tmp_path / "so.docx"
+    document.save(path)
+    _, pages = pages_of(path)
+    assert "2 merged cells read from their first cell" in pages[0].reason
+    extractor, got, _ = people(pages, "birth_register_book")
+    check_register(extractor, got)
+    # Read from its first position only: row 2 does not repeat the recorder merged down from row 1.
+    assert (got[(1, "", "extra:nguoi_ghi_so")], got.get((2, "", "extra:nguoi_ghi_so"), "")) == ("Lê B", "")
