@@ -574,6 +574,16 @@ def rule_marriage_age(record: Mapping[str, Any]) -> list[Finding]:
     ]
 
 
+def required_fields_of(doc_type: str, role: str) -> tuple[str, ...] | None:
+    """The fields a record of `role` on a `doc_type` document must state, person fields first, then
+    the document's (`REQUIRED_FIELDS`; `GENERIC_PERSON_FIELDS` for a type without a template); None
+    for a type outside `DOCUMENT_TYPES`. Sources: see `rule_required_fields`."""
+    required = REQUIRED_FIELDS.get(doc_type)
+    if required is None:
+        return tuple(GENERIC_PERSON_FIELDS) if doc_type in DOCUMENT_TYPES else None
+    return (*required.person.get(role, ()), *required.document)
+
+
 def rule_required_fields(record: Mapping[str, Any]) -> list[Finding]:
     """The fields a document type must state (`REQUIRED_FIELDS`), for the record's role and document.
 

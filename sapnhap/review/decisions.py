@@ -37,6 +37,7 @@ from sapnhap.db.models import (
 )
 from sapnhap.db.session import write_connection
 from sapnhap.linkage.persons import upsert_review_item
+from sapnhap.records.rules import required_fields_of
 from sapnhap.review.sheet import Decision, ItemState, SheetRow
 
 if TYPE_CHECKING:
@@ -419,8 +420,8 @@ def refresh_review_items(
                 "record_id_l": q.record_id,
                 "evidence": {
                     "field": "",
-                    "question": f"Quarantined: {q.reasons.replace(';', ', ')}. release (load as it is), "
-                    "correct (field = value) or reject (keep in quarantine)?",
+                    "question": f"Quarantined: {_reasons_text(q.reasons, q.doc_type, q.role, read)}. release "
+                    "(load as it is), correct (field = value) or reject (keep in quarantine)?",
                     "read": "; ".join(
                         f"{k}: {v.get('value') or v.get('raw')}" for k, v in sorted(read.items())
                     ),
@@ -461,6 +462,23 @@ def refresh_review_items(
             upsert_review_item(conn, item, values, exists=item in known)
             opened += 1
     return {"opened": opened, "withdrawn": withdrawn}
+
+
+def _reasons_text(reasons: str, doc_type: str, role: str, read: Mapping[str, Mapping[str, Any]]) -> str:
+    """A quarantined record's rule codes for a question, `missing_required_field` with the fields
+    it misses (`missing_required_field (birth_date, registration_date)`): those of
+    `required_fields_of` with neither a value nor raw text in the stored fields `read`."""
+    out = []
+    for code in reasons.split(";"):
+        if code == "missing_required_field":
+            missing = [
+                name
+                for name in required_fields_of(doc_type, role) or ()
+                if not ((read.get(name) or {}).get("value") or (read.get(name) or {}).get("raw"))
+            ]
+            code += f" ({', '.join(missing)})" if missing else ""
+        out.append(code)
+    return ", ".join(out)
 
 
 def _file_items(conn: Connection, new_unit_code: str) -> dict[str, dict]:

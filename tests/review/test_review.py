@@ -189,6 +189,22 @@ def test_a_quarantined_records_correction_names_its_field():
     assert decisions == [] and problem.message.startswith("corrected_value: write the field and its value")
 
 
+def test_a_quarantined_records_question_names_the_required_fields_it_misses():
+    from sapnhap.review.decisions import _reasons_text
+
+    read = {
+        "full_name": {"value": "Lê Thị Hoa", "raw": "Lê Thị Hoa"},
+        "birth_date": {"value": "", "raw": ""},  # the label found, no value
+        "registration_date": {"value": "", "raw": "3I/02/2019"},  # read but not a date: present
+    }
+    text = _reasons_text("missing_required_field;under_marriage_age", "birth_registration", "child", read)
+    assert text == "missing_required_field (birth_date, sex, registration_place), under_marriage_age"
+    # A type without a template requires the name only.
+    assert _reasons_text("missing_required_field", "civil_status_extract", "person", {}) == (
+        "missing_required_field (full_name)"
+    )
+
+
 def test_the_review_sheets_ui_table_masks_personal_data():
     """The review_queue asset's metadata (the Dagster UI) masks what the sheet shows in full."""
     from assets.review import _masked
