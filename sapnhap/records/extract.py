@@ -706,11 +706,16 @@ def _confidence(words: list[Word]) -> float | None:
     return round(sum(scores) / len(scores), 2) if scores else None
 
 
+_YEAR_ONLY = re.compile(r"(?:nam(?: sinh)? )?\d{4}")
+"""A birth-date value that is a year alone (`1985`, `năm 1985`), as `_fold` gives it."""
+
+
 def read_field(
     role: str, name: str, kind: ValueKind, value: Value, crop_reader: CropReader | None
 ) -> ExtractedField:
     """One field from its value: normalised by kind, re-read from its crop when small or doubtful (OCR
-    only), places and names repaired from the gazetteer and lexicons, with its provenance."""
+    only), places and names repaired from the gazetteer and lexicons, with its provenance. A birth
+    date that is a year alone (`1985`) is the field `birth_year`, noted `year_only:birth_date`."""
     page = value.page
     bbox = _bbox(value.words) or _bbox(value.label_words)
     confidence = _confidence(value.words)
@@ -762,6 +767,17 @@ def read_field(
                 normalised = Normalised(repair.value, True, normalised.note)
                 repaired = True
                 notes.append(f"repaired:{repair.reason}")
+    if (
+        name == "birth_date"
+        and normalised.note.startswith("date_error:")
+        and _YEAR_ONLY.fullmatch(_fold(raw))
+    ):
+        # Only the year is known (older registers give a parent's year alone): a year of birth, not
+        # a broken date.
+        year = parse_year(raw)
+        if year.value is not None:
+            name, normalised = "birth_year", Normalised(str(year.value))
+            notes = [n for n in notes if not n.startswith("date_error:")] + ["year_only:birth_date"]
     return ExtractedField(
         role=role,
         field=name,

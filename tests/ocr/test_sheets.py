@@ -318,6 +318,25 @@ def test_an_id_typed_as_a_number_gets_its_zero_back_and_unsaved_formulas_are_nam
     assert "leading_zero_restored:typed_as_number" in number.note
 
 
+def test_a_birth_date_that_is_a_year_alone_is_a_year_of_birth(tmp_path: Path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    for row in ROWS:
+        sheet.append(row)
+    sheet["C3"] = "năm 2019"
+    sheet["C4"] = "2019/"  # not a year alone: a broken date, kept as read
+    path = tmp_path / "so_ks.xlsx"
+    book.save(path)
+    _, pages = pages_of(path)
+    _, got, fields = people(pages, "birth_register_book")
+    year = next(f for f in fields if (f.entry, f.role) == (2, "child") and f.raw == "năm 2019")
+    assert (year.field, year.value, year.note) == ("birth_year", "2019", "year_only:birth_date")
+    assert (2, "child", "birth_date") not in got
+    broken = next(f for f in fields if (f.entry, f.role, f.field) == (3, "child", "birth_date"))
+    assert broken.value == "2019/" and broken.note.startswith("date_error:")
+
+
 def test_docx_cells_merged_across_and_down_are_read_once_and_named(tmp_path: Path):
     document = docx.Document()
     table = document.add_table(rows=1 + len(ROWS), cols=len(HEADERS))
