@@ -32,6 +32,7 @@ from PIL import Image
 
 from sapnhap.ocr.page import PageResult
 from sapnhap.ocr.pages import OcrSettings, PageTask, page_image
+from sapnhap.ocr.sheets import CELL_UNIT, CHAR_UNIT
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,8 @@ def _save_page(image: Image.Image, path: Path) -> None:
 def _page_image(ref: PageRef, settings: OcrSettings) -> tuple[Image.Image, float] | None:
     """The page rebuilt from its original as it was read, with the pixels per unit of its boxes
     (1 for an OCR page, `TEXT_LAYER_DPI` / 72 for a text-layer page); None (logged) when it cannot
-    be."""
+    be, and for a page of a spreadsheet or word-processor file (box unit `cell` or `char`), which
+    has no picture."""
     sha, number, method = ref.file_sha256, ref.page.page_number, ref.page.method
     if method not in ("ocr", "text_layer"):
         logger.warning(
@@ -196,6 +198,10 @@ def _page_image(ref: PageRef, settings: OcrSettings) -> tuple[Image.Image, float
         return None
     if not ref.archive_path:
         logger.warning("page image of %s p.%d not rebuilt: the file is not in the archive", sha[:16], number)
+        return None
+    if ref.page.box_unit in (CELL_UNIT, CHAR_UNIT):
+        # A spreadsheet or word-processor page has no picture: its cell (sheet, row, column) is shown.
+        logger.info("page %s p.%d is a born-digital register page: no page image", sha[:16], number)
         return None
     try:
         if method == "text_layer":

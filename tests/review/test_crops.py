@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from PIL import Image, ImageDraw
 
 from sapnhap.ocr.page import PageResult
@@ -100,6 +102,25 @@ def test_a_text_layer_page_is_rendered_from_its_pdf_and_reused(tmp_path):
     stamp = path.stat().st_mtime_ns
     assert render_page_images(pages, tmp_path / "review") == written
     assert path.stat().st_mtime_ns == stamp and len(list((tmp_path / "review").rglob("*.png"))) == 1
+
+
+def test_a_spreadsheet_page_has_no_page_image_and_no_error(tmp_path, caplog):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["STT", "Họ và tên"])
+    book.save(tmp_path / "so.xlsx")
+    page = PageResult(
+        file_sha256="cd" * 32, page_number=1, method="text_layer", reason="xlsx:Sheet", width=2.0,
+        height=1.0, box_unit="cell",
+    )  # fmt: skip
+    with caplog.at_level(logging.INFO, logger="sapnhap.review.images"):
+        written = render_page_images(
+            {"record:x": {"page_image": PageRef("cd" * 32, str(tmp_path / "so.xlsx"), "xlsx", page)}},
+            tmp_path / "review",
+        )
+    assert written == {} and not (tmp_path / "review").exists()
+    assert [r.levelname for r in caplog.records] == ["INFO"] and "born-digital register" in caplog.text
 
 
 def test_an_ocr_page_is_the_one_its_field_crops_share(tmp_path):
