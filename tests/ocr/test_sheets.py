@@ -295,22 +295,30 @@ def test_a_semicolon_csv_with_a_title_line_is_read(tmp_path: Path):
     check_register(*people(pages, classify(pages[0].text).doc_type)[:2])
 
 
-def test_an_id_typed_as_a_number_gets_its_zero_back_and_unsaved_formulas_are_named(tmp_path: Path):
+def xlsx_register(path: Path, **cells: object) -> list:
+    """The pages of an .xlsx register of HEADERS and ROWS written at `path`, `cells` (A1 references)
+    set over them."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(HEADERS)
     for row in ROWS:
         sheet.append(row)
-    sheet["E2"] = 37219000257  # 037219000257 typed into a number cell
-    sheet["I2"] = "=LEN(B2)"  # openpyxl saves no computed value: a formula without a saved value
-    sheet["Z60000"] = "."  # a stray cell far below: the used range is 60,000 rows × 26 columns
-    path = tmp_path / "so_ks.xlsx"
+    for reference, value in cells.items():
+        sheet[reference] = value
     book.save(path)
-    _, pages = pages_of(path)
+    return pages_of(path)[1]
+
+
+def test_an_id_typed_as_a_number_gets_its_zero_back_and_unsaved_formulas_are_named(tmp_path: Path):
+    pages = xlsx_register(
+        tmp_path / "so_ks.xlsx",
+        E2=37219000257,  # 037219000257 typed into a number cell
+        I2="=LEN(B2)",  # openpyxl saves no computed value: a formula without a saved value
+        Z60000=".",  # a stray cell far below: the used range is 60,000 rows × 26 columns
+    )
     assert "1 formula cells without a saved value read as empty" in pages[0].reason
-    assert (
-        pages[0].height == 60000 and len(pages[0].words) == 8 * 4 - 3 + 1
-    )  # three empty cells, the stray one
+    # Every value a word (three cells of ROWS are empty), the stray one too.
+    assert pages[0].height == 60000 and len(pages[0].words) == 8 * 4 - 3 + 1
     extractor, got, fields = people(pages, "birth_register_book")
     check_register(extractor, got)
     number = next(f for f in fields if (f.entry, f.role, f.field) == (1, "child", "personal_id"))
@@ -319,16 +327,8 @@ def test_an_id_typed_as_a_number_gets_its_zero_back_and_unsaved_formulas_are_nam
 
 
 def test_a_birth_date_that_is_a_year_alone_is_a_year_of_birth(tmp_path: Path):
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(HEADERS)
-    for row in ROWS:
-        sheet.append(row)
-    sheet["C3"] = "năm 2019"
-    sheet["C4"] = "2019/"  # not a year alone: a broken date, kept as read
-    path = tmp_path / "so_ks.xlsx"
-    book.save(path)
-    _, pages = pages_of(path)
+    # C4: not a year alone, a broken date, kept as read.
+    pages = xlsx_register(tmp_path / "so_ks.xlsx", C3="năm 2019", C4="2019/")
     _, got, fields = people(pages, "birth_register_book")
     year = next(f for f in fields if (f.entry, f.role) == (2, "child") and f.raw == "năm 2019")
     assert (year.field, year.value, year.note) == ("birth_year", "2019", "year_only:birth_date")
