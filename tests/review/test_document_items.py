@@ -1,30 +1,19 @@
 """A document that yielded no person record goes on the review sheet; an archivist answers "no person in
 it" (reject) or types it (corrected value: a type or a title), and the next intake reads it as typed."""
 
-import csv
-
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 from sqlalchemy import select
 
-from pipelines.definitions import build_definitions
 from pipelines.sensors import reviews_sensor
-from resources import ProjectSettings
 from sapnhap.db.models import Document, FieldCorrection, FileSource, ReviewItem
 from sapnhap.db.session import make_engine
 from sapnhap.reference.units import review_unit_of
-from sapnhap.review.sheet import COLUMNS
 from tests import badfiles
+from tests.review.handover import project, read_sheet, write_sheet
 
 FORMER = "21058"
 REVIEW_UNIT = review_unit_of(FORMER)
-
-
-def _write(path, rows: list[dict[str, str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 @pytest.mark.slow
@@ -33,16 +22,7 @@ def test_documents_without_people_are_asked_about_and_typed_by_the_archivist(db_
     inbox.mkdir(parents=True)
     letter = badfiles.text_pdf(inbox, ["ỦY BAN NHÂN DÂN XÃ BÌNH KHƯƠNG", "Về việc bàn giao hồ sơ lưu trữ"])
     voters = badfiles.text_pdf(inbox, ["DANH SÁCH CỬ TRI", "Đơn vị bầu cử số 1"], name="cu_tri.pdf")
-    home = tmp_path / "home"
-    settings = ProjectSettings.from_env(
-        {
-            "SAPNHAP_HOME": str(home),
-            "SAPNHAP_INBOX": str(inbox.parent),
-            "SAPNHAP_DATABASE_URL": db_url,
-            "SAPNHAP_OCR_WORKERS": "1",
-        }
-    )
-    defs = build_definitions(settings, ocr_cache_dir=tmp_path / "ocr-cache")
+    defs, home = project(tmp_path, inbox.parent, db_url)
     ingest, link = defs.resolve_job_def("ingest_former_unit"), defs.resolve_job_def("link_new_unit")
     engine = make_engine(db_url)
     with DagsterInstance.ephemeral() as instance:
@@ -57,9 +37,7 @@ def test_documents_without_people_are_asked_about_and_typed_by_the_archivist(db_
             shas = dict(conn.execute(select(FileSource.original_path, FileSource.file_sha256)).all())
         letter_item = f"document:{shas[f'{FORMER}/{letter.name}']}:1"
         voters_item = f"document:{shas[f'{FORMER}/{voters.name}']}:1"
-        sheet = home / "review_queue" / f"{REVIEW_UNIT}.csv"
-        with sheet.open(encoding="utf-8-sig") as handle:
-            rows = {r["item_id"]: r for r in csv.DictReader(handle)}
+        rows = read_sheet(home, REVIEW_UNIT)
         assert set(rows) == {letter_item, voters_item}
         assert rows[voters_item]["question"].startswith(
             "No person record was read from this document (type unknown (no title matched) and no person "
@@ -70,7 +48,7 @@ def test_documents_without_people_are_asked_about_and_typed_by_the_archivist(db_
         reviews, desk = home / "reviews", defs.resources["reviews"]
         resources = {"reviews": desk, "database": defs.resources["database"]}
         # A type nobody knows is refused, whole sheet.
-        _write(reviews / "bad.csv", [dict(rows[voters_item], corrected_value="sổ tay", reviewer="Lan")])
+        write_sheet(reviews / "bad.csv", [dict(rows[voters_item], corrected_value="sổ tay", reviewer="Lan")])
         with build_sensor_context(instance=instance, resources=resources) as context:
             assert reviews_sensor(context).run_requests == []
         problems = next((reviews / "rejected").glob("*.problems.txt")).read_text(encoding="utf-8")
@@ -80,7 +58,7 @@ def test_documents_without_people_are_asked_about_and_typed_by_the_archivist(db_
             dict(rows[letter_item], reject="x", note="a cover letter: nobody in it", reviewer="Lan"),
             dict(rows[voters_item], corrected_value="DANH SÁCH CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC", reviewer="Lan"),
         ]
-        _write(reviews / "good.csv", good)
+        write_sheet(reviews / "good.csv", good)
         with build_sensor_context(instance=instance, resources=resources) as context:
             requests = reviews_sensor(context).run_requests
         assert [(r.job_name, r.partition_key) for r in requests] == [("ingest_former_unit", FORMER)]
@@ -100,6 +78,5 @@ def test_documents_without_people_are_asked_about_and_typed_by_the_archivist(db_
         assert types[letter_item[9:-2]] != "staff_list"
         # Decided items are not asked again.
         assert link.execute_in_process(partition_key=REVIEW_UNIT, instance=instance).success
-        with sheet.open(encoding="utf-8-sig") as handle:
-            assert [r["item_id"] for r in csv.DictReader(handle)] == []
+        assert read_sheet(home, REVIEW_UNIT) == {}
     engine.dispose()

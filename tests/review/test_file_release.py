@@ -3,31 +3,21 @@ ingest job quarantines a PDF cut before its %%EOF; the linkage job of its former
 puts it on the review sheet; an archivist releases it; the reviews sensor stores the release and asks
 for the former unit's ingest run, which reads the file and keeps the balance."""
 
-import csv
 import json
 
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 from sqlalchemy import select
 
-from pipelines.definitions import build_definitions
 from pipelines.sensors import reviews_sensor
-from resources import ProjectSettings
 from sapnhap.db.models import File, FileRelease, FileSource, Page, ProvenanceEvent, ReviewItem
 from sapnhap.db.session import make_engine
 from sapnhap.reference.units import review_unit_of
-from sapnhap.review.sheet import COLUMNS
 from tests import badfiles
+from tests.review.handover import project, read_sheet, write_sheet
 
 FORMER = "21058"
 REVIEW_UNIT = review_unit_of(FORMER)
-
-
-def _write(path, rows: list[dict[str, str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 @pytest.mark.slow
@@ -37,16 +27,7 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
     inbox.mkdir(parents=True)
     cut = badfiles.pdf_without_eof(inbox)
     badfiles.zero_byte(inbox)
-    home = tmp_path / "home"
-    settings = ProjectSettings.from_env(
-        {
-            "SAPNHAP_HOME": str(home),
-            "SAPNHAP_INBOX": str(inbox.parent),
-            "SAPNHAP_DATABASE_URL": db_url,
-            "SAPNHAP_OCR_WORKERS": "1",
-        }
-    )
-    defs = build_definitions(settings, ocr_cache_dir=tmp_path / "ocr-cache")
+    defs, home = project(tmp_path, inbox.parent, db_url)
     ingest, link = defs.resolve_job_def("ingest_former_unit"), defs.resolve_job_def("link_new_unit")
     engine = make_engine(db_url)
     with DagsterInstance.ephemeral() as instance:
@@ -59,9 +40,7 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
         assert instance.has_dynamic_partition("new_units", REVIEW_UNIT)
         assert link.execute_in_process(partition_key=REVIEW_UNIT, instance=instance).success
 
-        sheet = home / "review_queue" / f"{REVIEW_UNIT}.csv"
-        with sheet.open(encoding="utf-8-sig") as handle:
-            rows = {r["item_id"]: r for r in csv.DictReader(handle)}
+        rows = read_sheet(home, REVIEW_UNIT)
         with engine.connect() as conn:
             shas = dict(conn.execute(select(FileSource.original_path, FileSource.file_sha256)).all())
         cut_item, empty_item = f"file:{shas[f'{FORMER}/{cut.name}']}", f"file:{shas[f'{FORMER}/empty.pdf']}"
@@ -79,7 +58,7 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
             dict(rows[cut_item], corrected_value="full_name = Lê Văn A", reviewer="Lan"),
             dict(rows[empty_item], release="x", reviewer="Lan"),
         ]
-        _write(reviews / "bad.csv", bad)
+        write_sheet(reviews / "bad.csv", bad)
         desk = defs.resources["reviews"]
         with build_sensor_context(
             instance=instance, resources={"reviews": desk, "database": defs.resources["database"]}
@@ -97,7 +76,7 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
             dict(rows[cut_item], release="x", note="checked against the paper copy: 2 pages", reviewer="Lan"),
             dict(rows[empty_item], reject="x", note="asked the commune for the file again", reviewer="Lan"),
         ]
-        _write(reviews / "good.csv", good)
+        write_sheet(reviews / "good.csv", good)
         with build_sensor_context(
             instance=instance, resources={"reviews": desk, "database": defs.resources["database"]}
         ) as context:
@@ -152,6 +131,5 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
         # The next sheet asks neither again: one released and read, one kept in quarantine by decision.
         # The released file, now read, holds a document without any person: that is asked instead.
         assert link.execute_in_process(partition_key=REVIEW_UNIT, instance=instance).success
-        with sheet.open(encoding="utf-8-sig") as handle:
-            assert [r["item_id"] for r in csv.DictReader(handle)] == [f"document:{cut_item[5:]}:1"]
+        assert list(read_sheet(home, REVIEW_UNIT)) == [f"document:{cut_item[5:]}:1"]
     engine.dispose()
