@@ -35,8 +35,9 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from sapnhap.samples import render
+from sapnhap.samples.files import broken_file, write_file
 from sapnhap.samples.geography import Scenario, build_scenario
-from sapnhap.samples.model import PageSpec, ScanEffects
+from sapnhap.samples.model import PageSpec, RenderedFile, ScanEffects
 from sapnhap.samples.plan import Plan, PlanConfig, make_plan
 from sapnhap.samples.registers import (
     BIRTH_COLUMNS,
@@ -467,7 +468,7 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
     extra_rng.shuffle(kinds)
     for i in range(n_broken):
         kind = kinds[i % len(kinds)]
-        data, extension, reason = render.broken_file(kind, seed=config.seed * 1000 + i)
+        data, extension, reason = broken_file(kind, seed=config.seed * 1000 + i)
         folder = extra_rng.choice(folders)
         path = _write(inbox, folder, f"hong_{i + 1:02d}.{extension}", data)
         file_rows.append(
@@ -583,12 +584,12 @@ def _extension(fmt: str) -> str:
     return {"jpeg": "jpg", "png": "png", "tiff": "tif"}.get(fmt, "pdf")
 
 
-def _render_one(task: tuple[list[PageSpec], list[ScanEffects], str, int]) -> render.RenderedFile:
+def _render_one(task: tuple[list[PageSpec], list[ScanEffects], str, int]) -> RenderedFile:
     pages, effects, fmt, seed = task
-    return render.write_file(pages, effects, fmt, seed)  # type: ignore[arg-type]
+    return write_file(pages, effects, fmt, seed)  # type: ignore[arg-type]
 
 
-def _render_all(files: list[_FilePlan], workers: int) -> list[render.RenderedFile]:
+def _render_all(files: list[_FilePlan], workers: int) -> list[RenderedFile]:
     tasks = [(f.pages, f.effects, f.fmt, f.seed) for f in files]
     if workers <= 1 or len(tasks) < 4:
         return [_render_one(t) for t in tasks]

@@ -20,6 +20,7 @@ from sapnhap.ocr import OcrSettings, PageTask, process_page
 from sapnhap.ocr.geometry import estimate_skew
 from sapnhap.ocr.images import frame_dpi, image_frame_count, load_frame
 from sapnhap.ocr.pdf import page_size_points, pdf_page_count, read_text_layer
+from sapnhap.samples.files import broken_file, write_file
 from sapnhap.samples.model import Line, PageSpec, ScanEffects, Segment
 from sapnhap.samples.render import (
     MARGIN_X_PT,
@@ -27,11 +28,9 @@ from sapnhap.samples.render import (
     FontMissingError,
     FontSet,
     apply_scan_effects,
-    broken_file,
     layout_page,
     page_size_px,
     render_clean,
-    write_file,
 )
 from sapnhap.samples.render_tcvn3 import to_tcvn3
 from sapnhap.text import character_error_rate, legacy_encoding, nfc
@@ -251,7 +250,7 @@ def test_bytes_do_not_depend_on_the_process():
     code = (
         "import hashlib, sys\n"
         "from sapnhap.samples.model import ScanEffects\n"
-        "from sapnhap.samples.render import write_file\n"
+        "from sapnhap.samples.files import write_file\n"
         "from tests.samples.test_samples_render import SEALED\n"
         "for fmt in ('pdf_digital', 'pdf_tcvn3', 'tiff'):\n"
         "    print(hashlib.sha256(write_file([SEALED], [ScanEffects(dpi=100)], fmt, seed=4).data).hexdigest())\n"
