@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,7 @@ from sapnhap.db.models import (
 )
 from sapnhap.db.session import write_connection
 from sapnhap.linkage.model import (
+    DEFAULT_MODEL_PATH,
     DEFAULT_THRESHOLDS,
     RecordGroups,
     Thresholds,
@@ -434,37 +436,27 @@ def _score(
 
 MIN_TRAINING_RECORDS = 2000
 """Below this many records a unit is too small to train on (too few pairs for expectation
-maximisation): the model is then trained on generated records instead (`sapnhap.samples`)."""
-GENERATED_TRAINING_RECORDS = 20_000
-
-
-def _training_features(features: pd.DataFrame) -> pd.DataFrame | list[pd.DataFrame]:
-    """What to train on: the unit's records, one frame per former unit; a unit smaller than
-    MIN_TRAINING_RECORDS gets GENERATED_TRAINING_RECORDS generated records (fixed seed) instead."""
-    if len(features) < MIN_TRAINING_RECORDS:
-        import tempfile
-
-        from sapnhap.samples.records import RecordsConfig, write_records
-
-        logger.info(
-            "linkage training: %d records are too few; training on %d generated records",
-            len(features),
-            GENERATED_TRAINING_RECORDS,
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            write_records(RecordsConfig(records=GENERATED_TRAINING_RECORDS), Path(tmp))
-            return linkage_features(pd.read_parquet(Path(tmp) / "records.parquet"))
-    frames = [g for _, g in features.groupby("source_dataset", sort=True)]
-    return frames if len(frames) > 1 else features
+maximisation): it starts from the shipped model instead (`DEFAULT_MODEL_PATH`, trained by
+`scripts/train_linkage_model.py` on 200,000 generated records)."""
 
 
 def _model(model_path: Path, features: pd.DataFrame, retrain: bool) -> tuple[dict[str, Any], bool]:
-    """The model at `model_path`, trained (`_training_features`) and saved there first when it is
-    missing or `retrain` is asked for. Returns (model JSON, trained now)."""
+    """The model at `model_path`, trained on the unit's records (one frame per former unit) and saved
+    there first when it is missing or `retrain` is asked for; a unit with fewer than
+    MIN_TRAINING_RECORDS records gets a copy of the shipped model there instead. Returns (model
+    JSON, trained now)."""
     trained = False
     if retrain or not model_path.exists():
-        save_model(train_linker(_training_features(features)), model_path)
-        trained = True
+        if len(features) < MIN_TRAINING_RECORDS:
+            logger.info(
+                "linkage: %d records are too few to train on; starting from the shipped model", len(features)
+            )
+            model_path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(DEFAULT_MODEL_PATH, model_path)
+        else:
+            frames = [g for _, g in features.groupby("source_dataset", sort=True)]
+            save_model(train_linker(frames if len(frames) > 1 else features), model_path)
+            trained = True
     return json.loads(model_path.read_text(encoding="utf-8")), trained
 
 

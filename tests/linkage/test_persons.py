@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 
 from sapnhap.db import load_documents, load_files, load_records, upsert_former_units
 from sapnhap.db.models import Base
-from sapnhap.linkage.model import Thresholds
+from sapnhap.linkage.model import DEFAULT_MODEL_PATH, Thresholds
 from sapnhap.linkage.persons import (
     Candidate,
     id_rule_violations,
@@ -430,19 +430,20 @@ def test_downgrade_to_0003_drops_the_person_tables_and_keeps_the_records(db_url,
 
 
 @pytest.mark.slow
-def test_without_a_model_a_small_unit_trains_on_generated_records(unit_db, tmp_path, monkeypatch):
-    import sapnhap.linkage.persons as persons
-
+def test_without_a_model_a_small_unit_starts_from_the_shipped_model(unit_db, tmp_path):
     engine = unit_db
     model = tmp_path / "models" / "linkage_model.json"
     hand_over(engine, "00004", FIRST_BATCH[:1])
     alone = link_unit(engine, NEW_UNIT, model, THRESHOLDS)  # one record: nothing to score, no model needed
     assert (alone.persons_created, alone.model_trained, model.exists()) == (1, False, False)
-    monkeypatch.setattr(persons, "GENERATED_TRAINING_RECORDS", 3000)
     hand_over(engine, "00007", LATER_BATCH)
-    trained = link_unit(engine, NEW_UNIT, model, THRESHOLDS)
-    assert trained.model_trained and model.exists() and trained.model_version
-    assert json.loads(model.read_text(encoding="utf-8"))["sapnhap"]["version"] == trained.model_version
-    assert trained.new_records == 3 and trained.persons_active >= 3
-    reused = link_unit(engine, NEW_UNIT, model, THRESHOLDS)
-    assert not reused.model_trained
+    # 4 records, far fewer than MIN_TRAINING_RECORDS: the shipped model is copied, not trained.
+    started = link_unit(engine, NEW_UNIT, model, THRESHOLDS)
+    assert (started.model_trained, model.read_bytes()) == (False, DEFAULT_MODEL_PATH.read_bytes())
+    assert (
+        started.model_version
+        == json.loads(DEFAULT_MODEL_PATH.read_text(encoding="utf-8"))["sapnhap"]["version"]
+    )
+    assert started.new_records == 3 and started.persons_active >= 3
+    again = link_unit(engine, NEW_UNIT, model, THRESHOLDS, retrain=True)  # still too few to train on
+    assert not again.model_trained and model.read_bytes() == DEFAULT_MODEL_PATH.read_bytes()
