@@ -1,6 +1,6 @@
 """`make screenshots`: regenerate docs/screenshots/*.png, the archivist's pages of the Dagster UI.
 
-Does what tests/pipelines/test_ui_browser.py does, the same way (tests/ui_instance.py): a generated batch of
+Does what tests/pipelines/test_ui_browser.py does, the same way (scripts/ui_instance.py): a generated batch of
 born-digital dossiers with two broken files, every former unit ingested and every new unit linked on
 a Dagster instance in a temporary folder (linkage model trained on 5,000 generated records, as the
 tests' `linkage_model` fixture does), `dagster-webserver` on loopback, Debian's chromium headless
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from tests.ui_instance import (  # noqa: E402 - after the repository root is on sys.path
+from scripts.ui_instance import (  # noqa: E402 - after the repository root is on sys.path
     browser_unavailable,
     build_ui_sample,
     capture_archivist_pages,

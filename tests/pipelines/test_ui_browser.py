@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import select
 
 from sapnhap.linkage.model import DEFAULT_THRESHOLDS
-from tests.ui_instance import (
+from scripts.ui_instance import (
     Shown,
     UiSample,
     browser_unavailable,

@@ -1,6 +1,7 @@
 """A Dagster instance holding a materialized sample, the webserver on it, and the browser that reads it.
 
-Shared by `tests/pipelines/test_ui_browser.py` and `scripts/screenshots.py`:
+Used by `scripts/screenshots.py` and by `tests/pipelines/test_ui_browser.py` (a script's tool that
+a test uses, not a test helper that a script reaches into):
 
 - `build_ui_sample` generates a small batch of born-digital dossiers (no OCR needed) with a couple of
   broken files, so the WARN check `no_quarantined_files` fails with items to show;
