@@ -22,13 +22,14 @@ DUPLICATES ?= 0.3
 # run: `make bench LINKAGE_RECORDS=100000` (about 1 minute).
 LINKAGE_RECORDS ?= 100000 1000000
 
-.PHONY: help sysdeps testdeps venv demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots clean
+.PHONY: help sysdeps testdeps venv migrate demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots clean
 
 help:
 	@echo "make demo   run the pipeline on the real scans plus a generated batch and score it (SQLite, local folders)"
 	@echo "make test   lint, format check and the test suite"
 	@echo "make test-fast  lint and the tests not marked slow (under a minute; make test runs them all)"
 	@echo "make ui     Dagster UI on the same local instance as the demo"
+	@echo "make migrate  bring the unified database (SAPNHAP_DATABASE_URL) to this code's schema (make demo and make ui run it)"
 	@echo "make bench  OCR, sample-generator and linkage benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md)"
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
 	@echo "make screenshots  regenerate docs/screenshots/*.png (the archivist's pages of the Dagster UI, headless chromium)"
@@ -62,9 +63,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: sysdeps venv
+demo: sysdeps venv migrate
 	@mkdir -p $(DAGSTER_HOME)
 	$(PY) -m pipelines.demo
+
+# Bring the unified database (SAPNHAP_DATABASE_URL, default SQLite under SAPNHAP_HOME) to this code's
+# schema; runs refuse a database that is not current.
+migrate: venv
+	$(PY) -m pipelines.migrate
 
 test: sysdeps testdeps venv
 	$(VENV)/bin/ruff check .
@@ -86,7 +92,7 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-ui: sysdeps venv
+ui: sysdeps venv migrate
 	@mkdir -p $(DAGSTER_HOME)
 	SAPNHAP_INBOX=$${SAPNHAP_INBOX:-$(SAPNHAP_HOME)/demo/sample/inbox} $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 

@@ -6,9 +6,10 @@ the shipped sample on a fresh clone: SQLite in `var/`, inbox `samples/inbox`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import Definitions, EnvVar, load_assets_from_modules
 
 from assets import documents, intake, linkage, ocr, reconciliation, records, register, review, units
 from pipelines.jobs import ingest_former_unit, link_new_unit
@@ -23,6 +24,25 @@ from resources import (
     UnifiedDatabase,
 )
 from sapnhap.linkage.model import DEFAULT_MODEL_PATH
+
+DATABASE_URL_VARIABLE = "SAPNHAP_DATABASE_URL"
+DATABASE_PASSWORD_VARIABLE = "SAPNHAP_DATABASE_PASSWORD"
+
+
+def database_resource(settings: ProjectSettings | None = None) -> UnifiedDatabase:
+    """The unified database resource. Read from the environment (`settings` None), the URL is the
+    `EnvVar` SAPNHAP_DATABASE_URL when it is set, and the password the `EnvVar`
+    SAPNHAP_DATABASE_PASSWORD whenever that is set: Dagster resolves them at run time and the UI's
+    resource page shows the variables' names, never a password. Given `settings` (tests, scripts),
+    their URL is used as is."""
+    s = settings or ProjectSettings.from_env()
+    url: str | EnvVar = s.database_url
+    if settings is None and os.environ.get(DATABASE_URL_VARIABLE):
+        url = EnvVar(DATABASE_URL_VARIABLE)
+    password: str | EnvVar = (
+        EnvVar(DATABASE_PASSWORD_VARIABLE) if os.environ.get(DATABASE_PASSWORD_VARIABLE) else ""
+    )
+    return UnifiedDatabase(url=url, password=password)
 
 
 def build_resources(
@@ -41,7 +61,7 @@ def build_resources(
             workers=s.ocr_workers,
             cache_dir=str(ocr_cache_dir or s.home / "cache" / "ocr"),
         ),
-        "database": UnifiedDatabase(url=s.database_url),
+        "database": database_resource(settings),
         "warehouse": ParquetIOManager(base_dir=str(s.home / "warehouse")),
         "reviews": ReviewDesk(sheets_dir=str(s.home / "review_queue"), reviews_dir=str(s.reviews)),
         "linkage": LinkageModel(

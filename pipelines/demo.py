@@ -249,7 +249,7 @@ def _preflight(settings: ProjectSettings, defs: Definitions) -> str | None:
     except OcrEngineError as exc:
         return str(exc)
     try:
-        defs.resources["database"].engine  # noqa: B018 - connects and migrates
+        defs.resources["database"].engine  # noqa: B018 - connects and checks the schema's revision
     except Exception as exc:  # any driver error: report its first line, not a traceback
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return f"cannot open the unified database {defs.resources['database'].display_url()}: {first}"

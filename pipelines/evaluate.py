@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     prepare_dagster_home(home / "dagster_home")
     settings = ProjectSettings.from_env()
+    from pipelines.migrate import migrate_database
+
+    print(f"database at revision {migrate_database(settings)}")
     outcome = run_inbox(settings)
     if outcome is None:
         return 2

@@ -5,7 +5,8 @@
 | SAPNHAP_HOME | `<repo>/var` | working folder: archive, Parquet warehouse, OCR cache, SQLite database |
 | SAPNHAP_INBOX | `<repo>/samples/inbox` | inbox: one folder per former unit, named by its official code |
 | SAPNHAP_ARCHIVE | `$SAPNHAP_HOME/archive` | content-addressed archive of originals (never modified) |
-| SAPNHAP_DATABASE_URL | `sqlite:///$SAPNHAP_HOME/sapnhap.db` | unified database (SQLAlchemy URL; PostgreSQL in production) |
+| SAPNHAP_DATABASE_URL | `sqlite:///$SAPNHAP_HOME/sapnhap.db` | unified database (SQLAlchemy URL; PostgreSQL in production); given to the resource as an `EnvVar`, so the UI shows its name, not its value |
+| SAPNHAP_DATABASE_PASSWORD | none | the database password, kept out of the URL (an `EnvVar` too) |
 | SAPNHAP_OCR_LANGUAGES | `vie` | Tesseract languages, e.g. `vie+eng` |
 | SAPNHAP_OCR_DPI | `300` | resolution at which PDF pages are rendered for OCR |
 | SAPNHAP_OCR_WORKERS | number of cores | Tesseract processes run at once |

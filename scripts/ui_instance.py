@@ -108,6 +108,7 @@ def materialize_sample(sample: Path, root: Path, linkage_model: Path | None = No
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
+    from pipelines.migrate import migrate_database
     from resources import ProjectSettings
 
     dagster_home = root / "dagster_home"
@@ -125,6 +126,7 @@ def materialize_sample(sample: Path, root: Path, linkage_model: Path | None = No
     settings = ProjectSettings.from_env(
         {"SAPNHAP_HOME": str(sapnhap_home), "SAPNHAP_INBOX": str(inbox), "SAPNHAP_DATABASE_URL": database_url}
     )
+    migrate_database(settings)
     defs = build_definitions(settings)
     ingest, link = defs.resolve_job_def("ingest_former_unit"), defs.resolve_job_def("link_new_unit")
     units = _ingest_order(sample)

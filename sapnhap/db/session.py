@@ -192,3 +192,35 @@ def current_revision(engine: Engine) -> str | None:
     """Return the Alembic revision the database is at, or None for an empty database."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest revision of the packaged migrations (what this code's models expect)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise RuntimeError(f"no migrations in {MIGRATIONS_DIR}")
+    return head
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database's schema is not at the revision this code expects: `make migrate` brings it there."""
+
+
+def check_revision(engine: Engine) -> str:
+    """The database's revision, checked against `head_revision()`; nothing is changed.
+
+    Raises:
+        SchemaNotCurrent: the database is empty, behind or ahead of this code; the message names both
+            revisions, the database (password hidden) and the command that migrates it.
+    """
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        where = engine.url.render_as_string(hide_password=True)
+        state = "empty (no schema)" if current is None else f"at revision {current}"
+        raise SchemaNotCurrent(
+            f"the database {where} is {state}; this code needs revision {head}: run `make migrate` "
+            "(python -m pipelines.migrate) with the same SAPNHAP_DATABASE_URL"
+        )
+    return current

@@ -10,6 +10,7 @@ from dagster import DagsterInstance
 from sqlalchemy import create_engine, text
 
 from pipelines.definitions import build_definitions
+from pipelines.migrate import migrate_database
 from resources import ProjectSettings
 from sapnhap.evaluation.scores import (
     NOT_YET,
@@ -152,6 +153,7 @@ def test_generated_sample_through_the_job_scores_as_planned(
             "SAPNHAP_OCR_WORKERS": "2",
         }
     )
+    migrate_database(settings)
     defs = build_definitions(settings, ocr_cache_dir=tmp_path_factory.getbasetemp() / "eval-ocr-cache")
     job = defs.resolve_job_def("ingest_former_unit")
     units = defs.resources["store"].former_units()

@@ -8,7 +8,7 @@ from assets.partitions import new_units
 from pipelines.definitions import build_definitions
 from pipelines.partitions import former_units, partition_requests
 from pipelines.sensors import inbox_sensor
-from resources import DossierStore, ProjectSettings
+from resources import DossierStore, ProjectSettings, UnifiedDatabase
 
 
 def _settings(tmp_path, inbox):
@@ -180,3 +180,36 @@ def test_the_sensors_that_only_act_on_what_arrives_run_by_default():
     # A dropped review sheet and a loaded former unit are taken in without anyone turning them on.
     assert entities_sensor.default_status == DefaultSensorStatus.RUNNING
     assert reviews_sensor.default_status == DefaultSensorStatus.RUNNING
+
+
+def test_the_database_resource_checks_the_schema_and_takes_its_secrets_from_env_vars(
+    tmp_path, monkeypatch, capsys
+):
+    """Read from the environment, the URL and password are EnvVars (the UI shows their names); a run's
+    resource refuses a database whose schema is not current, naming `make migrate`, which fixes it."""
+    from dagster import EnvVar
+
+    from pipelines.definitions import database_resource
+    from pipelines.migrate import main as migrate_main
+    from sapnhap.db.session import SchemaNotCurrent, head_revision
+
+    url = f"sqlite:///{tmp_path / 'db' / 'sapnhap.db'}"
+    monkeypatch.setenv("SAPNHAP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SAPNHAP_DATABASE_URL", url)
+    monkeypatch.setenv("SAPNHAP_DATABASE_PASSWORD", "s3cret-pw")
+    database = database_resource()
+    assert isinstance(database.url, EnvVar) and database.url.env_var_name == "SAPNHAP_DATABASE_URL"
+    assert (
+        isinstance(database.password, EnvVar)
+        and database.password.env_var_name == "SAPNHAP_DATABASE_PASSWORD"
+    )
+    assert "s3cret-pw" not in repr(database) and database.display_url() == url
+    with pytest.raises(SchemaNotCurrent, match=r"is empty \(no schema\).*run `make migrate`"):
+        database.engine  # noqa: B018
+    assert migrate_main() == 0
+    assert capsys.readouterr().out.strip() == f"database {url} is at revision {head_revision()}"
+    assert database_resource().engine.url.database.endswith("sapnhap.db")
+    # A password given apart goes into the engine's URL only.
+    remote = UnifiedDatabase(url="postgresql+psycopg://sapnhap@db.example:5432/sapnhap", password="s3cret-pw")
+    assert remote.full_url() == "postgresql+psycopg://sapnhap:s3cret-pw@db.example:5432/sapnhap"
+    assert "s3cret-pw" not in remote.display_url()

@@ -9,6 +9,7 @@ from dagster import AssetKey, DagsterInstance
 from sqlalchemy import func, select
 
 from pipelines.definitions import build_definitions
+from pipelines.migrate import migrate_database
 from resources import ProjectSettings
 from sapnhap.db.models import Document, File, FileSource, FormerUnit, Page, ProvenanceEvent, Word
 from sapnhap.db.session import make_engine
@@ -78,6 +79,7 @@ def _run_all(
             "SAPNHAP_OCR_WORKERS": "2",
         }
     )
+    migrate_database(settings)
     defs = build_definitions(settings, ocr_cache_dir=ocr_cache)
     job = defs.resolve_job_def("ingest_former_unit")
     instance.add_dynamic_partitions(
@@ -282,6 +284,7 @@ def test_reconciliation_check_fails_when_a_page_is_missing(inbox, ocr_cache, tmp
                 "SAPNHAP_DATABASE_URL": db_url,
             }
         )
+        migrate_database(settings)
         job = build_definitions(settings, ocr_cache_dir=ocr_cache).resolve_job_def("ingest_former_unit")
         result = job.execute_in_process(
             partition_key="21064",
@@ -312,6 +315,7 @@ def test_renamed_and_replaced_files_keep_the_balance(tmp_path, ocr_cache):
     settings = ProjectSettings.from_env(
         {"SAPNHAP_HOME": str(home), "SAPNHAP_INBOX": str(inbox), "SAPNHAP_DATABASE_URL": db_url}
     )
+    migrate_database(settings)
     job = build_definitions(settings, ocr_cache_dir=ocr_cache).resolve_job_def("ingest_former_unit")
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("former_units", ["21064"])

@@ -7,6 +7,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, Output, build_asset_co
 
 from assets.records import source_records
 from resources import OcrEngine, UnifiedDatabase
+from sapnhap.db.session import migrate
 from sapnhap.samples.geography import build_scenario
 from sapnhap.samples.plan import PlanConfig, make_plan
 from sapnhap.samples.templates import lay_out
@@ -23,7 +24,9 @@ def _run(texts: dict[str, str], tmp_path) -> tuple[Output, AssetCheckResult]:
             "archive_path": None,
         }
     )
-    database = UnifiedDatabase(url=f"sqlite:///{tmp_path / 'sapnhap.db'}")
+    url = f"sqlite:///{tmp_path / 'sapnhap.db'}"
+    migrate(url)
+    database = UnifiedDatabase(url=url)
     with build_asset_context(partition_key="21064") as context:
         events = list(
             source_records(

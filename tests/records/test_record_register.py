@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 
 import assets.records
 from pipelines.definitions import build_definitions
+from pipelines.migrate import migrate_database
 from resources import ProjectSettings
 from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
 from sapnhap.db.session import make_engine
@@ -47,6 +48,7 @@ def _job(sample, home, db_url):
     settings = ProjectSettings.from_env(
         {"SAPNHAP_HOME": str(home), "SAPNHAP_INBOX": str(sample / "inbox"), "SAPNHAP_DATABASE_URL": db_url}
     )
+    migrate_database(settings)
     return build_definitions(settings, ocr_cache_dir=home / "ocr-cache").resolve_job_def("ingest_former_unit")
 
 
@@ -174,6 +176,7 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
             "SAPNHAP_DATABASE_URL": db_url,
         }
     )
+    migrate_database(settings)
     defs = build_definitions(settings, ocr_cache_dir=home / "ocr-cache")
     ingest, link = defs.resolve_job_def("ingest_former_unit"), defs.resolve_job_def("link_new_unit")
     units = sorted(p.name for p in (digital_sample / "inbox").iterdir() if p.is_dir())

@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster import Definitions
 
 from pipelines.definitions import build_definitions
+from pipelines.migrate import migrate_database
 from resources import ProjectSettings
 from sapnhap.review.sheet import COLUMNS
 
@@ -26,6 +27,7 @@ def project(tmp_path: Path, inbox: Path, db_url: str) -> tuple[Definitions, Path
             "SAPNHAP_OCR_WORKERS": "1",
         }
     )
+    migrate_database(settings)
     return build_definitions(settings, ocr_cache_dir=tmp_path / "ocr-cache"), home
 
 
