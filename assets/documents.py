@@ -4,6 +4,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from assets.metadata import markdown_table
+from assets.operations import DATA_ENGINEERS
 from assets.partitions import former_units
 from resources import UnifiedDatabase
 from sapnhap.documents.titles import group_pages
@@ -18,7 +19,7 @@ DOCUMENT_COLUMNS = ["file_sha256", "first_page", "last_page", "doc_type", "type_
     partitions_def=former_units,
     group_name="ocr",
     kinds={"python"},
-    owners=["team:data-engineering"],
+    owners=[DATA_ENGINEERS],
     io_manager_key="warehouse",
 )
 def documents(context: AssetExecutionContext, ocr_pages: pd.DataFrame, database: UnifiedDatabase):

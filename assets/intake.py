@@ -12,6 +12,7 @@ from dagster import (
 )
 
 from assets.metadata import markdown_table, metadata_table
+from assets.operations import DATA_ENGINEERS, DATABASE_POOL
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import first_sources, record_events
@@ -24,7 +25,8 @@ from sapnhap.review.decisions import file_releases
     partitions_def=former_units,
     group_name="intake",
     kinds={"python", "files"},
-    owners=["team:data-engineering"],
+    pool=DATABASE_POOL,
+    owners=[DATA_ENGINEERS],
     io_manager_key="warehouse",
     check_specs=[
         AssetCheckSpec(

@@ -14,6 +14,7 @@ from dagster import (
 )
 
 from assets.metadata import markdown_table, metadata_table
+from assets.operations import ARCHIVISTS, DATABASE_POOL
 from assets.partitions import new_units
 from resources import LinkageModel, UnifiedDatabase
 from sapnhap.linkage.persons import (
@@ -47,7 +48,8 @@ def _side(side: dict) -> str:
     partitions_def=new_units,
     group_name="linkage",
     kinds={"splink", "duckdb", "sqlalchemy"},
-    owners=["team:archives"],
+    pool=DATABASE_POOL,
+    owners=[ARCHIVISTS],
     deps=[AssetDep("record_register", partition_mapping=AllPartitionMapping())],
     check_specs=[
         AssetCheckSpec(

@@ -14,6 +14,7 @@ from dagster import (
 )
 
 from assets.metadata import markdown_table, metadata_table
+from assets.operations import DATA_ENGINEERS, OCR_POOL
 from assets.partitions import former_units
 from resources import OcrEngine, UnifiedDatabase
 from sapnhap.db.load import record_events
@@ -29,7 +30,8 @@ PAGE_COLUMNS = list(PageResult(file_sha256="", page_number=0, method="failed", r
     partitions_def=former_units,
     group_name="ocr",
     kinds={"tesseract", "pdf"},
-    owners=["team:data-engineering"],
+    pool=OCR_POOL,
+    owners=[DATA_ENGINEERS],
     io_manager_key="warehouse",
     check_specs=[
         AssetCheckSpec(

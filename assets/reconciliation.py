@@ -13,6 +13,7 @@ from dagster import (
 )
 
 from assets.metadata import markdown_table
+from assets.operations import ARCHIVISTS
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import count_pages, recorded_sources
@@ -24,7 +25,7 @@ from sapnhap.reference.units import former_unit_label
     partitions_def=former_units,
     group_name="unified_register",
     kinds={"python"},
-    owners=["team:archivists"],
+    owners=[ARCHIVISTS],
     io_manager_key="warehouse",
     deps=[AssetKey("unified_register")],
     check_specs=[

@@ -14,6 +14,7 @@ from dagster import (
 )
 
 from assets.metadata import markdown_table, metadata_table
+from assets.operations import DATA_ENGINEERS
 from assets.partitions import former_units
 from resources import DossierStore, OcrEngine, UnifiedDatabase
 from sapnhap.records.routing import Router
@@ -33,7 +34,7 @@ from sapnhap.review.decisions import apply_corrections, corrections_for, release
     partitions_def=former_units,
     group_name="records",
     kinds={"python"},
-    owners=["team:data-engineering"],
+    owners=[DATA_ENGINEERS],
     io_manager_key="warehouse",
     check_specs=[
         AssetCheckSpec(
@@ -158,7 +159,7 @@ def source_records(
     partitions_def=former_units,
     group_name="records",
     kinds={"python"},
-    owners=["team:data-engineering"],
+    owners=[DATA_ENGINEERS],
     io_manager_key="warehouse",
     check_specs=[
         AssetCheckSpec(

@@ -12,6 +12,7 @@ from dagster import (
 )
 
 from assets.metadata import markdown_table
+from assets.operations import DATA_ENGINEERS, DATABASE_POOL
 from assets.partitions import add_partitions, former_units, new_units
 from resources import UnifiedDatabase
 from sapnhap.db.load import (
@@ -30,7 +31,8 @@ from sapnhap.review.decisions import file_review_units
     partitions_def=former_units,
     group_name="unified_register",
     kinds={"sqlalchemy"},
-    owners=["team:data-engineering"],
+    pool=DATABASE_POOL,
+    owners=[DATA_ENGINEERS],
 )
 def unified_register(
     context: AssetExecutionContext,
@@ -100,7 +102,8 @@ def unified_register(
     partitions_def=former_units,
     group_name="unified_register",
     kinds={"sqlalchemy"},
-    owners=["team:data-engineering"],
+    pool=DATABASE_POOL,
+    owners=[DATA_ENGINEERS],
     deps=[AssetKey("unified_register")],
     check_specs=[
         AssetCheckSpec(

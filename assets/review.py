@@ -5,6 +5,7 @@ from pathlib import Path
 from dagster import AssetDep, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from assets.metadata import metadata_table
+from assets.operations import ARCHIVISTS, DATABASE_POOL
 from assets.partitions import new_units
 from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
 from sapnhap.reference.units import new_unit_label
@@ -25,7 +26,8 @@ from sapnhap.review.sheet import write_sheet
     partitions_def=new_units,
     group_name="review",
     kinds={"excel", "csv"},
-    owners=["team:archives"],
+    pool=DATABASE_POOL,
+    owners=[ARCHIVISTS],
     deps=[AssetDep("entities")],
 )
 def review_queue(

@@ -3,13 +3,14 @@
 from dagster import AssetExecutionContext, MetadataValue, Output, asset
 
 from assets.metadata import markdown_table
+from assets.operations import DATA_ENGINEERS
 from sapnhap.reference.units import crosscheck_mapping, mapping_table, units_table
 
 
 @asset(
     group_name="reference",
     kinds={"python"},
-    owners=["team:data-engineering"],
+    owners=[DATA_ENGINEERS],
     io_manager_key="warehouse",
 )
 def admin_units(context: AssetExecutionContext):

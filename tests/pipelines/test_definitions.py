@@ -15,78 +15,18 @@ def _settings(tmp_path, inbox):
     return ProjectSettings.from_env({"SAPNHAP_HOME": str(tmp_path / "home"), "SAPNHAP_INBOX": str(inbox)})
 
 
-def test_asset_graph_keys_dependencies_and_checks(tmp_path):
+def test_every_asset_and_check_says_what_it_is(tmp_path):
+    """Keys, parents, groups, owners, pools and checks are in the reviewed snapshot
+    (`test_asset_graph_snapshot.py`); here, what a reader of the UI needs beyond them."""
     defs = build_definitions(_settings(tmp_path, tmp_path / "inbox"))
     graph = defs.resolve_asset_graph()
-    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {
-        "dossier_files",
-        "ocr_pages",
-        "documents",
-        "unified_register",
-        "reconciliation",
-        "admin_units",
-        "source_records",
-        "validated_records",
-        "record_register",
-        "entities",
-        "review_queue",
-    }
-    keys.discard("admin_units")  # reference data: not partitioned, not part of the ingest job
-    parents = {k: {p.to_user_string() for p in graph.get(AssetKey(k)).parent_keys} for k in keys}
-    assert parents == {
-        "dossier_files": set(),
-        "ocr_pages": {"dossier_files"},
-        "documents": {"ocr_pages"},
-        "unified_register": {"dossier_files", "ocr_pages", "documents"},
-        "reconciliation": {"dossier_files", "documents", "validated_records", "unified_register"},
-        "source_records": {"dossier_files", "ocr_pages", "documents"},
-        "validated_records": {"source_records", "dossier_files"},
-        "record_register": {"validated_records", "source_records", "unified_register"},
-        "entities": {"record_register"},
-        "review_queue": {"entities"},
-    }
-    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
-    assert checks == {
-        ("dossier_files", "no_quarantined_files"),
-        ("ocr_pages", "pages_readable"),
-        ("reconciliation", "balanced"),
-        ("source_records", "every_document_yields_records"),
-        ("validated_records", "every_record_accounted"),
-        ("validated_records", "no_quarantined_records"),
-        ("validated_records", "no_warnings"),
-        ("validated_records", "routing_decided"),
-        ("record_register", "records_reconciled"),
-        ("entities", "one_id_number_per_person"),
-        ("entities", "every_record_in_one_person"),
-        ("entities", "no_pairs_waiting"),
-    }
-    balanced = graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == "balanced"))
-    assert balanced.blocking
-    accounted = graph.get_check_spec(
-        next(c for c in graph.asset_check_keys if c.name == "every_record_accounted")
-    )
-    assert accounted.blocking
-    for name in ("no_quarantined_records", "no_warnings", "routing_decided", "every_document_yields_records"):
-        assert not graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == name)).blocking
-    for name in ("one_id_number_per_person", "every_record_in_one_person"):
-        assert graph.get_check_spec(next(c for c in graph.asset_check_keys if c.name == name)).blocking
-    assert not graph.get_check_spec(
-        next(c for c in graph.asset_check_keys if c.name == "no_pairs_waiting")
-    ).blocking
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).description, key
+    for check in graph.asset_check_keys:
+        assert graph.get_check_spec(check).description, check
     entities = graph.get(AssetKey("entities"))
-    assert entities.partitions_def == new_units and entities.group_name == "linkage" and entities.owners
-    assert entities.description and "golden record" in entities.description
+    assert entities.partitions_def == new_units and "golden record" in entities.description
     assert defs.resolve_job_def("link_new_unit").partitions_def == new_units
-    review = graph.get(AssetKey("review_queue"))
-    assert review.partitions_def == new_units and review.group_name == "review" and review.description
-    keys -= {"entities", "review_queue"}
-    for key in keys:
-        node = graph.get(AssetKey(key))
-        assert node.partitions_def == former_units
-        assert node.group_name in {"intake", "ocr", "records", "unified_register"}
-        assert node.owners
-        assert node.description
     job = defs.resolve_job_def("ingest_former_unit")
     assert job.partitions_def == former_units
     units = graph.get(AssetKey("admin_units"))
