@@ -12,8 +12,8 @@ from pathlib import Path
 from dagster import Definitions, EnvVar, load_assets_from_modules
 
 from assets import documents, intake, linkage, ocr, reconciliation, records, register, review, units
-from pipelines.jobs import ingest_former_unit, link_new_unit
-from pipelines.sensors import entities_sensor, inbox_sensor, reviews_sensor
+from pipelines.jobs import apply_review_sheet, ingest_former_unit, link_new_unit
+from pipelines.sensors import entities_sensor, inbox_sensor, review_follow_ups_sensor, reviews_sensor
 from resources import (
     DossierStore,
     LinkageModel,
@@ -78,8 +78,8 @@ def build_definitions(
         assets=load_assets_from_modules(
             [intake, ocr, documents, records, register, reconciliation, units, linkage, review]
         ),
-        jobs=[ingest_former_unit, link_new_unit],
-        sensors=[inbox_sensor, entities_sensor, reviews_sensor],
+        jobs=[ingest_former_unit, link_new_unit, apply_review_sheet],
+        sensors=[inbox_sensor, entities_sensor, reviews_sensor, review_follow_ups_sensor],
         resources=build_resources(settings, ocr_cache_dir),
     )
 

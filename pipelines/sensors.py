@@ -1,6 +1,7 @@
 """Sensors: the inbox sensor adds a partition per new former-unit folder (commune or district) and runs
 changed ones; the entities sensor links a new unit again when one of its former units was loaded; the
-reviews sensor takes in the review sheets archivists drop back."""
+reviews sensor requests a run that takes in each review sheet archivists drop back, and the follow-ups
+sensor the runs its decisions need."""
 
 import hashlib
 import json
@@ -8,18 +9,27 @@ import json
 from dagster import (
     AssetKey,
     AssetRecordsFilter,
+    DagsterRun,
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunStatusSensorContext,
     SensorEvaluationContext,
     SensorResult,
+    run_status_sensor,
     sensor,
 )
 
-from pipelines.jobs import ingest_former_unit, link_new_unit
+from pipelines.jobs import (
+    FOLLOW_UP_INGEST_TAG,
+    FOLLOW_UP_LINK_TAG,
+    SHEET_TAG,
+    apply_review_sheet,
+    ingest_former_unit,
+    link_new_unit,
+)
 from pipelines.partitions import former_units, partition_requests
-from resources import DossierStore, ReviewDesk, UnifiedDatabase
-from sapnhap.review.decisions import apply_decisions, item_states
-from sapnhap.review.sheet import Problem, read_sheet, validate_sheet
+from resources import DossierStore, ReviewDesk
 
 
 @sensor(job=ingest_former_unit, minimum_interval_seconds=30)
@@ -88,26 +98,15 @@ def entities_sensor(context: SensorEvaluationContext) -> SensorResult:
     )
 
 
-@sensor(
-    jobs=[link_new_unit, ingest_former_unit],
-    minimum_interval_seconds=30,
-    default_status=DefaultSensorStatus.RUNNING,
-)
-def reviews_sensor(
-    context: SensorEvaluationContext, reviews: ReviewDesk, database: UnifiedDatabase
-) -> SensorResult:
-    """Take in the review sheets archivists drop into the reviews folder, one at a time.
+@sensor(job=apply_review_sheet, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING)
+def reviews_sensor(context: SensorEvaluationContext, reviews: ReviewDesk) -> SensorResult:
+    """Request one `apply_review_sheet` run per review sheet archivists drop into the reviews folder.
 
-    A sheet is checked whole before anything is applied (`sapnhap.review.sheet.validate_sheet`): with any
-    problem (unknown item, invalid value, an item already decided, a sheet naming no or several new
-    units ...) nothing is applied, the sheet goes to `rejected/` with a `.problems.txt` listing every
-    problem, and the log says how many. A valid sheet's decisions are stored, each as a provenance
-    event with who decided and why (`sapnhap.review.decisions.apply_decisions`), the sheet goes to
-    `applied/`, and the runs that apply them are requested: the ingest run of every former unit whose
-    records were corrected or released, or that handed over a released file (intake, extraction and
-    validation take the decisions in; the entities sensor then links the new unit again), and the
-    linkage run of the new unit for accepted and rejected pairs (or when nothing else is to run).
-    The log never shows the sheet's values (names, numbers): only counts and file names.
+    The run checks the sheet whole, stores its decisions and files it away in one step, with its own
+    run log (`sapnhap.review.intake.take_in_sheet`); `review_follow_ups_sensor` then requests the runs
+    its decisions need. The run key is the sheet's name, content hash and modification time: the same
+    drop is asked once; if its run fails, the sheet stays in the folder and re-executing that run
+    takes it in (decisions already stored are not stored again). The log names files, never values.
 
     Runs by default (like `entities_sensor`): a sheet dropped in is taken in within a minute once a
     Dagster daemon runs (`make ui`); both only act on what arrives.
@@ -115,50 +114,46 @@ def reviews_sensor(
     runs: list[RunRequest] = []
     for sheet in reviews.pending():
         digest = hashlib.sha256(sheet.read_bytes()).hexdigest()[:16]
-        rows, problems = read_sheet(sheet)
-        units = sorted({r.get("new_unit", "") for r in rows} - {""})
-        decisions = []
-        if not problems:
-            # Every row is checked, also when the sheet names several units: all problems at once.
-            known = {}
-            for unit in units:
-                known.update(item_states(database.engine, unit))
-            decisions, problems = validate_sheet(rows, known)
-            if len(units) != 1:
-                problems.insert(
-                    0,
-                    Problem(
-                        0, "", f"the sheet must name one new unit in its new_unit column, not {len(units)}"
-                    ),
-                )
-        if problems:
-            moved = reviews.file_away(sheet, "rejected", [str(p) for p in problems])
-            context.log.warning(
-                f"review sheet {sheet.name}: {len(problems)} problem{'s' if len(problems) != 1 else ''}, nothing "
-                f"applied; see {moved.name}.problems.txt"
+        runs.append(
+            RunRequest(
+                run_key=f"sheet:{sheet.name}:{digest}:{sheet.stat().st_mtime_ns}",
+                run_config={"ops": {"apply_review_sheet_op": {"config": {"sheet": sheet.name}}}},
+                tags={"sapnhap/review_sheet": sheet.name[:200]},
             )
-            continue
-        applied = apply_decisions(database.engine, units[0], decisions, sheet.name)
-        moved = reviews.file_away(sheet, "applied")
-        context.log.info(
-            f"review sheet {sheet.name}: decisions stored: {applied.decisions} ({applied.accepted_pairs} pairs "
-            f"accepted, {applied.rejected_pairs} rejected, {applied.corrections} corrections, {applied.releases} "
-            f"records and {applied.file_releases} files released), filed as {moved.name}"
         )
-        for former in applied.former_units:
-            runs.append(
-                RunRequest(
-                    run_key=f"review:{former}:{digest}",
-                    partition_key=former,
-                    job_name=ingest_former_unit.name,
-                )
-            )
-        # Merge decisions are applied by the unit's linkage run; corrections and releases by the
-        # ingest runs above (after which the entities sensor links the unit again).
-        if applied.accepted_pairs or applied.rejected_pairs or (decisions and not applied.former_units):
-            runs.append(
-                RunRequest(
-                    run_key=f"review:{units[0]}:{digest}", partition_key=units[0], job_name=link_new_unit.name
-                )
-            )
+        context.log.info(f"review sheet {sheet.name}: apply_review_sheet requested")
     return SensorResult(run_requests=runs)
+
+
+def follow_up_requests(run: DagsterRun) -> list[RunRequest]:
+    """The runs a finished `apply_review_sheet` run asks for, read from its tags (FOLLOW_UP_INGEST_TAG,
+    FOLLOW_UP_LINK_TAG): an ingest run per former unit, then the new unit's linkage run; run keys carry
+    the sheet's hash, so a sheet's follow-ups are requested once."""
+    tags = run.tags
+    digest = tags.get(SHEET_TAG, run.run_id)[:16]
+    requests = [
+        RunRequest(
+            run_key=f"review:{former}:{digest}", partition_key=former, job_name=ingest_former_unit.name
+        )
+        for former in filter(None, tags.get(FOLLOW_UP_INGEST_TAG, "").split(","))
+    ]
+    unit = tags.get(FOLLOW_UP_LINK_TAG)
+    if unit:
+        requests.append(
+            RunRequest(run_key=f"review:{unit}:{digest}", partition_key=unit, job_name=link_new_unit.name)
+        )
+    return requests
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.SUCCESS,
+    monitored_jobs=[apply_review_sheet],
+    request_jobs=[ingest_former_unit, link_new_unit],
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def review_follow_ups_sensor(context: RunStatusSensorContext) -> list[RunRequest]:
+    """After a review sheet was applied, request what its decisions need (`follow_up_requests`): the
+    ingest of the former units whose records or files were corrected or released, the linkage of the
+    new unit for decided pairs."""
+    run = context.instance.get_run_by_id(context.dagster_run.run_id) or context.dagster_run
+    return follow_up_requests(run)

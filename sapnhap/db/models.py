@@ -44,7 +44,7 @@ FILE_STATUSES = ("archived", "duplicate", "quarantined")
 # are in "cell" (column, row) or, for its paragraphs, "char" (character offset, paragraph).
 PAGE_METHODS = ("text_layer", "ocr", "failed")
 BOX_UNITS = ("px", "pt", "cell", "char")
-SUBJECT_TYPES = ("file", "page", "document", "record", "review_item")
+SUBJECT_TYPES = ("file", "page", "document", "record", "review_item", "review_sheet")
 UNIT_LEVELS = ("commune", "district")
 PRE2025 = "pre2025"
 RECORD_STATUSES = ("valid", "warning")

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -177,8 +178,36 @@ def _record_of(item: _Item) -> tuple[str, str, str]:
     return rest, "", ""
 
 
+SHEET_EVENT = "review_sheet_applied"
+"""Provenance action of a whole review sheet stored (subject: the sheet's SHA-256), written in the same
+transaction as its decisions: the proof that the sheet was applied, and what it asks to run."""
+
+
+def applied_sheet(engine: Engine, sheet_sha256: str) -> tuple[str, Applied] | None:
+    """(new unit, what was stored) for the review sheet with content hash `sheet_sha256`, when
+    `apply_decisions` stored it (its SHEET_EVENT); None when it was never applied. A run that crashed
+    after storing a sheet and before filing it away reads here that there is nothing left to apply."""
+    with engine.connect() as conn:
+        detail = conn.execute(
+            select(ProvenanceEvent.detail).where(
+                ProvenanceEvent.subject_type == "review_sheet",
+                ProvenanceEvent.subject_id == sheet_sha256,
+                ProvenanceEvent.action == SHEET_EVENT,
+            )
+        ).scalar_one_or_none()
+    if detail is None:
+        return None
+    stored = json.loads(detail)
+    unit = stored.pop("new_unit")
+    return unit, Applied(**{**stored, "former_units": tuple(stored["former_units"])})
+
+
 def apply_decisions(
-    engine: Engine, new_unit_code: str, decisions: Sequence[Decision], source: str
+    engine: Engine,
+    new_unit_code: str,
+    decisions: Sequence[Decision],
+    source: str,
+    sheet_sha256: str | None = None,
 ) -> Applied:
     """Store `decisions` (already validated against the unit's items) in one transaction, each as a
     provenance event (subject_type "review_item", action "review_decision", outcome the action, tool
@@ -195,6 +224,9 @@ def apply_decisions(
     - document without person records (`document:<sha256>:<first page>`): correct → its type, a
       `field_corrections` row (record `<unit>:<sha16>:<first page>:document`, field doc_type) that
       the next intake's `documents` asset applies (`retype_documents`); reject → no person in it.
+
+    With `sheet_sha256` (the sheet file's SHA-256), a SHEET_EVENT provenance event holding the returned
+    `Applied` is written in the same transaction (`applied_sheet` reads it back).
 
     Raises:
         ValueError: a decision on an item that is not open in the unit's queue any more.
@@ -297,7 +329,7 @@ def apply_decisions(
                 "subject_id": d.item_id,
                 "action": "review_decision",
                 "tool": "review sheet",
-                "tool_version": source,
+                "tool_version": source[:64],  # the sheet's file name, as long as the column takes
                 "outcome": d.action,
             }
             key = event_key(**identity)
@@ -331,16 +363,36 @@ def apply_decisions(
                 .where(ReviewItem.item_id == d.item_id)
                 .values(status="decided", updated_at=now)
             )
-    return Applied(
-        decisions=len(decisions),
-        events=events,
-        accepted_pairs=accepted,
-        rejected_pairs=rejected,
-        corrections=corrections,
-        releases=releases,
-        former_units=tuple(sorted(units)),
-        file_releases=files,
-    )
+        applied = Applied(
+            decisions=len(decisions),
+            events=events,
+            accepted_pairs=accepted,
+            rejected_pairs=rejected,
+            corrections=corrections,
+            releases=releases,
+            former_units=tuple(sorted(units)),
+            file_releases=files,
+        )
+        if sheet_sha256 is not None:
+            identity = {
+                "subject_type": "review_sheet",
+                "subject_id": sheet_sha256,
+                "action": SHEET_EVENT,
+                "tool": "review sheet",
+                "tool_version": source[:64],
+                "outcome": new_unit_code,
+            }
+            conn.execute(
+                insert(ProvenanceEvent).values(
+                    event_key=event_key(**identity),
+                    **identity,
+                    detail=json.dumps(
+                        {**dataclasses.asdict(applied), "new_unit": new_unit_code}, sort_keys=True
+                    ),
+                    occurred_at=now,
+                )
+            )
+    return applied
 
 
 _DOCUMENT_FIELDS = frozenset(

@@ -37,7 +37,7 @@ from sapnhap.db.models import Base, ProvenanceEvent, table_names
 from sapnhap.db.session import alembic_config, write_connection
 from sapnhap.ocr.page import PageResult, Word
 
-HEAD = "0008"
+HEAD = "0009"
 TABLES = {
     "former_units",
     "files",

@@ -1,17 +1,19 @@
 """One former unit's hand-over run end to end for the review tests: its inbox, the project's
-definitions on a test database, and the review sheet as the linkage job writes it and an archivist
-fills it in."""
+definitions on a test database, the review sheet as the linkage job writes it and an archivist fills
+it in, and the sheet taken in as the sensors and the `apply_review_sheet` job take it."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-from dagster import Definitions
+from dagster import DagsterInstance, Definitions, RunRequest, build_sensor_context
 
 from pipelines.definitions import build_definitions
+from pipelines.jobs import apply_review_sheet
 from pipelines.migrate import migrate_database
-from resources import ProjectSettings
+from pipelines.sensors import follow_up_requests, reviews_sensor
+from resources import ProjectSettings, ReviewDesk, UnifiedDatabase
 from sapnhap.review.sheet import COLUMNS
 
 
@@ -43,3 +45,23 @@ def write_sheet(path: Path, rows: list[dict[str, str]]) -> None:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def take_in_sheets(
+    instance: DagsterInstance, reviews: ReviewDesk, database: UnifiedDatabase
+) -> list[RunRequest]:
+    """One tick of the reviews sensor, each `apply_review_sheet` run it asks for executed, and the runs
+    those ask for in turn (`follow_up_requests`, what `review_follow_ups_sensor` requests)."""
+    with build_sensor_context(instance=instance, resources={"reviews": reviews}) as context:
+        requests = reviews_sensor(context).run_requests
+    follow_ups: list[RunRequest] = []
+    for request in requests:
+        result = apply_review_sheet.execute_in_process(
+            run_config=request.run_config,
+            instance=instance,
+            resources={"reviews": reviews, "database": database},
+            tags=request.tags,
+        )
+        assert result.success
+        follow_ups += follow_up_requests(instance.get_run_by_id(result.run_id))
+    return follow_ups

@@ -2,15 +2,14 @@
 it" (reject) or types it (corrected value: a type or a title), and the next intake reads it as typed."""
 
 import pytest
-from dagster import DagsterInstance, build_sensor_context
+from dagster import DagsterInstance
 from sqlalchemy import select
 
-from pipelines.sensors import reviews_sensor
 from sapnhap.db.models import Document, FieldCorrection, FileSource, ReviewItem
 from sapnhap.db.session import make_engine
 from sapnhap.reference.units import review_unit_of
 from tests import badfiles
-from tests.review.handover import project, read_sheet, write_sheet
+from tests.review.handover import project, read_sheet, take_in_sheets, write_sheet
 
 FORMER = "21058"
 REVIEW_UNIT = review_unit_of(FORMER)
@@ -46,11 +45,9 @@ def test_documents_without_people_are_asked_about_and_typed_by_the_archivist(db_
         assert rows[voters_item]["where"] == f"{FORMER}/{voters.name} p.1-1"
 
         reviews, desk = home / "reviews", defs.resources["reviews"]
-        resources = {"reviews": desk, "database": defs.resources["database"]}
         # A type nobody knows is refused, whole sheet.
         write_sheet(reviews / "bad.csv", [dict(rows[voters_item], corrected_value="sổ tay", reviewer="Lan")])
-        with build_sensor_context(instance=instance, resources=resources) as context:
-            assert reviews_sensor(context).run_requests == []
+        assert take_in_sheets(instance, desk, defs.resources["database"]) == []
         problems = next((reviews / "rejected").glob("*.problems.txt")).read_text(encoding="utf-8")
         assert "'sổ tay' is neither a document type nor a title the catalogue knows" in problems
 
@@ -59,8 +56,7 @@ def test_documents_without_people_are_asked_about_and_typed_by_the_archivist(db_
             dict(rows[voters_item], corrected_value="DANH SÁCH CÁN BỘ, CÔNG CHỨC, VIÊN CHỨC", reviewer="Lan"),
         ]
         write_sheet(reviews / "good.csv", good)
-        with build_sensor_context(instance=instance, resources=resources) as context:
-            requests = reviews_sensor(context).run_requests
+        requests = take_in_sheets(instance, desk, defs.resources["database"])
         assert [(r.job_name, r.partition_key) for r in requests] == [("ingest_former_unit", FORMER)]
         with engine.connect() as conn:
             typed = conn.execute(select(FieldCorrection.record_id, FieldCorrection.value)).all()

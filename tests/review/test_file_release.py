@@ -6,15 +6,14 @@ for the former unit's ingest run, which reads the file and keeps the balance."""
 import json
 
 import pytest
-from dagster import DagsterInstance, build_sensor_context
+from dagster import DagsterInstance
 from sqlalchemy import select
 
-from pipelines.sensors import reviews_sensor
 from sapnhap.db.models import File, FileRelease, FileSource, Page, ProvenanceEvent, ReviewItem
 from sapnhap.db.session import make_engine
 from sapnhap.reference.units import review_unit_of
 from tests import badfiles
-from tests.review.handover import project, read_sheet, write_sheet
+from tests.review.handover import project, read_sheet, take_in_sheets, write_sheet
 
 FORMER = "21058"
 REVIEW_UNIT = review_unit_of(FORMER)
@@ -60,10 +59,7 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
         ]
         write_sheet(reviews / "bad.csv", bad)
         desk = defs.resources["reviews"]
-        with build_sensor_context(
-            instance=instance, resources={"reviews": desk, "database": defs.resources["database"]}
-        ) as context:
-            assert reviews_sensor(context).run_requests == []
+        assert take_in_sheets(instance, desk, defs.resources["database"]) == []
         problems = next((reviews / "rejected").glob("*.problems.txt")).read_text(encoding="utf-8")
         assert "corrected_value does not apply" in problems and "(release or reject)" in problems
         assert (
@@ -77,10 +73,7 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
             dict(rows[empty_item], reject="x", note="asked the commune for the file again", reviewer="Lan"),
         ]
         write_sheet(reviews / "good.csv", good)
-        with build_sensor_context(
-            instance=instance, resources={"reviews": desk, "database": defs.resources["database"]}
-        ) as context:
-            requests = reviews_sensor(context).run_requests
+        requests = take_in_sheets(instance, desk, defs.resources["database"])
         assert [(r.job_name, r.partition_key) for r in requests] == [("ingest_former_unit", FORMER)]
         with engine.connect() as conn:
             released = conn.execute(

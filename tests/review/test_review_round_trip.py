@@ -8,11 +8,10 @@ import csv
 import json
 
 import pytest
-from dagster import build_sensor_context
+from dagster import DagsterInstance
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
-from pipelines.sensors import reviews_sensor
 from resources import ReviewDesk, UnifiedDatabase
 from sapnhap.db import upsert_former_units
 from sapnhap.db.models import LinkageDecision, ProvenanceEvent, ReviewItem
@@ -43,6 +42,7 @@ from tests.linkage.test_persons import (
     people_frames,
     rid,
 )
+from tests.review.handover import take_in_sheets
 
 EVERYTHING_IN_REVIEW = Thresholds(review=0.01, auto_merge=1.01)
 
@@ -71,12 +71,11 @@ def fill_item(path, item_id: str, cells: dict[str, str]) -> None:
     book.save(path)
 
 
-def tick(tmp_path, db_url):
+def tick(tmp_path, db_url) -> list:
+    """The sheets in the reviews folder taken in; the runs their decisions ask for."""
     desk = ReviewDesk(sheets_dir=str(tmp_path / "review_queue"), reviews_dir=str(tmp_path / "reviews"))
-    with build_sensor_context(
-        resources={"reviews": desk, "database": UnifiedDatabase(url=db_url)}
-    ) as context:
-        return reviews_sensor(context)
+    with DagsterInstance.ephemeral() as instance:
+        return take_in_sheets(instance, desk, UnifiedDatabase(url=db_url))
 
 
 def count(engine, model) -> int:
@@ -125,8 +124,7 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
             (MAI, MAI_LATER): {"reject": "maybe", "reviewer": "Thu", "new_unit": "00099"},
         },
     )
-    result = tick(tmp_path, db_url)
-    assert result.run_requests == []
+    assert tick(tmp_path, db_url) == []
     assert count(engine, LinkageDecision) == 0 and count(engine, ProvenanceEvent) == 0
     (problems,) = (tmp_path / "reviews" / "rejected").glob("*.problems.txt")
     # Every problem at once, also when the sheet names two units.
@@ -146,9 +144,10 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
         },
     )
     fill_item(good, held, {"release": "x", "note": "đúng theo sổ gốc", "reviewer": "Lê Thị Thu"})
+    good_bytes = good.read_bytes()
     result = tick(tmp_path, db_url)
     # The release is applied by the former unit's ingest run, the pairs by the unit's linkage run.
-    assert [(r.job_name, r.partition_key) for r in result.run_requests] == [
+    assert [(r.job_name, r.partition_key) for r in result] == [
         ("ingest_former_unit", "00004"),
         ("link_new_unit", NEW_UNIT),
     ]
@@ -160,7 +159,7 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
                 ProvenanceEvent.outcome,
                 ProvenanceEvent.agent,
                 ProvenanceEvent.detail,
-            )
+            ).where(ProvenanceEvent.subject_type == "review_item")
         ).all()
         statuses = dict(conn.execute(select(ReviewItem.item_id, ReviewItem.status)).all())
         decisions = conn.execute(select(LinkageDecision.decision, LinkageDecision.reviewer)).all()
@@ -176,6 +175,17 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
     }
     assert sorted(decisions) == [("cannot_link", "Lê Thị Thu"), ("must_link", "Lê Thị Thu")]
     assert statuses[f"merge:{min(MAI, MAI_LATER)}|{max(MAI, MAI_LATER)}"] == "decided"
+    # The same sheet again (a run that stored it and crashed before filing it, or a second drop): filed
+    # as applied, nothing stored twice, the same follow-ups asked for, never refused as "already decided".
+    good.write_bytes(good_bytes)
+    assert [(r.job_name, r.partition_key) for r in tick(tmp_path, db_url)] == [
+        ("ingest_former_unit", "00004"),
+        ("link_new_unit", NEW_UNIT),
+    ]
+    assert len(list((tmp_path / "reviews" / "applied").glob("*-00008.xlsx"))) == 2 and not good.exists()
+    assert count(engine, LinkageDecision) == 2 and not list(
+        (tmp_path / "reviews" / "rejected").glob("*00008.xlsx*")
+    )
 
     # The run the sensor asked for applies them; later runs and a sheet dropped again respect them.
     link_unit(engine, NEW_UNIT, linkage_model, EVERYTHING_IN_REVIEW)
@@ -190,11 +200,11 @@ def test_a_filled_sheet_is_applied_and_a_bad_one_is_refused_whole(engine, db_url
             row[COLUMNS.index("accept")], row[COLUMNS.index("reviewer")] = "x", "Thu"  # already decided
     with again.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows(table)
-    assert tick(tmp_path, db_url).run_requests == []
+    assert tick(tmp_path, db_url) == []
     (refused,) = (tmp_path / "reviews" / "rejected").glob("*-00008-again.csv.problems.txt")
     # Anything else dropped there is refused with its reason, not left lying unnoticed.
     (tmp_path / "reviews" / "notes.txt").write_text("đã xem", encoding="utf-8")
-    assert tick(tmp_path, db_url).run_requests == []
+    assert tick(tmp_path, db_url) == []
     (note,) = (tmp_path / "reviews" / "rejected").glob("*-notes.txt.problems.txt")
     assert "not a review sheet (.xlsx or .csv)" in note.read_text(encoding="utf-8")
     assert "already decided: decide only open items" in refused.read_text(encoding="utf-8")
