@@ -15,7 +15,8 @@ from assets.metadata import markdown_table, metadata_table
 from assets.operations import DATA_ENGINEERS, DATABASE_POOL
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
-from sapnhap.db.load import first_sources, record_events
+from sapnhap.db.load import record_events
+from sapnhap.db.queries import first_sources
 from sapnhap.intake.handover import intake_handover
 from sapnhap.reference.units import former_unit_label
 from sapnhap.review.decisions import file_releases

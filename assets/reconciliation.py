@@ -16,7 +16,7 @@ from assets.metadata import markdown_table
 from assets.operations import ARCHIVISTS
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
-from sapnhap.db.load import count_pages, recorded_sources
+from sapnhap.db.queries import count_pages, recorded_sources
 from sapnhap.records.tables import document_balance
 from sapnhap.reference.units import former_unit_label
 

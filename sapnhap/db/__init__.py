@@ -10,21 +10,14 @@ Typical use::
 """
 
 from sapnhap.db.load import (
-    LoadCounts,
-    count_files,
-    count_pages,
-    count_records,
-    count_sources,
     event_key,
-    first_sources,
     load_documents,
     load_files,
     load_pages,
-    load_records,
     record_events,
-    summary,
     upsert_former_units,
 )
+from sapnhap.db.load_records import count_records, load_records
 from sapnhap.db.models import (
     Base,
     Document,
@@ -38,6 +31,7 @@ from sapnhap.db.models import (
     RecordField,
     Word,
 )
+from sapnhap.db.queries import count_files, count_pages, count_sources, first_sources, summary
 from sapnhap.db.session import (
     current_revision,
     default_database_url,
@@ -46,6 +40,7 @@ from sapnhap.db.session import (
     session_scope,
     write_connection,
 )
+from sapnhap.db.sql import LoadCounts
 
 __all__ = [
     "Base",

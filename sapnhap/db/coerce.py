@@ -1,6 +1,6 @@
 """The loaders' one family of value coercers: a table cell checked and turned into what a column stores.
 
-Every loader of `sapnhap.db.load` reads its rows through these (files, pages, documents, provenance
+Every loader (`sapnhap.db.load`, `sapnhap.db.load_records`) reads its rows through these (files, pages, documents, provenance
 events, person records and their fields alike). Each takes the value and `where` (the table, row,
 record and column, for the message) and returns the value to store, or raises ValueError.
 

@@ -6,7 +6,7 @@ codes are reused by new units after 2025-07-01 with a different meaning, so a co
 without its vintage (`"pre2025"` for the units that existed before the merger).
 
 Column sizes: hashes, unit codes and short enumerations are `String(n)` (PostgreSQL enforces `n`,
-and `sapnhap.db.load` checks lengths before writing so SQLite rejects the same rows); names, paths,
+and `sapnhap.db.sql.check_lengths` checks lengths before writing so SQLite rejects the same rows); names, paths,
 free text and messages are `Text`. Enumerations are strings with CHECK constraints, not database
 enums, so that adding a value is a one-line migration on both backends.
 

@@ -42,7 +42,6 @@ import pandas as pd
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.engine import Connection
 
-from sapnhap.db.load import chunks
 from sapnhap.db.models import (
     GoldenValue,
     LinkageDecision,
@@ -55,6 +54,7 @@ from sapnhap.db.models import (
     utcnow,
 )
 from sapnhap.db.session import write_connection
+from sapnhap.db.sql import chunks
 from sapnhap.linkage.model import (
     DEFAULT_MODEL_PATH,
     DEFAULT_THRESHOLDS,
@@ -1051,8 +1051,8 @@ def person_sources(engine: Engine, person_id: int) -> pd.DataFrame:
     file over), golden (True for the surviving value) and rule (its survivorship rule, else ""),
     ordered by field then record id. Empty for an unknown person.
     """
-    from sapnhap.db.load import first_sources
     from sapnhap.db.models import File
+    from sapnhap.db.queries import first_sources
 
     with engine.connect() as conn:
         rows = conn.execute(

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from sapnhap.db.load import chunks, event_key
+from sapnhap.db.load import event_key
 from sapnhap.db.models import (
     FieldCorrection,
     File,
@@ -37,6 +37,7 @@ from sapnhap.db.models import (
     utcnow,
 )
 from sapnhap.db.session import write_connection
+from sapnhap.db.sql import chunks
 from sapnhap.linkage.persons import upsert_review_item
 from sapnhap.records.rules import required_fields_of
 from sapnhap.review.sheet import Decision, ItemState, SheetRow
@@ -418,8 +419,8 @@ def refresh_review_items(
     .review_unit_of` of the file's first former unit), each with its evidence; withdraw the open
     ones no longer uncertain or quarantined. An item decided once is never opened again. Returns
     counts: opened, withdrawn."""
-    from sapnhap.db.load import first_sources
     from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
+    from sapnhap.db.queries import first_sources
 
     low_confidence = LOW_CONFIDENCE if low_confidence is None else low_confidence
     now = utcnow()

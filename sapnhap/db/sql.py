@@ -1,0 +1,233 @@
+"""SQL building blocks of the loaders: the tables, dialect upserts and inserts, IN-list chunks, counts.
+
+`upsert_rows` and `insert_new` are `INSERT ... ON CONFLICT` (SQLite and PostgreSQL dialect inserts,
+chosen by the connection's dialect), so two runs loading the same rows at the same time do not fail
+on a unique key; `bulk_insert_new` sends large plain inserts to PostgreSQL as one array per column.
+Messages name the table, row and column, never a value (`row_where`, `check_lengths`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Table,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from sapnhap.db.models import (
+    Document,
+    File,
+    FileSource,
+    FormerUnit,
+    Page,
+    PersonRecord,
+    ProvenanceEvent,
+    QuarantinedRecord,
+    RecordField,
+    Word,
+)
+
+FORMER_UNITS: Table = FormerUnit.__table__  # type: ignore[assignment]
+FILES: Table = File.__table__  # type: ignore[assignment]
+FILE_SOURCES: Table = FileSource.__table__  # type: ignore[assignment]
+PAGES: Table = Page.__table__  # type: ignore[assignment]
+WORDS: Table = Word.__table__  # type: ignore[assignment]
+DOCUMENTS: Table = Document.__table__  # type: ignore[assignment]
+EVENTS: Table = ProvenanceEvent.__table__  # type: ignore[assignment]
+PERSON_RECORDS: Table = PersonRecord.__table__  # type: ignore[assignment]
+RECORD_FIELDS: Table = RecordField.__table__  # type: ignore[assignment]
+QUARANTINED_RECORDS: Table = QuarantinedRecord.__table__  # type: ignore[assignment]
+
+# Rows per statement; SQLAlchemy's "insertmanyvalues" further splits executemany inserts into
+# multi-row VALUES of 1000 rows, well below the bind-parameter limits (SQLite 32766, PostgreSQL 65535).
+# Rows per statement; SQLAlchemy's "insertmanyvalues" further splits executemany inserts into
+# multi-row VALUES of 1000 rows, well below the bind-parameter limits (SQLite 32766, PostgreSQL 65535).
+BATCH_ROWS = 1000
+# Rows per statement of the PostgreSQL array insert (`_bulk_insert_new`): one parameter per column.
+BULK_ROWS = 20_000
+
+
+@dataclass
+class LoadCounts:
+    """Rows per table that a load inserted, updated, left unchanged or deleted.
+
+    Each field maps a table name ("files", "file_sources", "pages", "words", "documents",
+    "person_records", "record_fields", "quarantined_records") to a row count. `deleted` counts words
+    of a changed page that were replaced, and (`load_records`) records that moved between
+    `person_records` and `quarantined_records` and record fields no longer read.
+    """
+
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_new(self) -> int:
+        """Rows inserted, over all tables."""
+        return sum(self.inserted.values())
+
+    @property
+    def total_changed(self) -> int:
+        """Rows inserted, updated or deleted, over all tables (0 when a load was a no-op)."""
+        return sum(self.inserted.values()) + sum(self.updated.values()) + sum(self.deleted.values())
+
+    def add(self, kind: str, table: str, n: int) -> None:
+        """Add `n` rows of `table` to the counter `kind` ("inserted", "updated", "unchanged", "deleted")."""
+        counter: dict[str, int] = getattr(self, kind)
+        counter[table] = counter.get(table, 0) + n
+
+    def as_metadata(self) -> dict[str, int]:
+        """Flatten to `{"<table>_<kind>": n}`, e.g. for Dagster materialization metadata."""
+        out: dict[str, int] = {}
+        for kind in ("inserted", "updated", "unchanged", "deleted"):
+            for table, n in sorted(getattr(self, kind).items()):
+                out[f"{table}_{kind}"] = n
+        return out
+
+
+# --------------------------------------------------------------------------- messages and lengths
+# Values are read through `sapnhap.db.coerce`; every message names the table, row, record and
+# column, never the value (the loaders take names, ID numbers and dates of birth, and exceptions end
+# up in logs).
+
+
+def row_where(row: int, name: str) -> str:
+    return f"row {row}, {name}"
+
+
+def check_lengths(table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Raise ValueError for a string longer than its `String(n)` column (PostgreSQL would refuse it)."""
+    limits = {c.name: c.type.length for c in table.columns if getattr(c.type, "length", None)}
+    for i, row in enumerate(rows):
+        for name, limit in limits.items():
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                raise ValueError(f"{table.name} row {i}, {name}: {len(value)} characters, at most {limit}")
+
+
+# --------------------------------------------------------------------------- SQL helpers
+
+
+def dialect_insert(conn: Connection, table: Table) -> Insert:
+    name = conn.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"upserts are implemented for sqlite and postgresql, not {name}")
+
+
+IN_LIST = 500
+"""Values per `IN (...)` list: bounded on every backend (SQLite's variable limit, PostgreSQL's plan)."""
+
+
+def chunks(items: Sequence[Any], size: int = IN_LIST) -> Iterator[Sequence[Any]]:
+    """`items` in consecutive slices of at most `size` (rows per batch, or values per IN list)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def existing_keys(
+    conn: Connection, columns: Sequence[Column[Any]], keys: Iterable[tuple[Any, ...]]
+) -> set[tuple[Any, ...]]:
+    """Return which of `keys` (tuples of `columns` values) are already in the table."""
+    found: set[tuple[Any, ...]] = set()
+    for chunk in chunks(sorted(set(keys))):
+        if len(columns) == 1:
+            condition = columns[0].in_([k[0] for k in chunk])
+        else:
+            condition = tuple_(*columns).in_(list(chunk))
+        found.update(tuple(r) for r in conn.execute(select(*columns).where(condition)))
+    return found
+
+
+def upsert_rows(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    keys: Sequence[str],
+    values: Sequence[str],
+    *,
+    touch: Sequence[str] = (),
+) -> tuple[int, int, int]:
+    """Insert `rows`, or update `values` columns of rows whose `keys` exist and differ.
+
+    `touch` columns (e.g. a "last written" timestamp) are set too when a row is updated, but are not
+    compared: a row that differs only in them is unchanged. `rows` must have unique keys. Returns
+    (inserted, updated, unchanged).
+    """
+    if not rows:
+        return 0, 0, 0
+    key_cols = [table.c[k] for k in keys]
+    before = existing_keys(conn, key_cols, (tuple(r[k] for k in keys) for r in rows))
+    stmt = dialect_insert(conn, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in (*values, *touch)},
+        where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in values]),
+    ).returning(*key_cols)
+    inserted = updated = 0
+    for chunk in chunks(rows, BATCH_ROWS):
+        for key in conn.execute(stmt, list(chunk)):
+            if tuple(key) in before:
+                updated += 1
+            else:
+                inserted += 1
+    return inserted, updated, len(rows) - inserted - updated
+
+
+def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> int:
+    """Insert `rows`, skipping any whose `keys` already exist. Returns the number inserted."""
+    if not rows:
+        return 0
+    stmt = (
+        dialect_insert(conn, table)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(table.c[keys[0]])
+    )
+    return sum(len(conn.execute(stmt, list(chunk)).all()) for chunk in chunks(rows, BATCH_ROWS))
+
+
+def bulk_insert_new(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> int:
+    """`insert_new` for large inserts of plain (text, number) columns, e.g. 100k words.
+
+    On PostgreSQL the rows go as one array per column, `INSERT ... SELECT unnest(...), ...`
+    (about 5x faster than multi-row VALUES through psycopg); elsewhere as `insert_new`.
+    """
+    if conn.dialect.name != "postgresql" or not rows:
+        return insert_new(conn, table, rows, keys)
+    columns = list(table.c)
+    arrays = select(
+        *[func.unnest(bindparam(c.name, type_=postgresql.ARRAY(c.type))).label(c.name) for c in columns]
+    )
+    stmt = (
+        postgresql.insert(table)
+        .from_select([c.name for c in columns], arrays)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(table.c[keys[0]])
+    )
+    inserted = 0
+    for chunk in chunks(rows, BULK_ROWS):
+        params = {c.name: [row[c.name] for row in chunk] for c in columns}
+        inserted += len(conn.execute(stmt, params).all())
+    return inserted
+
+
+def missing_keys(
+    conn: Connection, table: Table, keys: Sequence[str], wanted: set[tuple[Any, ...]]
+) -> set[tuple[Any, ...]]:
+    return wanted - existing_keys(conn, [table.c[k] for k in keys], wanted)
