@@ -1,7 +1,7 @@
 """The loaders' one family of value coercers: a table cell checked and turned into what a column stores.
 
-Every loader (`sapnhap.db.load`, `sapnhap.db.load_records`) reads its rows through these (files, pages, documents, provenance
-events, person records and their fields alike). Each takes the value and `where` (the table, row,
+Every loader (`sapnhap.db.load`, `sapnhap.db.load_records`) reads its rows through these (files,
+pages, documents, provenance events, person records and their fields alike). Each takes the value and `where` (the table, row,
 record and column, for the message) and returns the value to store, or raises ValueError.
 
 Messages name where and what was expected and the value's type, **never the value**: the same
