@@ -17,13 +17,8 @@ from assets.metadata import markdown_table, metadata_table
 from assets.operations import ARCHIVISTS, DATABASE_POOL
 from assets.partitions import new_units
 from resources import LinkageModel, UnifiedDatabase
-from sapnhap.linkage.persons import (
-    id_rule_violations,
-    link_unit,
-    merged_persons,
-    open_review_items,
-    unlinked_records,
-)
+from sapnhap.linkage.persons import link_unit
+from sapnhap.linkage.queries import id_rule_violations, merged_persons, open_review_items, unlinked_records
 from sapnhap.reference.units import new_unit_label
 from sapnhap.review.masking import mask_name
 

@@ -594,7 +594,7 @@ class GoldenValue(Base):
 
     `record_id` is the person record the value was taken from (its field in `record_fields` has the
     page, box and OCR confidence: lineage to the page); `rule` says what decided
-    (`sapnhap.linkage.persons.SURVIVORSHIP`); `sources` counts the person's records holding a value for the
+    (`sapnhap.linkage.golden.SURVIVORSHIP`); `sources` counts the person's records holding a value for the
     field and `distinct_values` how many different values they hold (> 1: the records disagree).
     """
 

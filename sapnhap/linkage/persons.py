@@ -25,6 +25,11 @@ transaction on the unified database (`sapnhap.db`):
    records changes nothing.
 
 Personal data never goes to the log; the outcome (`LinkOutcome`) holds counts only.
+
+Reading and golden values are `sapnhap.linkage.golden`, scoring `sapnhap.linkage.scoring`, read-only
+queries `sapnhap.linkage.queries`. This module stays over 600 lines on purpose: `link_unit` is one
+transaction whose steps share its state, and the writers of persons, memberships, golden values,
+pairs and review items are kept beside it.
 """
 
 from __future__ import annotations
@@ -32,8 +37,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,257 +53,26 @@ from sapnhap.db.models import (
     Person,
     PersonMember,
     PersonRecord,
-    RecordField,
     ReviewItem,
     utcnow,
 )
 from sapnhap.db.session import write_connection
 from sapnhap.db.sql import chunks
+from sapnhap.linkage.golden import (
+    Golden,
+    UnitRecords,
+    golden_records,
+    read_unit_records,
+)
 from sapnhap.linkage.model import (
-    DEFAULT_MODEL_PATH,
     DEFAULT_THRESHOLDS,
     RecordGroups,
     Thresholds,
-    blocking_rules,
-    calibrate_prior,
     linkage_features,
-    load_linker,
-    save_model,
-    set_prior,
-    train_linker,
-    well_formed_id,
 )
+from sapnhap.linkage.scoring import explain, score_pairs, unit_model
 
 logger = logging.getLogger(__name__)
-
-GOLDEN_FIELDS = (
-    "full_name", "birth_date", "birth_year", "sex", "personal_id", "legacy_id", "ethnicity", "nationality",
-    "hometown", "birth_place", "residence", "father_name", "mother_name",
-)  # fmt: skip
-"""Fields of a golden record: the person's own fields read from the documents, and for a child of a
-birth extract the names of the parents named in it."""
-REGISTRATION_FIELDS = ("registration_date", "received_date", "declared_at", "recruited_date")
-"""Document fields giving the date of an official registration, most telling first: the more recent
-registration wins a survivorship tie (Law on Civil Status 2014, Art. 3: the latest registration
-is the one in force)."""
-SURVIVORSHIP = ("only_source", "agreed", "validated", "confidence", "recent_registration", "first_record")
-"""What decided a golden value: one record held it; all records agreed; a validated record over one
-with warnings; a higher OCR confidence; a more recent official registration; else the first record
-(by record id, so the choice is stable)."""
-
-
-# --------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class UnitRecords:
-    """The person records of one new unit as read from the database.
-
-    `records`: one row per record, columns `sapnhap.linkage.model.RECORD_INPUT_COLUMNS` (the input of
-    `linkage_features`) plus status ("valid"/"warning"), doc_type, file_sha256, first_page and
-    registered (ISO date of the document's registration or ""). `values`: one row per field value,
-    columns record_id (the record holding the value), person (the record it describes: a child's
-    parents' names are read from the parents' records), field, value, confidence (0..100; a text
-    layer counts 100), page.
-    """
-
-    records: pd.DataFrame
-    values: pd.DataFrame
-
-
-def read_unit_records(conn: Connection, new_unit_code: str) -> UnitRecords:
-    """The person records routed to `new_unit_code` (a "post2025" commune code) and their values."""
-    rows = conn.execute(
-        select(
-            PersonRecord.record_id,
-            PersonRecord.former_unit_code,
-            PersonRecord.role,
-            PersonRecord.status,
-            PersonRecord.doc_type,
-            PersonRecord.file_sha256,
-            PersonRecord.first_page,
-        )
-        .where(PersonRecord.new_unit_code == new_unit_code)
-        .order_by(PersonRecord.record_id)
-    ).all()
-    base = pd.DataFrame(
-        rows, columns=["record_id", "source", "role", "status", "doc_type", "file_sha256", "first_page"]
-    )
-    ids = list(base["record_id"])
-    fields: list[Any] = []
-    for chunk in chunks(ids):
-        fields += conn.execute(
-            select(
-                RecordField.record_id,
-                RecordField.scope,
-                RecordField.field,
-                RecordField.value,
-                RecordField.confidence,
-                RecordField.method,
-                RecordField.page,
-            ).where(
-                RecordField.record_id.in_(chunk),
-                RecordField.status == "found",
-                RecordField.value.is_not(None),
-            )
-        ).all()
-    found = pd.DataFrame(
-        fields, columns=["record_id", "scope", "field", "value", "confidence", "method", "page"]
-    )
-    found = found[found["value"].astype(str).str.strip() != ""]
-    own = found[found["scope"] == "person"].copy()
-    own["confidence"] = [
-        (100.0 if m == "text_layer" else 0.0) if c is None or c != c else float(c)
-        for c, m in zip(own["confidence"], own["method"], strict=True)
-    ]
-    own["person"] = own["record_id"]
-    # A child's parents are the father and mother named in the same document (same record id but the role).
-    document = {r: r.rsplit(":", 1)[0] for r in ids}
-    present = set(ids)
-    parents = []
-    for r, role in zip(base["record_id"], base["role"], strict=True):
-        if role != "child":
-            continue
-        for parent in ("father", "mother"):
-            rid = f"{document[r]}:{parent}"
-            if rid in present:
-                parents.append((r, rid, f"{parent}_name"))
-    names = own[own["field"] == "full_name"].set_index("record_id")
-    extra = [
-        {
-            "record_id": rid,
-            "person": child,
-            "field": name_field,
-            "value": names.at[rid, "value"],
-            "confidence": names.at[rid, "confidence"],
-            "page": names.at[rid, "page"],
-        }
-        for child, rid, name_field in parents
-        if rid in names.index
-    ]
-    values = pd.concat(
-        [own[["record_id", "person", "field", "value", "confidence", "page"]], pd.DataFrame(extra)],
-        ignore_index=True,
-    )
-    values = values[values["field"].isin(GOLDEN_FIELDS)].reset_index(drop=True)
-    wide = values.pivot_table(index="person", columns="field", values="value", aggfunc="first")
-    records = base.set_index("record_id")
-    for column in ("full_name", "birth_date", "birth_year", "sex", "personal_id", "residence"):
-        records[column] = wide[column].reindex(records.index) if column in wide else None
-    for column in ("father_name", "mother_name"):
-        records[column] = wide[column].reindex(records.index) if column in wide else None
-    document_fields = found[(found["scope"] == "document") & found["field"].isin(REGISTRATION_FIELDS)]
-    registered: dict[str, str] = {}
-    for name in reversed(REGISTRATION_FIELDS):  # the most telling field last, so it wins
-        part = document_fields[document_fields["field"] == name]
-        registered.update(zip(part["record_id"], part["value"].astype(str), strict=True))
-    records["registered"] = [registered.get(r, "") for r in records.index]
-    records = records.reset_index()
-    records = records.astype(object).where(records.notna(), None)
-    return UnitRecords(records=records, values=values)
-
-
-# --------------------------------------------------------------------------- survivorship
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One source value for a golden field: the record holding it, whether that record is validated
-    (status "valid", not "warning"), its OCR confidence (0..100) and the date of the registration it
-    comes from (ISO text, "" unknown)."""
-
-    value: str
-    record_id: str
-    validated: bool
-    confidence: float
-    registered: str
-
-
-@dataclass(frozen=True)
-class Golden:
-    """A golden value: the surviving value, the record it comes from, the rule that decided
-    (`SURVIVORSHIP`), how many records held a value and how many different values there were."""
-
-    value: str
-    record_id: str
-    rule: str
-    sources: int
-    distinct_values: int
-
-
-def survive(candidates: Sequence[Candidate]) -> Golden | None:
-    """The surviving value among `candidates` (present values only: a missing value never wins over a
-    present one), or None when no record holds a value.
-
-    Ranking, as data-quality practice for master data has it (and as issue 5 asks): a validated
-    record over one with warnings, then the higher OCR confidence, then the more recent official
-    registration, then the smallest record id (stable). The rule reported is the first criterion
-    that separates the winner from the best candidate holding a different value.
-    """
-    present = [c for c in candidates if c.value is not None and str(c.value).strip() != ""]
-    if not present:
-        return None
-    distinct = {c.value for c in present}
-
-    def rank(c: Candidate) -> tuple:
-        return (c.validated, round(c.confidence, 1), c.registered)
-
-    ordered = sorted(present, key=lambda c: c.record_id)
-    best = max(ordered, key=rank)  # max keeps the first of equals: the smallest record id
-    if len(present) == 1:
-        rule = "only_source"
-    elif len(distinct) == 1:
-        rule = "agreed"
-    else:
-        rival = max((c for c in ordered if c.value != best.value), key=rank)
-        names = ("validated", "confidence", "recent_registration")
-        rule = next(
-            (n for n, a, b in zip(names, rank(best), rank(rival), strict=True) if a != b), "first_record"
-        )
-    return Golden(best.value, best.record_id, rule, len(present), len(distinct))
-
-
-def golden_records(unit: UnitRecords, members: Mapping[str, int]) -> dict[int, dict[str, Golden]]:
-    """Golden record of every person: person id → field → `Golden`, from the values of its records.
-
-    members: record id → person id. A field no record of the person holds is absent. The year of
-    birth follows the surviving date of birth when there is one, so the two never disagree.
-    """
-    status = dict(zip(unit.records["record_id"], unit.records["status"], strict=True))
-    registered = dict(zip(unit.records["record_id"], unit.records["registered"], strict=True))
-    by_person: dict[int, dict[str, list[Candidate]]] = {}
-    for person_record, record_id, name, value, confidence in zip(
-        unit.values["person"],
-        unit.values["record_id"],
-        unit.values["field"],
-        unit.values["value"],
-        unit.values["confidence"],
-        strict=True,
-    ):
-        person = members.get(person_record)
-        if person is None:
-            continue
-        by_person.setdefault(person, {}).setdefault(name, []).append(
-            Candidate(
-                value=str(value),
-                record_id=record_id,
-                validated=status.get(record_id, status.get(person_record)) == "valid",
-                confidence=float(confidence) if confidence == confidence and confidence is not None else 0.0,
-                registered=str(registered.get(person_record) or ""),
-            )
-        )
-    out: dict[int, dict[str, Golden]] = {}
-    for person in set(members.values()):
-        fields = {}
-        for name, candidates in by_person.get(person, {}).items():
-            golden = survive(candidates)
-            if golden is not None:
-                fields[name] = golden
-        date = fields.get("birth_date")
-        if date is not None and len(date.value) >= 4:
-            fields["birth_year"] = Golden(date.value[:4], date.record_id, "from_birth_date", date.sources, 1)
-        out[person] = fields
-    return out
 
 
 # --------------------------------------------------------------------------- linking
@@ -339,125 +112,6 @@ class LinkOutcome:
 
 def _ordered(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
-
-
-def _level_labels(model: Mapping[str, Any]) -> dict[str, dict[int, str]]:
-    """comparison output name → comparison vector value → level label (Splink numbers the levels
-    from n-1 (first non-null) down to 0 (else); the null level is -1)."""
-    labels: dict[str, dict[int, str]] = {}
-    for comparison in model["comparisons"]:
-        levels = comparison["comparison_levels"]
-        non_null = [lv for lv in levels if not lv.get("is_null_level")]
-        mapping = {-1: "missing"}
-        for i, level in enumerate(non_null):
-            mapping[len(non_null) - 1 - i] = level.get("label_for_charts") or level.get("sql_condition", "")
-        labels[comparison["output_column_name"]] = mapping
-    return labels
-
-
-def _explain(pairs: pd.DataFrame, model: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Per pair, comparison → {"level", "weight"}: the level reached and the match weight it added
-    (Splink's `mw_<comparison>` plus its term-frequency adjustment `mw_tf_adj_<comparison>`); with
-    the prior's weight they add up to the pair's match weight."""
-    labels = _level_labels(model)
-    out = []
-    for row in pairs.to_dict("records"):
-        explained = {}
-        for name, levels in labels.items():
-            gamma, weight = row.get(f"gamma_{name}"), row.get(f"mw_{name}")
-            if gamma is None or weight is None:
-                continue
-            tf = row.get(f"mw_tf_adj_{name}")
-            total = float(weight) + (float(tf) if tf is not None and tf == tf else 0.0)
-            explained[name] = {"level": levels.get(int(gamma), str(gamma)), "weight": round(total, 2)}
-        out.append(explained)
-    return out
-
-
-MIN_CALIBRATION_RECORDS = 1000
-"""Units with fewer records keep the saved model's prior instead of calibrating their own."""
-
-
-def _saved_prior(model_path: Path) -> float:
-    return float(json.loads(model_path.read_text(encoding="utf-8"))["probability_two_random_records_match"])
-
-
-def _score(
-    features: pd.DataFrame, new_ids: set[str], model_path: Path, outcome: LinkOutcome, threshold: float
-) -> pd.DataFrame:
-    """Pairs involving at least one new record with a match probability of at least `threshold`, every
-    candidate pair of the blocking rules scored:
-    new against already linked ("link_only"), new among themselves across and within former units.
-    Adds the candidate pairs per blocking rule to `outcome.candidate_pairs_by_rule` and sets
-    `outcome.prior` (the unit's calibrated prior). Columns unique_id_l, unique_id_r,
-    match_probability, match_weight, match_key, gamma_*, mw_*."""
-    new = features[features["unique_id"].isin(new_ids)]
-    old = features[~features["unique_id"].isin(new_ids)]
-    frames = []
-    runs: list[tuple[list[pd.DataFrame], str]] = []
-    if len(new) > 1:
-        units = [g for _, g in new.groupby("source_dataset", sort=True)]
-        runs.append((units, "link_and_dedupe" if len(units) > 1 else "dedupe_only"))
-    if len(new) and len(old):
-        runs.append(([old.assign(source_dataset="linked"), new.assign(source_dataset="new")], "link_only"))
-    rules = [r.get_blocking_rule("duckdb").blocking_rule_sql for r in blocking_rules()]
-    # The saved model's prior is for a batch of about 1,000 records. The probability that two records
-    # of a unit this size or larger are one person is calibrated on all the unit's records
-    # (`calibrate_prior`); a smaller unit keeps the model's prior, lower than its own would be: on a
-    # handful of records the calibration is unstable and would merge namesakes.
-    calibrate = len(features) >= MIN_CALIBRATION_RECORDS
-    prior = calibrate_prior(load_linker(features, model_path, "dedupe_only")) if calibrate else None
-    outcome.prior = prior if calibrate else _saved_prior(model_path)
-    counts = outcome.candidate_pairs_by_rule
-    for tables, link_type in runs:
-        linker = load_linker(tables if len(tables) > 1 else tables[0], model_path, link_type, explain=True)
-        if prior is not None:
-            set_prior(linker, prior)
-        predicted = linker.inference.predict()
-        # Counted and filtered in DuckDB: only pairs at or above `threshold` come into memory. Pulling
-        # every candidate pair into pandas took 3,000 look-alike register rows (parents named by name
-        # only, no year) past the machine's memory.
-        table = predicted.physical_name
-        by_key = linker.misc.query_sql(
-            f"SELECT match_key, count(*) AS n FROM {table} GROUP BY match_key", output_type="pandas"
-        )
-        for key, n in zip(by_key["match_key"].astype(int), by_key["n"], strict=True):
-            counts[rules[key]] = counts.get(rules[key], 0) + int(n)
-        frames.append(
-            linker.misc.query_sql(
-                f"SELECT * FROM {table} WHERE match_probability >= {float(threshold)!r}", output_type="pandas"
-            )
-        )
-        predicted.drop_table_from_database_and_remove_from_cache()
-    if not frames:
-        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight"])
-    return pd.concat(frames, ignore_index=True)
-
-
-MIN_TRAINING_RECORDS = 2000
-"""Below this many records a unit is too small to train on (too few pairs for expectation
-maximisation): it starts from the shipped model instead (`DEFAULT_MODEL_PATH`, trained by
-`scripts/train_linkage_model.py` on 200,000 generated records)."""
-
-
-def _model(model_path: Path, features: pd.DataFrame, retrain: bool) -> tuple[dict[str, Any], bool]:
-    """The model at `model_path`, trained on the unit's records (one frame per former unit) and saved
-    there first when it is missing or `retrain` is asked for; a unit with fewer than
-    MIN_TRAINING_RECORDS records gets a copy of the shipped model there instead. Returns (model
-    JSON, trained now)."""
-    trained = False
-    if retrain or not model_path.exists():
-        if len(features) < MIN_TRAINING_RECORDS:
-            logger.info(
-                "linkage: %d records are too few to train on; starting from the shipped model", len(features)
-            )
-            model_path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(DEFAULT_MODEL_PATH, model_path)
-        else:
-            frames = [g for _, g in features.groupby("source_dataset", sort=True)]
-            save_model(train_linker(frames if len(frames) > 1 else features), model_path)
-            trained = True
-    return json.loads(model_path.read_text(encoding="utf-8")), trained
 
 
 def _latest_decisions(conn: Connection, new_unit_code: str) -> dict[tuple[str, str], str]:
@@ -524,16 +178,17 @@ def link_unit(
 
         features = linkage_features(records) if len(records) else pd.DataFrame()
         needed = retrain or (bool(new_ids) and len(records) > 1)
-        model, outcome.model_trained = _model(model_path, features, retrain) if needed else ({}, False)
+        model, outcome.model_trained = unit_model(model_path, features, retrain) if needed else ({}, False)
         if model:
             outcome.model_version = model["sapnhap"]["version"]
-        pairs = (
-            _score(features, new_ids, model_path, outcome, thresholds.review)
-            if new_ids and len(records) > 1
-            else pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight"])
-        )
+        if new_ids and len(records) > 1:
+            pairs, outcome.prior = score_pairs(
+                features, new_ids, model_path, thresholds.review, outcome.candidate_pairs_by_rule
+            )
+        else:
+            pairs = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight"])
         kept = pairs[pairs["match_probability"] >= thresholds.review].copy()
-        kept["explained"] = _explain(kept, model) if len(kept) else []
+        kept["explained"] = explain(kept, model) if len(kept) else []
         _store_pairs(conn, new_unit_code, kept, outcome.model_version)
         outcome.pairs_kept = len(kept)
 
@@ -1007,216 +662,3 @@ def record_decision(
                 .returning(LinkageDecision.decision_id)
             ).scalar_one()
         )
-
-
-def person_of(engine: Engine, record_ids: Iterable[str]) -> dict[str, int]:
-    """Record id → the person id it belongs to now (records not linked are absent)."""
-    ids = list(record_ids)
-    with engine.connect() as conn:
-        return dict(
-            conn.execute(
-                select(PersonMember.record_id, PersonMember.person_id).where(PersonMember.record_id.in_(ids))
-            ).all()
-        )
-
-
-def id_rule_violations(engine: Engine, new_unit_code: str) -> list[int]:
-    """Active persons of the unit holding two different well-formed 12-digit ID numbers in their
-    records (must be none: Decree 137/2015/NĐ-CP Art. 13)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(PersonMember.person_id, RecordField.value)
-            .join(Person, Person.person_id == PersonMember.person_id)
-            .join(RecordField, RecordField.record_id == PersonMember.record_id)
-            .where(
-                Person.new_unit_code == new_unit_code,
-                Person.status == "active",
-                RecordField.scope == "person",
-                RecordField.field == "personal_id",
-                RecordField.status == "found",
-            )
-        ).all()
-    numbers: dict[int, set[str]] = {}
-    for pid, value in rows:
-        if well_formed_id(value):
-            numbers.setdefault(pid, set()).add(value)
-    return sorted(pid for pid, found in numbers.items() if len(found) > 1)
-
-
-def person_sources(engine: Engine, person_id: int) -> pd.DataFrame:
-    """Every source value of a person's records, with its lineage to the page and the file, and which
-    one the golden record kept: one row per (record, field) of the person's own fields, columns
-    record_id, former_unit_code, doc_type, role, field, raw, value, confidence (0..100 or None for a
-    text layer), page, file_sha256, archive_path, original_path (where the former unit handed the
-    file over), golden (True for the surviving value) and rule (its survivorship rule, else ""),
-    ordered by field then record id. Empty for an unknown person.
-    """
-    from sapnhap.db.models import File
-    from sapnhap.db.queries import first_sources
-
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                PersonMember.record_id,
-                PersonRecord.former_unit_code,
-                PersonRecord.doc_type,
-                PersonRecord.role,
-                RecordField.field,
-                RecordField.raw,
-                RecordField.value,
-                RecordField.confidence,
-                RecordField.page,
-                PersonRecord.file_sha256,
-                File.archive_path,
-            )
-            .join(PersonRecord, PersonRecord.record_id == PersonMember.record_id)
-            .join(RecordField, RecordField.record_id == PersonMember.record_id)
-            .join(File, File.sha256 == PersonRecord.file_sha256)
-            .where(
-                PersonMember.person_id == person_id,
-                RecordField.scope == "person",
-                RecordField.status == "found",
-            )
-            .order_by(RecordField.field, PersonMember.record_id)
-        ).all()
-        kept = {
-            (f, r): rule
-            for f, r, rule in conn.execute(
-                select(GoldenValue.field, GoldenValue.record_id, GoldenValue.rule).where(
-                    GoldenValue.person_id == person_id
-                )
-            ).all()
-        }
-    columns = [
-        "record_id", "former_unit_code", "doc_type", "role", "field", "raw", "value", "confidence", "page",
-        "file_sha256", "archive_path",
-    ]  # fmt: skip
-    out = pd.DataFrame(rows, columns=columns)
-    out["original_path"] = out["file_sha256"].map(first_sources(engine, set(out["file_sha256"])))
-    out["golden"] = [(f, r) in kept for f, r in zip(out["field"], out["record_id"], strict=True)]
-    out["rule"] = [kept.get((f, r), "") for f, r in zip(out["field"], out["record_id"], strict=True)]
-    return out
-
-
-def merged_persons(engine: Engine, new_unit_code: str) -> pd.DataFrame:
-    """Active persons of the unit built from more than one record: one row per person with columns
-    person_id, full_name (golden, unmasked), birth_year, records, former_units (codes joined by ", "),
-    linked_by (how their records joined: "auto", "archivist"), ordered by person id."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                Person.person_id,
-                Person.full_name,
-                Person.birth_year,
-                PersonMember.record_id,
-                PersonMember.linked_by,
-                PersonRecord.former_unit_code,
-            )
-            .join(PersonMember, PersonMember.person_id == Person.person_id)
-            .join(PersonRecord, PersonRecord.record_id == PersonMember.record_id)
-            .where(Person.new_unit_code == new_unit_code, Person.status == "active", Person.record_count > 1)
-            .order_by(Person.person_id, PersonMember.record_id)
-        ).all()
-    out: dict[int, dict[str, Any]] = {}
-    for pid, name, year, _record, how, unit in rows:
-        entry = out.setdefault(
-            pid,
-            {
-                "person_id": pid,
-                "full_name": name,
-                "birth_year": year,
-                "records": 0,
-                "units": set(),
-                "how": set(),
-            },
-        )
-        entry["records"] += 1
-        entry["units"].add(unit)
-        if how != "alone":
-            entry["how"].add(how)
-    return pd.DataFrame(
-        [
-            {
-                "person_id": e["person_id"],
-                "full_name": e["full_name"],
-                "birth_year": e["birth_year"],
-                "records": e["records"],
-                "former_units": ", ".join(sorted(e["units"])),
-                "linked_by": ", ".join(sorted(e["how"])),
-            }
-            for e in out.values()
-        ],
-        columns=["person_id", "full_name", "birth_year", "records", "former_units", "linked_by"],
-    )
-
-
-def open_review_items(engine: Engine, new_unit_code: str) -> pd.DataFrame:
-    """The unit's open merge candidates, most probable first: columns item_id, match_probability,
-    match_weight, left and right (each a dict: record_id, former_unit, file_sha256, page, fields)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                ReviewItem.item_id, ReviewItem.match_probability, ReviewItem.match_weight, ReviewItem.evidence
-            )
-            .where(
-                ReviewItem.new_unit_code == new_unit_code,
-                ReviewItem.status == "open",
-                ReviewItem.kind == "merge_candidate",
-            )
-            .order_by(ReviewItem.match_probability.desc(), ReviewItem.item_id)
-        ).all()
-    return pd.DataFrame(
-        [
-            {
-                "item_id": item,
-                "match_probability": p,
-                "match_weight": w,
-                "left": json.loads(e)["left"],
-                "right": json.loads(e)["right"],
-            }
-            for item, p, w, e in rows
-        ],
-        columns=["item_id", "match_probability", "match_weight", "left", "right"],
-    )
-
-
-def unlinked_records(engine: Engine, new_unit_code: str) -> list[str]:
-    """Record ids routed to the unit that are in no active person of the unit (must be none after a
-    linkage run)."""
-    with engine.connect() as conn:
-        routed = set(
-            conn.execute(
-                select(PersonRecord.record_id).where(PersonRecord.new_unit_code == new_unit_code)
-            ).scalars()
-        )
-        linked = set(
-            conn.execute(
-                select(PersonMember.record_id)
-                .join(Person, Person.person_id == PersonMember.person_id)
-                .where(Person.new_unit_code == new_unit_code, Person.status == "active")
-            ).scalars()
-        )
-    return sorted(routed - linked)
-
-
-__all__ = [
-    "GOLDEN_FIELDS",
-    "REGISTRATION_FIELDS",
-    "SURVIVORSHIP",
-    "Candidate",
-    "Golden",
-    "LinkOutcome",
-    "UnitRecords",
-    "golden_records",
-    "id_rule_violations",
-    "link_unit",
-    "merged_persons",
-    "open_review_items",
-    "person_of",
-    "person_sources",
-    "read_unit_records",
-    "record_decision",
-    "survive",
-    "unlinked_records",
-    "upsert_review_item",
-]

@@ -18,16 +18,10 @@ from sqlalchemy import select, text
 
 from sapnhap.db import load_documents, load_files, load_records, upsert_former_units
 from sapnhap.db.models import Base
+from sapnhap.linkage.golden import Candidate, survive
 from sapnhap.linkage.model import DEFAULT_MODEL_PATH, Thresholds
-from sapnhap.linkage.persons import (
-    Candidate,
-    id_rule_violations,
-    link_unit,
-    person_of,
-    person_sources,
-    record_decision,
-    survive,
-)
+from sapnhap.linkage.persons import link_unit, record_decision
+from sapnhap.linkage.queries import id_rule_violations, person_of, person_sources
 from sapnhap.records.tables import SOURCE_COLUMNS, VALIDATED_COLUMNS
 from tests.db.test_db import HEAD, UNITS, file_row
 

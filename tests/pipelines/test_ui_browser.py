@@ -101,7 +101,7 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
 ):
     from sapnhap.db.models import Person
     from sapnhap.db.session import make_engine
-    from sapnhap.linkage.persons import merged_persons
+    from sapnhap.linkage.queries import merged_persons
     from sapnhap.review.decisions import sheet_rows
     from sapnhap.review.masking import mask_name
 

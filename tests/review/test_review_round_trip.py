@@ -16,7 +16,8 @@ from resources import ReviewDesk, UnifiedDatabase
 from sapnhap.db import upsert_former_units
 from sapnhap.db.models import LinkageDecision, ProvenanceEvent, ReviewItem
 from sapnhap.linkage.model import Thresholds
-from sapnhap.linkage.persons import link_unit, person_of, upsert_review_item
+from sapnhap.linkage.persons import link_unit, upsert_review_item
+from sapnhap.linkage.queries import person_of
 from sapnhap.review.decisions import (
     apply_corrections,
     apply_decisions,
