@@ -18,7 +18,7 @@ from resources import UnifiedDatabase
 from sapnhap.db.load import load_documents, load_files, load_pages, upsert_former_units
 from sapnhap.db.load_records import load_records, stored_records
 from sapnhap.reference.units import find_unit, former_unit_label, level_of_code, new_unit_label
-from sapnhap.review.decisions import file_review_units
+from sapnhap.review.queue import file_review_units
 
 
 @asset(

@@ -9,7 +9,9 @@ from assets.operations import ARCHIVISTS, DATABASE_POOL
 from assets.partitions import new_units
 from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
 from sapnhap.reference.units import new_unit_label
-from sapnhap.review.decisions import (
+from sapnhap.review.images import render_field_images, render_page_images
+from sapnhap.review.masking import mask_value
+from sapnhap.review.queue import (
     attach_images,
     item_states,
     refresh_review_items,
@@ -17,8 +19,6 @@ from sapnhap.review.decisions import (
     sheet_rows,
     uncertain_field_boxes,
 )
-from sapnhap.review.images import render_field_images, render_page_images
-from sapnhap.review.masking import mask_value
 from sapnhap.review.sheet import write_sheet
 
 

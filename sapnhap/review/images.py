@@ -69,7 +69,7 @@ class FieldImages:
     crop: Path
 
     def paths(self) -> dict[str, Path]:
-        """The two as evidence keys → path (`sapnhap.review.decisions.attach_images`)."""
+        """The two as evidence keys → path (`sapnhap.review.queue.attach_images`)."""
         return {"crop": self.crop, "page_image": self.page_image}
 
 

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from sapnhap.review.decisions import Applied, applied_sheet, apply_decisions, item_states
+from sapnhap.review.decisions import Applied, applied_sheet, apply_decisions
+from sapnhap.review.queue import item_states
 from sapnhap.review.sheet import Problem, read_sheet, validate_sheet
 
 FileAway = Callable[[Path, str, "list[str] | None"], Path]

@@ -165,7 +165,7 @@ def test_generated_sample_through_the_job_scores_as_planned(
         for unit in units:
             assert job.execute_in_process(partition_key=unit, instance=instance).success
         # Every OCR'd field counts as uncertain here, so the review sheet has some on a sample this small.
-        monkeypatch.setattr("sapnhap.review.decisions.LOW_CONFIDENCE", 101.0)
+        monkeypatch.setattr("sapnhap.review.queue.LOW_CONFIDENCE", 101.0)
         link = defs.resolve_job_def("link_new_unit")
         for code in instance.get_dynamic_partitions("new_units"):
             assert link.execute_in_process(partition_key=code, instance=instance).success

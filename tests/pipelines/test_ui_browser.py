@@ -102,8 +102,8 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
     from sapnhap.db.models import Person
     from sapnhap.db.session import make_engine
     from sapnhap.linkage.queries import merged_persons
-    from sapnhap.review.decisions import sheet_rows
     from sapnhap.review.masking import mask_name
+    from sapnhap.review.queue import sheet_rows
 
     assert NEW_UNIT in ui_sample.new_units
     # What the pages must show, from the sample: the persons merged in the new unit and its people's

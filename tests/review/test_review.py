@@ -190,7 +190,7 @@ def test_a_quarantined_records_correction_names_its_field():
 
 
 def test_a_quarantined_records_question_names_the_required_fields_it_misses():
-    from sapnhap.review.decisions import _reasons_text
+    from sapnhap.review.queue import _reasons_text
 
     read = {
         "full_name": {"value": "Lê Thị Hoa", "raw": "Lê Thị Hoa"},

@@ -22,8 +22,8 @@ from sapnhap.db.models import ReviewItem
 from sapnhap.linkage.model import Thresholds
 from sapnhap.linkage.persons import link_unit
 from sapnhap.ocr.page import PageResult
-from sapnhap.review.decisions import attach_images, review_pages
 from sapnhap.review.images import PAGE_WIDTH, render_page_images
+from sapnhap.review.queue import attach_images, review_pages
 from tests import badfiles
 from tests.db.test_db import UNITS, file_row
 from tests.linkage.test_persons import (

@@ -22,12 +22,10 @@ from sapnhap.review.decisions import (
     apply_corrections,
     apply_decisions,
     corrections_for,
-    item_states,
-    refresh_review_items,
     release_records,
     releases_for,
-    sheet_rows,
 )
+from sapnhap.review.queue import item_states, refresh_review_items, sheet_rows
 from sapnhap.review.sheet import COLUMNS, validate_sheet, write_sheet
 from tests.db.test_db import UNITS
 from tests.linkage.test_persons import (
