@@ -22,7 +22,8 @@ from pipelines.partitions import add_partitions, former_units, new_units
 from resources import ProjectSettings
 from resources.database import UnifiedDatabase
 from resources.settings import REPO_ROOT
-from sapnhap.evaluation.scores import evaluate, summary_lines, write_report
+from sapnhap.evaluation.report import summary_lines, write_report
+from sapnhap.evaluation.scores import evaluate
 from sapnhap.ocr import OcrEngineError
 from sapnhap.records.tables import documents_without_records
 from sapnhap.reference.units import former_unit_label, new_unit_label

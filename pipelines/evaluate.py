@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipelines.demo import prepare_dagster_home, run_inbox
     from resources import ProjectSettings
-    from sapnhap.evaluation.scores import evaluate, summary_lines, write_report
+    from sapnhap.evaluation.report import summary_lines, write_report
+    from sapnhap.evaluation.scores import evaluate
     from sapnhap.samples.generator import (
         GENERATOR_VERSION,
         GeneratorConfig,

@@ -12,15 +12,13 @@ from sqlalchemy import create_engine, text
 from pipelines.definitions import build_definitions
 from pipelines.migrate import migrate_database
 from resources import ProjectSettings
+from sapnhap.evaluation.report import main, summary_lines, write_report
 from sapnhap.evaluation.scores import (
     NOT_YET,
     evaluate,
     field_accuracy,
-    main,
     pairwise_linkage_scores,
     routing_accuracy,
-    summary_lines,
-    write_report,
 )
 from sapnhap.samples.generator import GeneratorConfig, generate
 from sapnhap.text import cer_counts
