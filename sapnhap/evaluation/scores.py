@@ -1,7 +1,7 @@
 """The project's scoreboard: what the pipeline loaded, compared with a generated sample's ground truth.
 
 `evaluate(truth_dir, engine)` reads `ground_truth/*.csv` written by `sapnhap.samples` and the unified
-database, and returns a report (a plain dict, written as JSON and Markdown by `write_report`):
+database, and returns a report (a plain dict, written as JSON and Markdown by `sapnhap.evaluation.report.write_report`):
 
 - OCR: character error rate (CER, Levenshtein edits / reference characters, whitespace runs collapsed
   to one space, NFC) per page, overall (character-weighted) and by scan effect;
