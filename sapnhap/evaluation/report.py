@@ -293,7 +293,7 @@ def _pct(value: float | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m sapnhap.evaluation.scores --truth DIR --database URL --report FILE.md`: score a database again.
+    """`python -m sapnhap.evaluation.report --truth DIR --database URL --report FILE.md`: score a database again.
 
     Re-scores what is already loaded (no pipeline run); writes FILE.md and FILE.json.
     """
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy import create_engine
 
     parser = argparse.ArgumentParser(
-        prog="python -m sapnhap.evaluation.scores", description=main.__doc__.splitlines()[0]
+        prog="python -m sapnhap.evaluation.report", description=main.__doc__.splitlines()[0]
     )
     parser.add_argument("--truth", type=Path, required=True, help="a generated sample's ground_truth/ folder")
     parser.add_argument("--database", required=True, help="SQLAlchemy URL of the unified database")
