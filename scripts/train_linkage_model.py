@@ -36,7 +36,8 @@ def train(records: int, seed: int, out: Path, reference_records: int = REFERENCE
     priors, seconds). Raises ValueError when `records` or `reference_records` < 2."""
     import pandas as pd
 
-    from sapnhap.linkage.model import linkage_features, save_model, set_prior, train_linker
+    from sapnhap.linkage.features import linkage_features
+    from sapnhap.linkage.model import save_model, set_prior, train_linker
     from sapnhap.samples.records import RecordsConfig, write_records
 
     if records < 2 or reference_records < 2:

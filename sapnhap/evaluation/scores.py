@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, inspect, text
 
-from sapnhap.linkage.model import RecordGroups
+from sapnhap.linkage.clusters import RecordGroups
 from sapnhap.records.rules import DATE_FIELDS
 from sapnhap.text import cer_counts, normalise_for_cer
 
@@ -456,15 +456,9 @@ def _score_linkage(
         return
     import logging
 
-    from sapnhap.linkage.model import (
-        DEFAULT_MODEL_PATH,
-        calibrate_prior,
-        choose_thresholds,
-        cluster_records,
-        linkage_features,
-        load_linker,
-        records_from_source,
-    )
+    from sapnhap.linkage.clusters import cluster_records
+    from sapnhap.linkage.features import linkage_features, records_from_source
+    from sapnhap.linkage.model import DEFAULT_MODEL_PATH, calibrate_prior, choose_thresholds, load_linker
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     people = records_from_source(source)

@@ -58,18 +58,15 @@ from sapnhap.db.models import (
 )
 from sapnhap.db.session import write_connection
 from sapnhap.db.sql import chunks
+from sapnhap.linkage.clusters import RecordGroups
+from sapnhap.linkage.features import linkage_features
 from sapnhap.linkage.golden import (
     Golden,
     UnitRecords,
     golden_records,
     read_unit_records,
 )
-from sapnhap.linkage.model import (
-    DEFAULT_THRESHOLDS,
-    RecordGroups,
-    Thresholds,
-    linkage_features,
-)
+from sapnhap.linkage.model import DEFAULT_THRESHOLDS, Thresholds
 from sapnhap.linkage.scoring import explain, score_pairs, unit_model
 
 logger = logging.getLogger(__name__)

@@ -20,9 +20,7 @@ from sapnhap.db.models import (
     RecordField,
     ReviewItem,
 )
-from sapnhap.linkage.model import (
-    well_formed_id,
-)
+from sapnhap.linkage.clusters import well_formed_id
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from sapnhap.evaluation.febrl import (
     read_febrl_csv,
     truth_pairs,
 )
-from sapnhap.linkage.model import RECORD_INPUT_COLUMNS, linkage_features
+from sapnhap.linkage.features import RECORD_INPUT_COLUMNS, linkage_features
 
 HEADER = "rec_id, given_name, surname, street_number, address_1, address_2, suburb, postcode, state, date_of_birth, soc_sec_id\n"
 DATASET1 = HEADER + (

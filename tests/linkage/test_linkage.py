@@ -11,17 +11,15 @@ import pytest
 from rapidfuzz.distance import JaroWinkler
 
 from sapnhap.evaluation.scores import pairwise_linkage_scores
+from sapnhap.linkage.clusters import cluster_records
+from sapnhap.linkage.features import FEATURE_COLUMNS, NAME_ONLY_BLOCK_MAX, linkage_features
 from sapnhap.linkage.model import (
     DEFAULT_MODEL_PATH,
     DEFAULT_THRESHOLDS,
-    FEATURE_COLUMNS,
-    NAME_ONLY_BLOCK_MAX,
     Thresholds,
     blocking_rules,
     calibrate_prior,
     choose_thresholds,
-    cluster_records,
-    linkage_features,
     load_linker,
     model_version,
     save_model,
