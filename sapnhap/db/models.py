@@ -54,7 +54,7 @@ ROUTE_STATUSES = ("routed", "review", "unresolved")
 FIELD_SCOPES = ("person", "document")
 """A record field is the person's own ("person") or the document's ("document", shared by its people)."""
 FIELD_STATUSES = ("found", "missing")
-"""`sapnhap.records.extract.ExtractedField.status`: the field's label was found on the page, or not."""
+"""`sapnhap.records.values.ExtractedField.status`: the field's label was found on the page, or not."""
 PERSON_STATUSES = ("active", "merged", "retired")
 """A person is "active", "merged" into another person (`merged_into`) or "retired" (no record left)."""
 LINKED_BY = ("alone", "auto", "archivist")

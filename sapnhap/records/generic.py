@@ -34,18 +34,9 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz
 
 from sapnhap.ocr.page import PageResult
-from sapnhap.records.extract import (
-    CropReader,
-    ExtractedField,
-    LabelHit,
-    Value,
-    document_lines,
-    find_labels,
-    is_stop_line,
-    read_field,
-    value_of,
-)
+from sapnhap.records.extract import LabelHit, document_lines, find_labels, is_stop_line, value_of
 from sapnhap.records.templates import SECTION, Label, ValueKind
+from sapnhap.records.values import CropReader, ExtractedField, Value, read_field
 from sapnhap.records.vocabulary import PERSON_LABELS, SIGNATURE_LINES, UNNAMED_ROLES, label_key
 
 GENERIC_ROLE = UNNAMED_ROLES[0]

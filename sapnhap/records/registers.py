@@ -37,15 +37,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from sapnhap.ocr.page import PageResult, Word
-from sapnhap.records.extract import (
-    CropReader,
-    ExtractedField,
-    Value,
-    build_lines,
-    read_field,
-)
+from sapnhap.records.extract import build_lines
 from sapnhap.records.generic import PERSON_EVIDENCE, is_signature_line, primary_role
 from sapnhap.records.templates import ValueKind
+from sapnhap.records.values import CropReader, ExtractedField, Value, read_field
 from sapnhap.records.vocabulary import label_key, match_header
 
 BBox = tuple[float, float, float, float]

@@ -19,7 +19,7 @@ from PIL import Image
 from sapnhap.ocr.engine import recognise
 from sapnhap.ocr.page import PageResult
 from sapnhap.ocr.pages import OcrSettings, PageTask, page_image
-from sapnhap.records.extract import BBox
+from sapnhap.records.values import BBox
 
 # Crops are enlarged so that their text is about TARGET_PX high, at most ENLARGE times (small text,
 # about 20 px high, is read 3× larger; text already 50-60 px high is not enlarged, as enlarging it

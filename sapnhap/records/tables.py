@@ -33,13 +33,14 @@ import pandas as pd
 from sapnhap.documents.titles import EMPTY_SHEET_RULE, UNKNOWN
 from sapnhap.ocr import OcrSettings, PageTask
 from sapnhap.ocr.page import PageResult, Word
-from sapnhap.records.extract import ExtractedField, extract_document
+from sapnhap.records.extract import extract_document
 from sapnhap.records.generic import extract_generic
 from sapnhap.records.registers import has_register_table, read_register
 from sapnhap.records.reread import PageImageCropReader
 from sapnhap.records.routing import Route, Router
 from sapnhap.records.rules import DATE_FIELDS, SOURCE_RECORDS_SCHEMA, VALIDATED_RECORDS_SCHEMA, validate
 from sapnhap.records.templates import TEMPLATES
+from sapnhap.records.values import ExtractedField
 from sapnhap.review.masking import mask_date, mask_name
 
 SOURCE_COLUMNS = [

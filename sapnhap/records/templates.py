@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-# How a value is read and normalised (see sapnhap.records.extract.normalise_value).
+# How a value is read and normalised (see sapnhap.records.values.normalise_value).
 ValueKind = Literal[
     "name", "date", "year", "sex", "id", "digits", "text", "place", "code", "integer", "coefficient", "none"
 ]

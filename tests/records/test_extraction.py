@@ -10,14 +10,10 @@ from pathlib import Path
 import pytest
 
 from sapnhap.ocr.page import PageResult, Word
-from sapnhap.records.extract import (
-    ExtractedField,
-    build_lines,
-    extract_document,
-    normalise_value,
-)
+from sapnhap.records.extract import build_lines, extract_document
 from sapnhap.records.normalise import title_case_name
 from sapnhap.records.templates import TEMPLATES, expected_fields
+from sapnhap.records.values import ExtractedField, normalise_value
 from sapnhap.samples.geography import build_scenario
 from sapnhap.samples.plan import PlanConfig, make_plan
 from sapnhap.samples.templates import DOCUMENT_TYPES, DocumentPlan, FieldTruth, lay_out

@@ -9,9 +9,9 @@ import pytest
 
 from sapnhap.documents.titles import classify
 from sapnhap.ocr import OcrSettings, PageTask, process_page
-from sapnhap.records.extract import normalise_value
 from sapnhap.records.registers import read_register
 from sapnhap.records.tables import read_document
+from sapnhap.records.values import normalise_value
 from sapnhap.records.vocabulary import match_header
 from sapnhap.samples.geography import build_scenario
 from sapnhap.samples.plan import PlanConfig, make_plan
