@@ -13,6 +13,9 @@ enums, so that adding a value is a one-line migration on both backends.
 The schema is created by the Alembic migrations in `sapnhap/db/migrations/` (never by
 `metadata.create_all` in production); `tests/db/test_db.py` checks that the migrations and these models
 agree.
+
+Over 600 lines on purpose: the whole schema (every table with its constraints and documented columns)
+in one metadata, the one Alembic's migrations are checked against.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@
   documents without records.
 - `uncertain_field_boxes`, `review_pages`, `attach_images`: the page images and crops shown beside
   the items (`sapnhap.review.images`).
+
+Slightly over 600 lines: every kind of review item (field, record, file, document, pair's pages)
+built in one place, so that their evidence stays alike.
 """
 
 from __future__ import annotations

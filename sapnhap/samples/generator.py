@@ -20,6 +20,9 @@ Output folder layout (`generate(config, out)`):
 The same configuration (seed included) gives the same bytes, file for file. Rendering runs in
 `workers` processes; each file is rendered from its own seed, so the result does not depend on the
 number of workers.
+
+Over 600 lines: the generator's orchestration (config, profiles, files, ground truth) in one place;
+it is test-data tooling, never imported by production.
 """
 
 from __future__ import annotations
