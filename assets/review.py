@@ -10,7 +10,6 @@ from assets.partitions import new_units
 from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
 from sapnhap.reference.units import new_unit_label
 from sapnhap.review.images import render_field_images, render_page_images
-from sapnhap.review.masking import mask_value
 from sapnhap.review.queue import (
     attach_images,
     item_states,
@@ -102,8 +101,8 @@ def review_queue(
                             r.item_id.split(":")[0], ""
                         ),
                         r.score,
-                        _masked(r.left, states[r.item_id].field if r.kind == "uncertain_field" else ""),
-                        _masked(r.right),
+                        r.left_masked,
+                        r.right_masked,
                         r.item_id,
                     ]
                     for r in rows
@@ -111,35 +110,3 @@ def review_queue(
             ),
         }
     )
-
-
-_LABEL_FIELDS = {"name": "full_name", "born": "birth_date", "ID": "personal_id", "father": "father_name"}
-_LABEL_FIELDS |= {"mother": "mother_name"}
-_HIDDEN = {"lives in", "residence", "birth_place", "hometown"}
-
-
-def _masked(evidence: str, field: str = "") -> str:
-    """The evidence of a sheet row for the UI, personal data masked (`sapnhap.review.masking`): names as
-    initials, ID numbers as their first three and last two digits, dates of birth as the year;
-    addresses left out. `field`: the field an uncertain-field row is about (its evidence is the
-    reading, "'raw' → value")."""
-    if field:
-        value = evidence.split(" → ")[-1]
-        masked = mask_value(field, value)
-        return masked if masked != value or field not in _SENSITIVE else "***"
-    parts = []
-    for part in evidence.split("; "):
-        label, sep, value = part.partition(": ")
-        name = _LABEL_FIELDS.get(label, label)
-        if not sep:
-            parts.append(part)
-        elif label in _HIDDEN or name in _HIDDEN:
-            continue
-        elif name in _SENSITIVE:
-            parts.append(f"{label}: {mask_value(name, value)}")
-        else:
-            parts.append(part)
-    return "; ".join(parts)
-
-
-_SENSITIVE = {"full_name", "father_name", "mother_name", "birth_date", "personal_id", "legacy_id"}

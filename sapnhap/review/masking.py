@@ -9,11 +9,15 @@ birth and ID number are basic personal data) and the data-minimisation principle
 - `mask_id("001085012345")` → `"001*******45"` (the birth-province code and the last two digits).
 - `mask_date("1985-04-12")` → `"1985-**-**"` (the year only).
 - `mask_value(field, value)` picks the rule from the field name, and leaves other fields alone.
+- `mask_fields(fields, labels)`, `mask_reading(field, value)`: what the UI shows of a record or a
+  reading (the review queue's items), from their structured values, addresses left out.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from sapnhap.text import nfc
 
@@ -76,3 +80,30 @@ def mask_value(field: str, value: str | None) -> str:
     if field in BIRTH_FIELDS:
         return mask_date(value)
     return str(value)
+
+
+ADDRESS_FIELDS = frozenset({"residence", "birth_place", "hometown", "address"})
+"""Fields left out of what the UI shows: an address next to initials and a year identifies a person."""
+
+
+def mask_fields(fields: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> str:
+    """`label: value; …` of a record's `fields` (field → value) for the UI, each value masked by
+    `mask_value`, addresses (ADDRESS_FIELDS) and empty values left out. `labels` gives the shown label
+    and the order (field → label, as on the review sheet); without it every field under its own name,
+    sorted."""
+    order = labels or {name: name for name in sorted(fields)}
+    return "; ".join(
+        f"{label}: {mask_value(name, str(fields[name]))}"
+        for name, label in order.items()
+        if name in fields and fields[name] not in (None, "") and name not in ADDRESS_FIELDS
+    )
+
+
+def mask_reading(field: str, value: str | None) -> str:
+    """One field's reading for the UI: masked by `mask_value`; an address, or a personal value the rule
+    leaves unchanged (a name of one letter), as `***`."""
+    masked = mask_value(field, value)
+    personal = field in NAME_FIELDS or field in ID_FIELDS or field in BIRTH_FIELDS or field.endswith("_name")
+    if field in ADDRESS_FIELDS or (personal and masked == value and value):
+        return "***"
+    return masked

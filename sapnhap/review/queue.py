@@ -39,6 +39,7 @@ from sapnhap.db.session import write_connection
 from sapnhap.db.sql import chunks
 from sapnhap.linkage.persons import upsert_review_item
 from sapnhap.records.rules import required_fields_of
+from sapnhap.review.masking import mask_fields, mask_reading
 from sapnhap.review.sheet import ItemState, SheetRow
 
 if TYPE_CHECKING:
@@ -72,14 +73,32 @@ _LABELS = {
 }
 
 
-def _describe(side: dict) -> str:
-    """One record of a pair as text: its fields (name, birth, ID ...), document and former unit."""
+def _describe(side: dict, masked: bool = False) -> str:
+    """One record of a pair as text: its fields (name, birth, ID ...), document and former unit; with
+    `masked`, as the UI shows it (`mask_fields`: masked, addresses left out)."""
     fields = side.get("fields", {})
-    parts = [f"{label}: {fields[f]}" for f, label in _LABELS.items() if fields.get(f)]
-    parts.append(
+    shown = (
+        mask_fields(fields, _LABELS)
+        if masked
+        else "; ".join(f"{label}: {fields[f]}" for f, label in _LABELS.items() if fields.get(f))
+    )
+    document = (
         f"{side.get('doc_type', '')} ({side.get('role', '')}), former unit {side.get('former_unit', '')}"
     )
-    return "; ".join(parts)
+    return "; ".join(x for x in (shown, document) if x)
+
+
+def _masked_read(evidence: Mapping[str, Any]) -> str:
+    """What the UI shows of an item's reading, from its structured evidence: a field's value masked
+    (`mask_reading`), a quarantined record's fields masked (`mask_fields`), a file's or document's
+    reading as it is (no personal data); an item stored before its evidence had values, `***`."""
+    if evidence.get("field"):
+        return mask_reading(evidence["field"], evidence["value"]) if "value" in evidence else "***"
+    if "fields" in evidence:
+        return mask_fields(evidence["fields"])
+    if str(evidence.get("question", "")).startswith("Quarantined:"):
+        return "***"
+    return str(evidence.get("read", ""))
 
 
 def sheet_rows(engine: Engine, new_unit_code: str) -> list[SheetRow]:
@@ -105,6 +124,8 @@ def sheet_rows(engine: Engine, new_unit_code: str) -> list[SheetRow]:
                         question="Are these two records the same person? accept = one person, reject = two",
                         left=_describe(left),
                         right=_describe(right),
+                        left_masked=_describe(left, masked=True),
+                        right_masked=_describe(right, masked=True),
                         score=f"{item.match_probability:.3f}" if item.match_probability is not None else "",
                         details="; ".join(
                             f"{name}: {w['level']} ({w['weight']:+.1f})"
@@ -126,6 +147,7 @@ def sheet_rows(engine: Engine, new_unit_code: str) -> list[SheetRow]:
                         new_unit=new_unit_code,
                         question=str(evidence.get("question", "")),
                         left=str(evidence.get("read", "")),
+                        left_masked=_masked_read(evidence),
                         score=str(evidence.get("score", "")),
                         details=str(evidence.get("details", "")),
                         where=str(evidence.get("where", "")),
@@ -212,6 +234,7 @@ def refresh_review_items(
                     "field": f.field,
                     "question": f"Is the {f.field.replace('_', ' ')} read right? accept, or write the right value",
                     "read": f"{f.raw!r} → {f.value}" if f.raw != f.value else str(f.value),
+                    "value": f.value,
                     "score": "" if f.confidence is None else f"{f.confidence:.0f}",
                     "details": "; ".join(
                         x for x in ("diacritics repaired" if f.repaired else "", f.note) if x
@@ -231,6 +254,7 @@ def refresh_review_items(
                     "read": "; ".join(
                         f"{k}: {v.get('value') or v.get('raw')}" for k, v in sorted(read.items())
                     ),
+                    "fields": {k: v.get("value") or v.get("raw") for k, v in sorted(read.items())},
                     "details": f"{q.doc_type} ({q.role})",
                     "where": f"{paths.get(q.file_sha256, q.file_sha256[:16])} p.{q.first_page}",
                 },

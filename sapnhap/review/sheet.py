@@ -73,6 +73,8 @@ class SheetRow:
     score: str = ""
     details: str = ""
     where: str = ""
+    left_masked: str = ""  # left and right as the UI shows them (`sapnhap.review.masking`), not on the sheet
+    right_masked: str = ""
 
 
 @dataclass(frozen=True)

@@ -206,18 +206,33 @@ def test_a_quarantined_records_question_names_the_required_fields_it_misses():
 
 
 def test_the_review_sheets_ui_table_masks_personal_data():
-    """The review_queue asset's metadata (the Dagster UI) masks what the sheet shows in full."""
-    from assets.review import _masked
+    """The review_queue asset's metadata (the Dagster UI) masks what the sheet shows in full, from the
+    items' structured evidence (one place: `sapnhap.review.masking`)."""
+    from sapnhap.review.queue import _describe, _masked_read
 
-    held = "full_name: Chu Thị Hường; birth_date: 1997-04-27; personal_id: 001197012345; residence: Thôn 1"
-    assert _masked(held) == "full_name: C. T. H.; birth_date: 1997-**-**; personal_id: 001*******45"
-    pair = "name: Nguyễn Văn Hùng; born: 1960-04-12; ID: 001060012345; father: Trần Văn An; lives in: Thôn 3"
-    assert _masked(pair + "; staff_cv (staff)") == (
-        "name: N. V. H.; born: 1960-**-**; ID: 001*******45; father: T. V. A.; staff_cv (staff)"
+    held = {"full_name": "Chu Thị Hường", "birth_date": "1997-04-27", "personal_id": "001197012345"}
+    record = {"question": "Quarantined: invalid_date.", "fields": held | {"residence": "Thôn 1"}}
+    assert _masked_read(record) == "birth_date: 1997-**-**; full_name: C. T. H.; personal_id: 001*******45"
+    side = {
+        "fields": {"full_name": "Nguyễn Văn Hùng", "birth_date": "1960-04-12", "personal_id": "001060012345"}
+        | {"father_name": "Trần Văn An", "residence": "Thôn 3"},
+        "doc_type": "staff_cv",
+        "role": "staff",
+        "former_unit": "14479",
+    }
+    assert _describe(side, masked=True) == (
+        "name: N. V. H.; born: 1960-**-**; ID: 001*******45; father: T. V. A.; staff_cv (staff), former unit 14479"
     )
-    assert _masked("'12/04/I960' → 1960-04-12", "birth_date") == "1960-**-**"
-    assert _masked("'NGUYEN VAN HUNG' → Nguyễn Văn Hùng", "full_name") == "N. V. H."
-    assert _masked("'Nữ' → female", "sex") == "female"
+    assert "Nguyễn Văn Hùng" in _describe(side) and "Thôn 3" in _describe(side)  # the sheet: in full
+    assert _masked_read(
+        {"field": "birth_date", "value": "1960-04-12", "read": "'12/04/I960' → 1960-04-12"}
+    ) == ("1960-**-**")
+    assert _masked_read({"field": "full_name", "value": "Nguyễn Văn Hùng"}) == "N. V. H."
+    assert _masked_read({"field": "sex", "value": "female"}) == "female"
+    assert _masked_read({"field": "residence", "value": "Thôn 3, Xã Gia Vân"}) == "***"
+    # An item stored before its evidence held values shows nothing personal.
+    assert _masked_read({"field": "full_name", "read": "Nguyễn Văn Hùng"}) == "***"
+    assert _masked_read({"question": "Quarantined: x.", "read": "full_name: Chu Thị Hường"}) == "***"
 
 
 def test_a_semicolon_csv_or_a_sheet_without_rows_says_what_is_wrong(tmp_path):
