@@ -344,7 +344,36 @@ class ProvenanceEvent(Base):
     agent: Mapped[str | None] = mapped_column(Text)
 
 
-class PersonRecord(Base):
+class RecordColumns:
+    """The columns a person record has wherever it is stored, loaded (`PersonRecord`) or quarantined
+    (`QuarantinedRecord`): its id, former unit, document (file and first page), type and role, its
+    route to a new unit (`route_status`, `former_commune_code`, `route_candidates`, `route_evidence`)
+    and how it was read (`extractor`, `entry`). Each table adds its own (status and warnings, or
+    reasons and errors) and its own constraints. `sort_order=-1` keeps these columns first,
+    `record_id` leading, as the migrations made them."""
+
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True, sort_order=-1)
+    former_unit_vintage: Mapped[str] = mapped_column(String(16), default=PRE2025, sort_order=-1)
+    former_unit_code: Mapped[str] = mapped_column(String(5), sort_order=-1)
+    file_sha256: Mapped[str] = mapped_column(String(64), sort_order=-1)
+    first_page: Mapped[int] = mapped_column(Integer, sort_order=-1)
+    doc_type: Mapped[str] = mapped_column(String(64), sort_order=-1)
+    role: Mapped[str] = mapped_column(String(32), sort_order=-1)
+    route_status: Mapped[str] = mapped_column(String(16), sort_order=-1)
+    # A "pre2025" commune code (vintage pre2025).
+    former_commune_code: Mapped[str | None] = mapped_column(String(5), sort_order=-1)
+    # JSON list of "post2025" commune codes, e.g. '["10105", "10108"]'.
+    route_candidates: Mapped[str] = mapped_column(Text, default="[]", sort_order=-1)
+    route_evidence: Mapped[str] = mapped_column(Text, default="", sort_order=-1)
+    # How the record was read (`sapnhap.records.rules.EXTRACTORS`): "template", "generic" ...
+    extractor: Mapped[str] = mapped_column(
+        String(16), default="template", server_default="template", sort_order=-1
+    )
+    # The register row (from 1) the record was read from; 0 for a whole document.
+    entry: Mapped[int] = mapped_column(Integer, default=0, server_default="0", sort_order=-1)
+
+
+class PersonRecord(RecordColumns, Base):
     """One person named in one document whose record passed validation and is in the unified database.
 
     `record_id` is `<former unit code>:<file SHA-256, first 16 hex digits>:<first page>:<role>`
@@ -386,27 +415,10 @@ class PersonRecord(Base):
         Index("ix_person_records_document", "file_sha256", "first_page"),
     )
 
-    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    former_unit_vintage: Mapped[str] = mapped_column(String(16), default=PRE2025)
-    former_unit_code: Mapped[str] = mapped_column(String(5))
-    file_sha256: Mapped[str] = mapped_column(String(64))
-    first_page: Mapped[int] = mapped_column(Integer)
-    doc_type: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     warnings: Mapped[str] = mapped_column(Text, default="")
-    route_status: Mapped[str] = mapped_column(String(16))
-    # A "pre2025" commune code (vintage pre2025).
-    former_commune_code: Mapped[str | None] = mapped_column(String(5))
     # A "post2025" commune code (vintage post2025); None while routing needs review.
     new_unit_code: Mapped[str | None] = mapped_column(String(5), index=True)
-    # JSON list of "post2025" commune codes, e.g. '["10105", "10108"]'.
-    route_candidates: Mapped[str] = mapped_column(Text, default="[]")
-    route_evidence: Mapped[str] = mapped_column(Text, default="")
-    # How the record was read (`sapnhap.records.rules.EXTRACTORS`): "template", "generic" ...
-    extractor: Mapped[str] = mapped_column(String(16), default="template", server_default="template")
-    # The register row (from 1) the record was read from; 0 for a whole document.
-    entry: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     fields: Mapped[list[RecordField]] = relationship(
@@ -471,7 +483,7 @@ class RecordField(Base):
     record: Mapped[PersonRecord] = relationship(back_populates="fields")
 
 
-class QuarantinedRecord(Base):
+class QuarantinedRecord(RecordColumns, Base):
     """A person record held out of `person_records` because it broke a hard rule (`sapnhap.records.rules`).
 
     Kept with every reason for an archivist's review, never dropped: `reasons` are the rule codes
@@ -503,27 +515,10 @@ class QuarantinedRecord(Base):
         Index("ix_quarantined_records_document", "file_sha256", "first_page"),
     )
 
-    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    former_unit_vintage: Mapped[str] = mapped_column(String(16), default=PRE2025)
-    former_unit_code: Mapped[str] = mapped_column(String(5))
-    file_sha256: Mapped[str] = mapped_column(String(64))
-    first_page: Mapped[int] = mapped_column(Integer)
-    doc_type: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(32))
     reasons: Mapped[str] = mapped_column(Text)
     n_errors: Mapped[int] = mapped_column(Integer)
-    route_status: Mapped[str] = mapped_column(String(16))
-    # A "pre2025" commune code (vintage pre2025).
-    former_commune_code: Mapped[str | None] = mapped_column(String(5))
     # A "post2025" commune code (vintage post2025); None while routing needs review.
     new_unit_code: Mapped[str | None] = mapped_column(String(5))
-    # JSON list of "post2025" commune codes.
-    route_candidates: Mapped[str] = mapped_column(Text, default="[]")
-    route_evidence: Mapped[str] = mapped_column(Text, default="")
-    # How the record was read (`sapnhap.records.rules.EXTRACTORS`).
-    extractor: Mapped[str] = mapped_column(String(16), default="template", server_default="template")
-    # The register row (from 1) the record was read from; 0 for a whole document.
-    entry: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     fields: Mapped[str] = mapped_column(Text, default="{}")
     quarantined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -37,8 +37,8 @@ from sapnhap.db.models import (
     Base,
 )
 from sapnhap.db.session import alembic_config, write_connection
-from sapnhap.records import extract as extraction
 from sapnhap.records import routing
+from sapnhap.records import values as field_values
 from sapnhap.records.rules import STATUSES
 from sapnhap.records.tables import SOURCE_COLUMNS, VALIDATED_COLUMNS
 from tests.db.test_db import HEAD, UNITS, file_row
@@ -233,7 +233,7 @@ def fields_of(engine, record_id: str) -> dict[tuple[str, str], dict]:
 def test_constants_agree_with_the_stages():
     assert set(RECORD_STATUSES) | {"quarantined"} == set(STATUSES)
     assert ROUTE_STATUSES == typing.get_args(routing.Status)
-    assert FIELD_STATUSES == typing.get_args(extraction.Status)
+    assert FIELD_STATUSES == typing.get_args(field_values.Status)
 
 
 def test_migration_creates_the_record_tables_with_their_constraints(engine):
