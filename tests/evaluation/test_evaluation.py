@@ -9,9 +9,6 @@ import pytest
 from dagster import DagsterInstance
 from sqlalchemy import create_engine, text
 
-from pipelines.definitions import build_definitions
-from pipelines.migrate import migrate_database
-from resources import ProjectSettings
 from sapnhap.evaluation.report import main, summary_lines, write_report
 from sapnhap.evaluation.scores import (
     NOT_YET,
@@ -22,6 +19,7 @@ from sapnhap.evaluation.scores import (
 )
 from sapnhap.samples.generator import GeneratorConfig, generate
 from sapnhap.text import cer_counts
+from tests.runs import project
 
 
 def test_cer_counts_characters_not_bytes_and_ignores_layout():
@@ -143,16 +141,13 @@ def test_generated_sample_through_the_job_scores_as_planned(
 ):
     sample = tmp_path / "sample"
     generate(GeneratorConfig(dossiers=8, seed=42, exact_duplicates=1, broken_files=3, workers=2), sample)
-    settings = ProjectSettings.from_env(
-        {
-            "SAPNHAP_HOME": str(tmp_path / "home"),
-            "SAPNHAP_INBOX": str(sample / "inbox"),
-            "SAPNHAP_DATABASE_URL": db_url,
-            "SAPNHAP_OCR_WORKERS": "2",
-        }
+    defs = project(
+        tmp_path / "home",
+        sample / "inbox",
+        db_url,
+        tmp_path_factory.getbasetemp() / "eval-ocr-cache",
+        ocr_workers=2,
     )
-    migrate_database(settings)
-    defs = build_definitions(settings, ocr_cache_dir=tmp_path_factory.getbasetemp() / "eval-ocr-cache")
     job = defs.resolve_job_def("ingest_former_unit")
     units = defs.resources["store"].former_units()
     assert units == ["14479", "14488", "14503", "373"]

@@ -8,13 +8,11 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 from sqlalchemy import func, select
 
-from pipelines.definitions import build_definitions
-from pipelines.migrate import migrate_database
-from resources import ProjectSettings
 from sapnhap.db.models import Document, File, FileSource, FormerUnit, Page, ProvenanceEvent, Word
 from sapnhap.db.session import make_engine
 from sapnhap.text import character_error_rate
 from tests import badfiles
+from tests.runs import check_evaluations, project
 
 INBOX = Path(__file__).resolve().parents[2] / "samples" / "inbox"
 GROUND_TRUTH = Path(__file__).resolve().parents[2] / "samples" / "ground_truth"
@@ -71,17 +69,7 @@ def ocr_cache(tmp_path_factory) -> Path:
 def _run_all(
     inbox: dict, home: Path, db_url: str, ocr_cache: Path, instance: DagsterInstance, units: list[str] = UNITS
 ) -> list:
-    settings = ProjectSettings.from_env(
-        {
-            "SAPNHAP_HOME": str(home),
-            "SAPNHAP_INBOX": str(inbox["root"]),
-            "SAPNHAP_DATABASE_URL": db_url,
-            "SAPNHAP_OCR_WORKERS": "2",
-        }
-    )
-    migrate_database(settings)
-    defs = build_definitions(settings, ocr_cache_dir=ocr_cache)
-    job = defs.resolve_job_def("ingest_former_unit")
+    job = project(home, inbox["root"], db_url, ocr_cache, ocr_workers=2).resolve_job_def("ingest_former_unit")
     instance.add_dynamic_partitions(
         "former_units", [u for u in units if not instance.has_dynamic_partition("former_units", u)]
     )
@@ -97,11 +85,7 @@ def _counts(engine) -> dict:
 
 
 def _check_results(result) -> dict:
-    return {
-        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
+    return {name: evaluation.passed for name, evaluation in check_evaluations(result).items()}
 
 
 @pytest.mark.slow
@@ -277,26 +261,16 @@ def test_reconciliation_check_fails_when_a_page_is_missing(inbox, ocr_cache, tmp
             conn.execute(Word.__table__.delete().where(Word.page_id == victim.id))
             conn.execute(Page.__table__.delete().where(Page.id == victim.id))
         engine.dispose()
-        settings = ProjectSettings.from_env(
-            {
-                "SAPNHAP_HOME": str(tmp_path / "home"),
-                "SAPNHAP_INBOX": str(inbox["root"]),
-                "SAPNHAP_DATABASE_URL": db_url,
-            }
+        job = project(tmp_path / "home", inbox["root"], db_url, ocr_cache).resolve_job_def(
+            "ingest_former_unit"
         )
-        migrate_database(settings)
-        job = build_definitions(settings, ocr_cache_dir=ocr_cache).resolve_job_def("ingest_former_unit")
         result = job.execute_in_process(
             partition_key="21064",
             instance=instance,
             asset_selection=[AssetKey("reconciliation")],
             raise_on_error=False,
         )
-        evaluation = next(
-            e.asset_check_evaluation_data
-            for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        )
+        (evaluation,) = check_evaluations(result).values()
         assert evaluation.check_name == "balanced" and evaluation.passed is False
         assert evaluation.severity.value == "ERROR"
         assert "pages expected but" in evaluation.metadata["problems"].value
@@ -312,11 +286,7 @@ def test_renamed_and_replaced_files_keep_the_balance(tmp_path, ocr_cache):
     broken = badfiles.truncated_pdf(unit)
     home = tmp_path / "home"
     db_url = f"sqlite:///{home / 'sapnhap.db'}"
-    settings = ProjectSettings.from_env(
-        {"SAPNHAP_HOME": str(home), "SAPNHAP_INBOX": str(inbox), "SAPNHAP_DATABASE_URL": db_url}
-    )
-    migrate_database(settings)
-    job = build_definitions(settings, ocr_cache_dir=ocr_cache).resolve_job_def("ingest_former_unit")
+    job = project(home, inbox, db_url, ocr_cache).resolve_job_def("ingest_former_unit")
     with DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("former_units", ["21064"])
         first = job.execute_in_process(partition_key="21064", instance=instance)

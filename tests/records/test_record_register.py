@@ -10,13 +10,11 @@ from dagster import AssetKey, DagsterInstance, MarkdownMetadataValue
 from sqlalchemy import func, select, text
 
 import assets.records
-from pipelines.definitions import build_definitions
-from pipelines.migrate import migrate_database
-from resources import ProjectSettings
 from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
 from sapnhap.db.session import make_engine
 from sapnhap.linkage.model import DEFAULT_THRESHOLDS
 from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
+from tests.runs import check_evaluations, project
 
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 UNIT = "14503"  # Xã Gia Tân: split between two new units, so some records need the villages to route
@@ -45,19 +43,7 @@ def digital_sample(tmp_path_factory):
 
 
 def _job(sample, home, db_url):
-    settings = ProjectSettings.from_env(
-        {"SAPNHAP_HOME": str(home), "SAPNHAP_INBOX": str(sample / "inbox"), "SAPNHAP_DATABASE_URL": db_url}
-    )
-    migrate_database(settings)
-    return build_definitions(settings, ocr_cache_dir=home / "ocr-cache").resolve_job_def("ingest_former_unit")
-
-
-def _checks(result) -> dict:
-    return {
-        e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data
-        for e in result.all_events
-        if e.event_type_value == "ASSET_CHECK_EVALUATION"
-    }
+    return project(home, sample / "inbox", db_url).resolve_job_def("ingest_former_unit")
 
 
 def _materialized(result) -> set[str]:
@@ -85,7 +71,7 @@ def test_failed_blocking_check_stops_the_load_and_a_good_run_loads_every_record(
         real = assets.records.validate_records
         monkeypatch.setattr(assets.records, "validate_records", lambda *a, **k: real(*a, **k).iloc[1:])
         broken = job.execute_in_process(partition_key=UNIT, instance=instance, raise_on_error=False)
-        checks = _checks(broken)
+        checks = check_evaluations(broken)
         assert checks["every_record_accounted"].passed is False
         assert checks["every_record_accounted"].severity.value == "ERROR"
         assert (
@@ -100,7 +86,7 @@ def test_failed_blocking_check_stops_the_load_and_a_good_run_loads_every_record(
         monkeypatch.setattr(assets.records, "validate_records", real)
         good = job.execute_in_process(partition_key=UNIT, instance=instance)
         assert good.success and "record_register" in _materialized(good)
-        checks = _checks(good)
+        checks = check_evaluations(good)
         assert checks["every_record_accounted"].passed and checks["records_reconciled"].passed
         validated = good.output_for_node("validated_records")
         statuses = validated["status"].value_counts().to_dict()
@@ -147,7 +133,7 @@ def test_failed_blocking_check_stops_the_load_and_a_good_run_loads_every_record(
             after = job.execute_in_process(partition_key=UNIT, instance=instance)
         finally:
             doomed.write_bytes(held)
-        reconciled = _checks(after)["records_reconciled"]
+        reconciled = check_evaluations(after)["records_reconciled"]
         assert after.success and reconciled.passed
         assert reconciled.metadata["earlier_records_kept_as_history"].value > 0
         assert _rows(engine) == rows
@@ -169,15 +155,7 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
     home = tmp_path / "home"
     (home / "models").mkdir(parents=True)
     (home / "models" / "linkage_model.json").write_bytes(linkage_model.read_bytes())
-    settings = ProjectSettings.from_env(
-        {
-            "SAPNHAP_HOME": str(home),
-            "SAPNHAP_INBOX": str(digital_sample / "inbox"),
-            "SAPNHAP_DATABASE_URL": db_url,
-        }
-    )
-    migrate_database(settings)
-    defs = build_definitions(settings, ocr_cache_dir=home / "ocr-cache")
+    defs = project(home, digital_sample / "inbox", db_url)
     ingest, link = defs.resolve_job_def("ingest_former_unit"), defs.resolve_job_def("link_new_unit")
     units = sorted(p.name for p in (digital_sample / "inbox").iterdir() if p.is_dir())
     engine = make_engine(db_url)
@@ -213,7 +191,7 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
             assert result.success
             for event in result.get_asset_materialization_events():
                 assert isinstance(event.materialization.metadata.get("summary"), MarkdownMetadataValue)
-            checks = _checks(result)
+            checks = check_evaluations(result)
             assert checks["one_id_number_per_person"].passed and checks["every_record_in_one_person"].passed
             meta = result.asset_materializations_for_node("entities")[0].metadata
             n = int((routed["new_unit_code"] == code).sum())
@@ -290,7 +268,7 @@ def test_an_archivists_correction_and_release_are_taken_in_by_the_next_run(digit
                 )
             )
         second = job.execute_in_process(partition_key=UNIT, instance=instance)
-        assert second.success and _checks(second)["every_record_accounted"].passed
+        assert second.success and check_evaluations(second)["every_record_accounted"].passed
         with engine.connect() as conn:
             held = conn.execute(
                 select(QuarantinedRecord.reasons).where(QuarantinedRecord.record_id == record)
@@ -312,7 +290,7 @@ def test_an_archivists_correction_and_release_are_taken_in_by_the_next_run(digit
         with engine.begin() as conn:
             conn.execute(insert(RecordRelease).values(record_id=record, item_id="record:x", **who))
         third = job.execute_in_process(partition_key=UNIT, instance=instance)
-        assert third.success and _checks(third)["every_record_accounted"].passed
+        assert third.success and check_evaluations(third)["every_record_accounted"].passed
         with engine.connect() as conn:
             warnings = conn.execute(
                 select(PersonRecord.warnings).where(PersonRecord.record_id == record)

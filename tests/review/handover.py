@@ -9,28 +9,18 @@ from pathlib import Path
 
 from dagster import DagsterInstance, Definitions, RunRequest, build_sensor_context
 
-from pipelines.definitions import build_definitions
 from pipelines.jobs import apply_review_sheet
-from pipelines.migrate import migrate_database
 from pipelines.sensors import follow_up_requests, reviews_sensor
-from resources import ProjectSettings, ReviewDesk, UnifiedDatabase
+from resources import ReviewDesk, UnifiedDatabase
 from sapnhap.review.sheet import COLUMNS
+from tests import runs
 
 
 def project(tmp_path: Path, inbox: Path, db_url: str) -> tuple[Definitions, Path]:
-    """The definitions over `inbox` (a folder per former unit) and the database at `db_url`, one OCR
-    worker, the OCR cache under `tmp_path`; with the project's home folder (`tmp_path/home`)."""
+    """The definitions over `inbox` and the database at `db_url` (`tests.runs.project`, one OCR worker,
+    the OCR cache under `tmp_path`); with the project's home folder (`tmp_path/home`)."""
     home = tmp_path / "home"
-    settings = ProjectSettings.from_env(
-        {
-            "SAPNHAP_HOME": str(home),
-            "SAPNHAP_INBOX": str(inbox),
-            "SAPNHAP_DATABASE_URL": db_url,
-            "SAPNHAP_OCR_WORKERS": "1",
-        }
-    )
-    migrate_database(settings)
-    return build_definitions(settings, ocr_cache_dir=tmp_path / "ocr-cache"), home
+    return runs.project(home, inbox, db_url, tmp_path / "ocr-cache"), home
 
 
 def read_sheet(home: Path, unit: str) -> dict[str, dict[str, str]]:

@@ -14,6 +14,7 @@ from sapnhap.db.session import make_engine
 from sapnhap.reference.units import review_unit_of
 from tests import badfiles
 from tests.review.handover import project, read_sheet, take_in_sheets, write_sheet
+from tests.runs import check_evaluations
 
 FORMER = "21058"
 REVIEW_UNIT = review_unit_of(FORMER)
@@ -91,12 +92,7 @@ def test_a_released_file_is_read_by_the_next_ingest(db_url, tmp_path):
             files["quarantined"].value,
             files["released_by_archivist"].value,
         ) == (1, 1, 1)
-        checks = {
-            e.asset_check_evaluation_data.check_name: e.asset_check_evaluation_data.passed
-            for e in second.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION"
-        }
-        assert checks["balanced"] is True
+        assert check_evaluations(second)["balanced"].passed is True
         with engine.connect() as conn:
             file = conn.execute(select(File).where(File.sha256 == cut_item[5:])).mappings().one()
             assert (file["status"], file["quarantine_reason"]) == ("archived", None)
