@@ -16,22 +16,21 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from sapnhap.records.vocabulary import match_title
+from sapnhap.records.vocabulary import TITLES, match_title
 from sapnhap.text import fold_diacritics
 
 UNKNOWN = "unknown"
 
-# (document type, title phrases as printed on the templates). Order matters: specific before generic.
-TITLE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("birth_registration", ("TRÍCH LỤC KHAI SINH", "GIẤY KHAI SINH", "TỜ KHAI ĐĂNG KÝ KHAI SINH")),
-    ("marriage_registration", ("TRÍCH LỤC KẾT HÔN", "GIẤY CHỨNG NHẬN KẾT HÔN", "TỜ KHAI ĐĂNG KÝ KẾT HÔN")),
-    ("death_registration", ("TRÍCH LỤC KHAI TỬ", "GIẤY CHỨNG TỬ", "TỜ KHAI ĐĂNG KÝ KHAI TỬ")),
-    ("staff_cv", ("SƠ YẾU LÝ LỊCH", "SƠ YẾU LÝ LỊCH CÁN BỘ, CÔNG CHỨC")),
-    (
-        "procedure_receipt",
-        ("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "PHIẾU TIẾP NHẬN HỒ SƠ", "BIÊN NHẬN HỒ SƠ"),
-    ),
-    # Types of administrative document named in Decree 30/2020/NĐ-CP, Article 7.
+TEMPLATED_TYPES: tuple[str, ...] = (
+    "birth_registration",
+    "marriage_registration",
+    "death_registration",
+    "staff_cv",
+    "procedure_receipt",
+)
+"""The types with a dedicated template (`sapnhap.records.templates`), matched first."""
+
+ADMINISTRATIVE_TITLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("official_decision", ("QUYẾT ĐỊNH",)),
     ("resolution", ("NGHỊ QUYẾT",)),
     ("directive", ("CHỈ THỊ",)),
@@ -40,6 +39,18 @@ TITLE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("plan", ("KẾ HOẠCH",)),
     ("submission", ("TỜ TRÌNH",)),
     ("official_letter", ("CÔNG VĂN",)),
+)
+"""Types of administrative document named in Decree 30/2020/NĐ-CP, Article 7, and their titles."""
+
+# (document type, title phrases as printed). Order matters: specific before generic. The templated
+# types' phrases are the title catalogue's (`sapnhap.records.vocabulary.TITLES`, with their sources),
+# in its order: one list of titles, not two.
+TITLE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *(
+        (t, tuple(p for entry in TITLES if entry.doc_type == t for p in entry.phrases))
+        for t in TEMPLATED_TYPES
+    ),
+    *ADMINISTRATIVE_TITLES,
 )
 NATIONAL_MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 

@@ -77,3 +77,17 @@ def test_rules_keep_priority_over_the_catalogue():
     # A catalogue title on an earlier line does not override a rule title further down.
     later = classify(HEAD + "TRÍCH LỤC HỘ TỊCH\nQUYẾT ĐỊNH")
     assert later.doc_type == "official_decision"
+
+
+def test_the_templated_titles_come_from_the_catalogue():
+    from sapnhap.documents.titles import TEMPLATED_TYPES, TITLE_RULES
+    from sapnhap.records.templates import TEMPLATES
+    from sapnhap.records.vocabulary import TITLES
+
+    assert set(TEMPLATED_TYPES) == set(TEMPLATES)
+    rules = dict(TITLE_RULES)
+    for doc_type in TEMPLATED_TYPES:
+        assert rules[doc_type] == tuple(p for e in TITLES if e.doc_type == doc_type for p in e.phrases)
+        assert rules[doc_type]  # every templated type has its printed titles in the catalogue
+    # A re-registration declaration (a catalogue title) is typed as its event, by the first rules.
+    assert classify("TỜ KHAI ĐĂNG KÝ LẠI KHAI SINH\nHọ, chữ đệm, tên: An").doc_type == "birth_registration"
