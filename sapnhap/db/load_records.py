@@ -59,7 +59,7 @@ from sapnhap.db.sql import (
     missing_keys,
     upsert_rows,
 )
-from sapnhap.records.rules import DOCUMENT_TYPES, EXTRACTORS, ROLES, STATUSES
+from sapnhap.records.vocabulary import DOCUMENT_TYPES, EXTRACTORS, ROLES, STATUSES
 
 # --------------------------------------------------------------------------- person records
 
@@ -258,7 +258,7 @@ def load_records(
     joined by ";"), route_status ("routed" | "review" | "unresolved"), former_commune_code (pre2025)
     and new_unit_code (post2025; "" or None for none), candidates (JSON list of post2025 codes),
     route_evidence; optionally former_unit_vintage (default "pre2025"), extractor (one of
-    `sapnhap.records.rules.EXTRACTORS`, default "template") and entry (the register row, 0 for a
+    `sapnhap.records.vocabulary.EXTRACTORS`, default "template") and entry (the register row, 0 for a
     whole document; the record_id then reads `<first page>.<entry>`).
     `source`: one row per field read, columns `sapnhap.records.tables.SOURCE_COLUMNS`; the document's own
     fields have role "". A record's fields are the source rows of its document (file_sha256,

@@ -51,7 +51,7 @@ SUBJECT_TYPES = ("file", "page", "document", "record", "review_item", "review_sh
 UNIT_LEVELS = ("commune", "district")
 PRE2025 = "pre2025"
 RECORD_STATUSES = ("valid", "warning")
-"""Statuses of the person records loaded into `person_records` (`sapnhap.records.rules.STATUSES` but "quarantined")."""
+"""Statuses of the person records loaded into `person_records` (`sapnhap.records.vocabulary.STATUSES` but "quarantined")."""
 ROUTE_STATUSES = ("routed", "review", "unresolved")
 """`sapnhap.records.routing.Route.status`: routed to one new unit, left for review, or not resolved."""
 FIELD_SCOPES = ("person", "document")
@@ -365,7 +365,7 @@ class RecordColumns:
     # JSON list of "post2025" commune codes, e.g. '["10105", "10108"]'.
     route_candidates: Mapped[str] = mapped_column(Text, default="[]", sort_order=-1)
     route_evidence: Mapped[str] = mapped_column(Text, default="", sort_order=-1)
-    # How the record was read (`sapnhap.records.rules.EXTRACTORS`): "template", "generic" ...
+    # How the record was read (`sapnhap.records.vocabulary.EXTRACTORS`): "template", "generic" ...
     extractor: Mapped[str] = mapped_column(
         String(16), default="template", server_default="template", sort_order=-1
     )
@@ -379,8 +379,8 @@ class PersonRecord(RecordColumns, Base):
     `record_id` is `<former unit code>:<file SHA-256, first 16 hex digits>:<first page>:<role>`
     (`sapnhap.records.tables`). The record comes from the document (file_sha256, first_page) found in the
     former unit (former_unit_vintage, former_unit_code) and names the person in `role` ("child",
-    "mother", "husband" ...; `sapnhap.records.rules.ROLES`) of a document of type `doc_type`
-    (`sapnhap.records.rules.DOCUMENT_TYPES`). `status` is "valid" or "warning"; `warnings` is the validator's
+    "mother", "husband" ...; `sapnhap.records.vocabulary.ROLES`) of a document of type `doc_type`
+    (`sapnhap.records.vocabulary.DOCUMENT_TYPES`). `status` is "valid" or "warning"; `warnings` is the validator's
     rule codes joined by ";" ("" for a valid record). A record that breaks a hard rule is in
     `quarantined_records` instead, never here.
 
@@ -392,7 +392,7 @@ class PersonRecord(RecordColumns, Base):
     2025-07-01; None when not resolved), `new_unit_code` and the codes of `route_candidates` (a JSON
     list of strings) are "post2025" commune codes (None while routing needs review). `extractor`
     says how the record was read: its type's template, the generic label vocabulary, a register
-    table or a born-digital register (`sapnhap.records.rules.EXTRACTORS`); `entry` is the register
+    table or a born-digital register (`sapnhap.records.vocabulary.EXTRACTORS`); `entry` is the register
     row it came from (0 for a whole document; the record_id's page part is then `<first page>.<entry>`). `loaded_at` (UTC) is when
     the row was last written with changed values.
     """

@@ -16,19 +16,10 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from sapnhap.records.vocabulary import TITLES, match_title
+from sapnhap.records.vocabulary import TEMPLATE_TYPES, TITLES, match_title
 from sapnhap.text import fold_diacritics
 
 UNKNOWN = "unknown"
-
-TEMPLATED_TYPES: tuple[str, ...] = (
-    "birth_registration",
-    "marriage_registration",
-    "death_registration",
-    "staff_cv",
-    "procedure_receipt",
-)
-"""The types with a dedicated template (`sapnhap.records.templates`), matched first."""
 
 ADMINISTRATIVE_TITLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("official_decision", ("QUYẾT ĐỊNH",)),
@@ -48,7 +39,7 @@ ADMINISTRATIVE_TITLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 TITLE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     *(
         (t, tuple(p for entry in TITLES if entry.doc_type == t for p in entry.phrases))
-        for t in TEMPLATED_TYPES
+        for t in TEMPLATE_TYPES
     ),
     *ADMINISTRATIVE_TITLES,
 )

@@ -344,19 +344,22 @@ def calibrate_prior(linker: Linker, iterations: int = 50, max_records: int = TRA
     prior = float(model["probability_two_random_records_match"])
     if model["link_type"] == "link_only" or not 0.0 < prior < 1.0:
         return prior  # pairs across datasets only: the count of all pairs differs; left as it is
-    run = linker._db_api._execute_sql_against_backend  # noqa: SLF001 - SQL on the linker's own DuckDB
+
+    def run(sql: str, on: Linker = linker) -> pd.DataFrame:
+        return on.misc.query_sql(sql, output_type="pandas")
+
+    # Splink names its input tables only privately; the SQL on them goes through its public query_sql.
     tables = [t.physical_name for t in linker._input_tables_dict.values()]  # noqa: SLF001
-    counts = [int(run(f"SELECT count(*) FROM {t}").fetchall()[0][0]) for t in tables]
+    counts = [int(run(f"SELECT count(*) AS n FROM {t}")["n"].iloc[0]) for t in tables]
     n, scorer = sum(counts), linker
     if n > max_records:
         percent = 100.0 * max_records / n
-        frames = [run(f"SELECT * FROM {t} USING SAMPLE {percent:.6f}% (bernoulli, 1)").df() for t in tables]
+        frames = [run(f"SELECT * FROM {t} USING SAMPLE {percent:.6f}% (bernoulli, 1)") for t in tables]
         n, scorer = sum(len(f) for f in frames), _linker(frames, model)
     predictions = scorer.inference.predict(threshold_match_probability=CALIBRATION_FLOOR)
-    weights = scorer._db_api._execute_sql_against_backend(  # noqa: SLF001
-        f"SELECT match_weight FROM {predictions.physical_name}"
-    ).fetchnumpy()["match_weight"]
-    weights = np.asarray(weights, dtype=float)
+    weights = np.asarray(
+        run(f"SELECT match_weight FROM {predictions.physical_name}", scorer)["match_weight"], dtype=float
+    )
     predictions.drop_table_from_database_and_remove_from_cache()
     pairs = n * (n - 1) / 2
     if len(weights) == 0 or pairs == 0:

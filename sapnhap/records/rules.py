@@ -93,53 +93,19 @@ import pandera.pandas as pa
 
 from sapnhap.records.normalise import parse_date
 from sapnhap.records.vocabulary import (
-    ADMINISTRATIVE_TYPES,
-    CATALOGUE_TYPES,
-    LABEL_ROLES,
-    UNKNOWN_TYPE,
-    UNNAMED_ROLES,
+    DOCUMENT_TYPES,
+    ROLES,
+    STATUSES,
 )
 from sapnhap.reference.personal_id import FIRST_YEAR, LAST_YEAR, check_personal_id, is_legacy_id
 from sapnhap.reference.units import find_unit
 
 Severity = Literal["error", "warning"]
 Status = Literal["valid", "warning", "quarantined"]
-STATUSES: tuple[str, ...] = ("valid", "warning", "quarantined")
-# How a record was read: by its type's dedicated template (sapnhap.records.templates), by the generic
-# label vocabulary (sapnhap.records.generic), as a row of a register table on a page, or as a row of a
-# born-digital register (spreadsheet, CSV, word-processor table).
-EXTRACTORS: tuple[str, ...] = ("template", "generic", "register_table", "spreadsheet")
 
 REFORM_DATE = date(2025, 7, 1)  # two-level local government and the new unit codes
 ID_ERA = date(2016, 1, 1)  # Law on Civil Status 2014 in force: the number is part of birth registration
 
-# The types with a dedicated template and their own rules.
-TEMPLATE_TYPES: tuple[str, ...] = (
-    "birth_registration",
-    "marriage_registration",
-    "death_registration",
-    "staff_cv",
-    "procedure_receipt",
-)
-# Every type a record may carry: the templated ones, every other type of the title catalogue and the
-# administrative documents (read by the generic extractor, sapnhap.records.generic) and `unknown`.
-DOCUMENT_TYPES: tuple[str, ...] = (
-    *TEMPLATE_TYPES,
-    *(t for t in CATALOGUE_TYPES if t not in TEMPLATE_TYPES),
-    *ADMINISTRATIVE_TYPES,
-    UNKNOWN_TYPE,
-)
-ROLES_BY_TYPE: dict[str, tuple[str, ...]] = {
-    "birth_registration": ("child", "mother", "father"),
-    "marriage_registration": ("husband", "wife"),
-    "death_registration": ("deceased",),
-    "staff_cv": ("staff",),
-    "procedure_receipt": ("applicant",),
-}
-# Every role a record may carry: the templates' and the vocabulary's (named and unnamed people).
-ROLES: tuple[str, ...] = tuple(
-    dict.fromkeys([*(r for roles in ROLES_BY_TYPE.values() for r in roles), *LABEL_ROLES, *UNNAMED_ROLES])
-)
 # The sex a role implies, used when the record has no sex field (a birth extract's parents, spouses).
 ROLE_SEX = {
     "mother": "female",

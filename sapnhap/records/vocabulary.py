@@ -853,7 +853,49 @@ def match_title(line: str) -> TitleEntry | None:
     return best[1] if best else None
 
 
+# --- What a record may carry (the loader and the rules share these) --------------------------------------
+
+STATUSES: tuple[str, ...] = ("valid", "warning", "quarantined")
+# How a record was read: by its type's dedicated template (sapnhap.records.templates), by the generic
+# label vocabulary (sapnhap.records.generic), as a row of a register table on a page, or as a row of a
+# born-digital register (spreadsheet, CSV, word-processor table).
+EXTRACTORS: tuple[str, ...] = ("template", "generic", "register_table", "spreadsheet")
+
+# The types with a dedicated template and their own rules.
+TEMPLATE_TYPES: tuple[str, ...] = (
+    "birth_registration",
+    "marriage_registration",
+    "death_registration",
+    "staff_cv",
+    "procedure_receipt",
+)
+# Every type a record may carry: the templated ones, every other type of the title catalogue and the
+# administrative documents (read by the generic extractor, sapnhap.records.generic) and `unknown`.
+DOCUMENT_TYPES: tuple[str, ...] = (
+    *TEMPLATE_TYPES,
+    *(t for t in CATALOGUE_TYPES if t not in TEMPLATE_TYPES),
+    *ADMINISTRATIVE_TYPES,
+    UNKNOWN_TYPE,
+)
+ROLES_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "birth_registration": ("child", "mother", "father"),
+    "marriage_registration": ("husband", "wife"),
+    "death_registration": ("deceased",),
+    "staff_cv": ("staff",),
+    "procedure_receipt": ("applicant",),
+}
+# Every role a record may carry: the templates' and the vocabulary's (named and unnamed people).
+ROLES: tuple[str, ...] = tuple(
+    dict.fromkeys([*(r for roles in ROLES_BY_TYPE.values() for r in roles), *LABEL_ROLES, *UNNAMED_ROLES])
+)
+
 __all__ = [
+    "DOCUMENT_TYPES",
+    "EXTRACTORS",
+    "ROLES",
+    "ROLES_BY_TYPE",
+    "STATUSES",
+    "TEMPLATE_TYPES",
     "COLUMN_HEADERS",
     "FAMILIES",
     "HEADER_THRESHOLD",

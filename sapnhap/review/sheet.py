@@ -351,7 +351,7 @@ def normalise_correction(field: str, value: str) -> tuple[str | None, str | None
     .parse_date`), ID numbers to their digits (9 or 12), names in title case with their diacritics,
     sex as male/female; other fields through the register's one text normaliser
     (`sapnhap.records.normalise.normalise_text`: NFC, `Ð` read as `Đ`, whitespace). Returns (value, None)
-    or (None, reason). A document type (`doc_type`) is one of `sapnhap.records.rules.DOCUMENT_TYPES`
+    or (None, reason). A document type (`doc_type`) is one of `sapnhap.records.vocabulary.DOCUMENT_TYPES`
     or a title the catalogue matches (`TRÍCH LỤC KHAI SINH` → birth_registration)."""
     text = normalise_text(_nfc(value))
     if not text:
@@ -374,8 +374,7 @@ def normalise_correction(field: str, value: str) -> tuple[str | None, str | None
         sex = SEX_VALUES.get(text.lower())
         return (sex, None) if sex else (None, f"{text!r}: write nam or nữ")
     if field == "doc_type":
-        from sapnhap.records.rules import DOCUMENT_TYPES
-        from sapnhap.records.vocabulary import match_title
+        from sapnhap.records.vocabulary import DOCUMENT_TYPES, match_title
 
         if text in DOCUMENT_TYPES:
             return text, None

@@ -80,8 +80,9 @@ def test_rules_keep_priority_over_the_catalogue():
 
 
 def test_the_templated_titles_come_from_the_catalogue():
-    from sapnhap.documents.titles import TEMPLATED_TYPES, TITLE_RULES
+    from sapnhap.documents.titles import TITLE_RULES
     from sapnhap.records.templates import TEMPLATES
+    from sapnhap.records.vocabulary import TEMPLATE_TYPES as TEMPLATED_TYPES
     from sapnhap.records.vocabulary import TITLES
 
     assert set(TEMPLATED_TYPES) == set(TEMPLATES)

@@ -12,7 +12,7 @@ import pandera.pandas as pa
 import pytest
 
 from sapnhap.documents.titles import TITLE_RULES
-from sapnhap.records import rules
+from sapnhap.records import rules, vocabulary
 from sapnhap.records.rules import (
     DATE_FIELDS,
     DOCUMENT_TYPES,
@@ -86,8 +86,8 @@ def test_document_types_match_templates_recogniser_and_catalogue():
     from sapnhap.documents.titles import UNKNOWN
     from sapnhap.records.vocabulary import CATALOGUE_TYPES, UNKNOWN_TYPE
 
-    assert set(rules.TEMPLATE_TYPES) == set(TEMPLATE_TYPES) == set(rules.REQUIRED_FIELDS)
-    assert set(rules.TEMPLATE_TYPES) <= {t for t, _ in TITLE_RULES}
+    assert set(vocabulary.TEMPLATE_TYPES) == set(TEMPLATE_TYPES) == set(rules.REQUIRED_FIELDS)
+    assert set(vocabulary.TEMPLATE_TYPES) <= {t for t, _ in TITLE_RULES}
     # Every catalogue type and `unknown` may be a record's type (read by the generic extractor).
     assert UNKNOWN_TYPE == UNKNOWN
     # Every type the recogniser can give, whether by its own rules or the catalogue, is a record's type.
