@@ -20,6 +20,7 @@ from resources import (
     OcrEngine,
     ParquetIOManager,
     ProjectSettings,
+    ReplayOcrEngine,
     ReviewDesk,
     UnifiedDatabase,
 )
@@ -55,11 +56,15 @@ def build_resources(
     s = settings or ProjectSettings.from_env()
     return {
         "store": DossierStore(inbox_dir=str(s.inbox), archive_dir=str(s.archive)),
-        "ocr": OcrEngine(
-            languages=s.ocr_languages,
-            dpi=s.ocr_dpi,
-            workers=s.ocr_workers,
-            cache_dir=str(ocr_cache_dir or s.home / "cache" / "ocr"),
+        "ocr": (
+            ReplayOcrEngine(recordings_dir=str(s.ocr_replay), languages=s.ocr_languages, dpi=s.ocr_dpi)
+            if s.ocr_replay
+            else OcrEngine(
+                languages=s.ocr_languages,
+                dpi=s.ocr_dpi,
+                workers=s.ocr_workers,
+                cache_dir=str(ocr_cache_dir or s.home / "cache" / "ocr"),
+            )
         ),
         "database": database_resource(settings),
         "warehouse": ParquetIOManager(base_dir=str(s.home / "warehouse")),

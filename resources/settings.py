@@ -10,6 +10,7 @@
 | SAPNHAP_OCR_LANGUAGES | `vie` | Tesseract languages, e.g. `vie+eng` |
 | SAPNHAP_OCR_DPI | `300` | resolution at which PDF pages are rendered for OCR |
 | SAPNHAP_OCR_WORKERS | number of cores | Tesseract processes run at once |
+| SAPNHAP_OCR_REPLAY | none | a recording of read pages (`python -m sapnhap.ocr.replay`): pages are replayed from it, Tesseract is not run |
 | SAPNHAP_REVIEWS | `$SAPNHAP_HOME/reviews` | where archivists drop filled review sheets (the sheets are written to `$SAPNHAP_HOME/review_queue`) |
 """
 
@@ -34,6 +35,7 @@ class ProjectSettings:
     ocr_dpi: int
     ocr_workers: int
     reviews: Path
+    ocr_replay: Path | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ProjectSettings:
@@ -53,6 +55,7 @@ class ProjectSettings:
             ocr_dpi=_positive_int(env, "SAPNHAP_OCR_DPI", 300),
             ocr_workers=_positive_int(env, "SAPNHAP_OCR_WORKERS", os.cpu_count() or 1),
             reviews=Path(env.get("SAPNHAP_REVIEWS") or home / "reviews").resolve(),
+            ocr_replay=Path(env["SAPNHAP_OCR_REPLAY"]).resolve() if env.get("SAPNHAP_OCR_REPLAY") else None,
         )
 
 

@@ -6,8 +6,9 @@ file. Every text field is Unicode NFC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 PageMethod = Literal["text_layer", "ocr", "failed"]
 
@@ -70,3 +71,14 @@ class PageResult:
         row = asdict(self)
         row["words"] = [asdict(w) for w in self.words]
         return row
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> PageResult:
+        """The page result a `to_row` dict stands for (words as dicts), e.g. read back from JSON.
+
+        Raises:
+            TypeError, KeyError: the dict is not a page result's.
+        """
+        data = dict(row)
+        data["words"] = [Word(**w) for w in data["words"]]
+        return cls(**data)

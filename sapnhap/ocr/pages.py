@@ -31,7 +31,7 @@ from PIL import Image
 from sapnhap.ocr.colour import to_ocr_gray
 from sapnhap.ocr.engine import Recognition, detect_orientation, recognise, tesseract_version
 from sapnhap.ocr.geometry import estimate_skew, rotate_page
-from sapnhap.ocr.page import PageResult, Word
+from sapnhap.ocr.page import PageResult
 from sapnhap.ocr.sheets import SHEET_KINDS, read_sheet_page
 
 # Bumped whenever the OCR steps change in a way that changes results (invalidates the cache).
@@ -419,9 +419,7 @@ def _cache_get(cache_dir: Path | None, key: str) -> PageResult | None:
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        data["words"] = [Word(**w) for w in data["words"]]
-        return PageResult(**data)
+        return PageResult.from_row(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError, KeyError):
         return None  # a damaged cache entry is recomputed
 
