@@ -39,7 +39,8 @@ def main() -> int:
     real scans of `samples/inbox` plus a generated batch (`DEMO_BATCH`: about 60 dossiers of a
     merged commune's three former communes and their former district), and ends with the evaluation
     of what was loaded against the batch's ground truth. With SAPNHAP_INBOX set, it runs that inbox
-    as it is (and evaluates when a `ground_truth/` folder lies beside it).
+    as it is (and evaluates when a generated batch's `ground_truth/` folder, with its
+    `manifest.json`, lies beside it; any other `ground_truth/` folder is named and left alone).
     """
     try:
         ProjectSettings.from_env()  # a bad SAPNHAP_* value: one line, not a traceback
@@ -61,7 +62,12 @@ def main() -> int:
     if outcome is None:
         return 2
     truth = settings.inbox.parent / "ground_truth"
-    if truth.is_dir():
+    if truth.is_dir() and not (truth / "manifest.json").exists():
+        print(
+            f"\nNot evaluated: {truth} is not a generated batch's ground truth (no manifest.json); "
+            "make evaluate scores a generated batch."
+        )
+    elif truth.is_dir():
         report = evaluate(truth, outcome.database.engine, settings.home / "warehouse")
         write_report(report, settings.home / "evaluation.md", settings.home / "evaluation.json")
         print()
@@ -136,6 +142,12 @@ def run_inbox(settings: ProjectSettings) -> InboxRun | None:
     print(f"sapnhap demo: inbox {settings.inbox} — {len(units)} former units: {', '.join(units)}")
     for name, why in store.ignored_entries():
         print(f"  not read: {name} — {why}")
+    if not units:
+        print(
+            f"sapnhap demo: WARNING: the inbox {settings.inbox} holds no former unit's folder "
+            "(one folder per former unit, named by its code, e.g. inbox/00004/): nothing to run",
+            file=sys.stderr,
+        )
     add_partitions(instance, former_units, units)
 
     started = time.perf_counter()

@@ -54,6 +54,15 @@ def apply_review_sheet_op(
     if outcome.link:
         tags[FOLLOW_UP_LINK_TAG] = outcome.link
     context.instance.add_run_tags(context.run_id, tags)
+    needed = [f"ingest_former_unit for former unit {code}" for code in outcome.ingest]
+    needed += [f"link_new_unit for new unit {outcome.link}"] if outcome.link else []
+    if needed:
+        context.log.info(
+            "follow-up runs needed for these decisions to take effect: "
+            + "; ".join(needed)
+            + " (review_follow_ups_sensor requests them once a Dagster daemon runs; without one, "
+            "launch them from the UI or `dagster job launch -j <job> --partition <code>`)"
+        )
     if outcome.problems:
         context.log.warning(f"review sheet {sheet.name}: {len(outcome.problems)} problems, nothing applied")
 

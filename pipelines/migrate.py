@@ -11,6 +11,7 @@ against a parallel call) and prints the revision. Runs refuse a database whose s
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from pipelines.definitions import database_resource
@@ -37,8 +38,17 @@ def migrate_database(settings: ProjectSettings | None = None) -> str:
     return revision
 
 
-def main() -> int:
-    """Migrate and print where to; exit code 0, or 1 with one line on stderr."""
+def main(argv: list[str] | None = None) -> int:
+    """Migrate and print where to; exit code 0, or 1 with one line on stderr (`--help` explains and
+    migrates nothing)."""
+    argparse.ArgumentParser(
+        prog="python -m pipelines.migrate",
+        description=(
+            "Bring the unified database (SAPNHAP_DATABASE_URL, default the SQLite file under "
+            "SAPNHAP_HOME; password from SAPNHAP_DATABASE_PASSWORD) to this code's schema with the "
+            "Alembic migrations, in one transaction. Takes no arguments."
+        ),
+    ).parse_args([] if argv is None else argv)
     try:
         resource = database_resource()
         revision = migrate_database()
@@ -52,4 +62,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

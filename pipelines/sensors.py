@@ -3,6 +3,7 @@ changed ones; the entities sensor links a new unit again when one of its former 
 reviews sensor requests a run that takes in each review sheet archivists drop back, and the follow-ups
 sensor the runs its decisions need."""
 
+import datetime
 import hashlib
 import json
 
@@ -13,10 +14,9 @@ from dagster import (
     DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
-    RunStatusSensorContext,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
-    run_status_sensor,
     sensor,
 )
 
@@ -145,15 +145,31 @@ def follow_up_requests(run: DagsterRun) -> list[RunRequest]:
     return requests
 
 
-@run_status_sensor(
-    run_status=DagsterRunStatus.SUCCESS,
-    monitored_jobs=[apply_review_sheet],
-    request_jobs=[ingest_former_unit, link_new_unit],
+@sensor(
+    jobs=[ingest_former_unit, link_new_unit],
+    minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
 )
-def review_follow_ups_sensor(context: RunStatusSensorContext) -> list[RunRequest]:
+def review_follow_ups_sensor(context: SensorEvaluationContext) -> SensorResult:
     """After a review sheet was applied, request what its decisions need (`follow_up_requests`): the
     ingest of the former units whose records or files were corrected or released, the linkage of the
-    new unit for decided pairs."""
-    run = context.instance.get_run_by_id(context.dagster_run.run_id) or context.dagster_run
-    return follow_up_requests(run)
+    new unit for decided pairs.
+
+    Reads the successful `apply_review_sheet` runs updated since its cursor (an ISO timestamp), oldest
+    first, 100 a tick. On its first tick the cursor is empty and every such run is read: a sheet applied
+    from the command line before the daemon ever ran is followed up too (a run-status sensor would
+    only see runs that end after it started). Run keys carry the sheet's hash, so a run's follow-ups
+    are requested once however often it is read.
+    """
+    after = datetime.datetime.fromisoformat(context.cursor) if context.cursor else None
+    records = context.instance.get_run_records(
+        filters=RunsFilter(
+            job_name=apply_review_sheet.name, statuses=[DagsterRunStatus.SUCCESS], updated_after=after
+        ),
+        order_by="update_timestamp",
+        ascending=True,
+        limit=100,
+    )
+    requests = [request for record in records for request in follow_up_requests(record.dagster_run)]
+    cursor = records[-1].update_timestamp.isoformat() if records else context.cursor
+    return SensorResult(run_requests=requests, cursor=cursor)

@@ -258,6 +258,41 @@ def _sheet_rows(values: Iterable[Sequence[object]]) -> tuple[tuple[str, ...], ..
     return tuple(rows)
 
 
+def _fill_down(
+    rows: tuple[tuple[str, ...], ...], spans: Iterable[tuple[int, int, int]]
+) -> tuple[tuple[tuple[str, ...], ...], int]:
+    """`rows` with each cell merged down repeated into the rows it spans, and how many cells were
+    filled. `spans` are (first row, last row, column), 0-based and inclusive: in a register a cell
+    merged over two rows (twins' mother, a shared residence) holds the value of both rows, and a row
+    read without it would lose a field. A cell merged across columns keeps its value in its first
+    column only (the others are not fields of their own)."""
+    out = [list(r) for r in rows]
+    filled = 0
+    for first, last, column in spans:
+        if first >= len(out) or column >= len(out[first]) or not out[first][column]:
+            continue
+        for r in range(first + 1, min(last, len(out) - 1) + 1):
+            row = out[r]
+            row.extend([""] * (column + 1 - len(row)))
+            if not row[column]:
+                row[column] = out[first][column]
+                filled += 1
+    return tuple(tuple(r) for r in out), filled
+
+
+def _merge_notes(ranges: int, filled: int, *, unit: str = "merged cell ranges") -> tuple[str, ...]:
+    """The page notes of merged cells: how many, and how many cells the ones merged down filled."""
+    if not ranges:
+        return ()
+    notes = [f"{ranges} {unit} read from their first cell"]
+    if filled:
+        notes.append(
+            f"{filled} cells under a cell merged down took its value (a value merged over several "
+            "rows of a register belongs to each of them)"
+        )
+    return tuple(notes)
+
+
 def _xml_holds(data: bytes, marker: bytes) -> bool:
     """True when any worksheet XML of the .xlsx `data` holds `marker` (`<f` for a formula,
     `<mergeCell ` for a merged range): the costlier reads are done only for such workbooks."""
@@ -286,7 +321,10 @@ def _read_xlsx(path: Path) -> list[SheetPage]:
             else None
         )
         merged = (
-            {s.title: len(s.merged_cells.ranges) for s in openpyxl.load_workbook(io.BytesIO(data)).worksheets}
+            {
+                s.title: [(r.min_row - 1, r.max_row - 1, r.min_col - 1) for r in s.merged_cells.ranges]
+                for s in openpyxl.load_workbook(io.BytesIO(data)).worksheets
+            }
             if _xml_holds(data, b"<mergeCell ")
             else {}
         )
@@ -299,9 +337,9 @@ def _read_xlsx(path: Path) -> list[SheetPage]:
         # A <dimension> tag some programs write wrong (`A1`) would cut the rows: read every cell.
         sheet.reset_dimensions()
         rows = _sheet_rows(sheet.iter_rows(values_only=True))
-        notes = []
-        if merged.get(sheet.title):
-            notes.append(f"{merged[sheet.title]} merged cell ranges read from their first cell")
+        spans = merged.get(sheet.title, [])
+        rows, filled = _fill_down(rows, spans)
+        notes = list(_merge_notes(len(spans), filled))
         if formulas is not None:
             unsaved = 0
             formulas.worksheets[index].reset_dimensions()
@@ -346,9 +384,9 @@ def _read_xls(path: Path) -> list[SheetPage]:
                     value = xlrd.xldate.xldate_as_datetime(value, book.datemode).date()
                 cells.append(_cell(value))
             rows.append(tuple(cells))
-        merged = sheet.merged_cells
-        notes = (f"{len(merged)} merged cell ranges read from their first cell",) if merged else ()
-        pages.append(SheetPage(sheet.name, tuple(rows), notes=notes))
+        spans = [(rlo, rhi - 1, clo) for rlo, rhi, clo, _chi in sheet.merged_cells]
+        filled_rows, filled = _fill_down(tuple(rows), spans)
+        pages.append(SheetPage(sheet.name, filled_rows, notes=_merge_notes(len(spans), filled)))
     return pages
 
 
@@ -365,6 +403,7 @@ def _odf_tables(document) -> list[SheetPage]:  # noqa: ANN001 - an odfpy documen
     for t, table in enumerate(document.getElementsByType(Table), 1):
         rows = []
         covered = 0
+        spans: list[tuple[int, int, int]] = []
         for row in table.getElementsByType(TableRow):
             repeat_rows = int(row.getAttribute("numberrowsrepeated") or 1)
             cells: list[str] = []
@@ -375,6 +414,9 @@ def _odf_tables(document) -> list[SheetPage]:  # noqa: ANN001 - an odfpy documen
                 # odfpy's element classes are factories, not types: elements are told by their name.
                 if cell.qname[1] == "covered-table-cell":
                     covered += 1
+                elif int(cell.getAttribute("numberrowsspanned") or 1) > 1:
+                    down = int(cell.getAttribute("numberrowsspanned"))
+                    spans.append((len(rows), len(rows) + down - 1, len(cells)))
                 text = _cell(_odf_text(cell)) if cell.qname[1] == "table-cell" else ""
                 cells.extend([text] * min(repeat, 256))
             while cells and not cells[-1]:
@@ -383,8 +425,9 @@ def _odf_tables(document) -> list[SheetPage]:  # noqa: ANN001 - an odfpy documen
         while rows and not any(rows[-1]):
             rows.pop()
         name = table.getAttribute("name") or f"table {t}"
-        notes = (f"{covered} merged (covered) cells read from their first cell",) if covered else ()
-        pages.append(SheetPage(name, tuple(rows), notes=notes))
+        filled_rows, filled = _fill_down(tuple(rows), spans)
+        notes = _merge_notes(covered, filled, unit="merged (covered) cells")
+        pages.append(SheetPage(name, filled_rows, notes=notes))
     return pages
 
 
@@ -448,24 +491,29 @@ def _read_docx(path: Path) -> list[SheetPage]:
     for t, table in enumerate(document.tables, 1):
         rows = []
         merged = 0
-        # The cells' XML elements met so far, by identity (kept alive: lxml may give a freed proxy's
-        # id to another element).
-        seen: dict[int, object] = {}
-        for row in table.rows:
+        filled = 0
+        # The cells' XML elements met so far, by identity, with their first (row, column) (the
+        # element kept alive: lxml may give a freed proxy's id to another element).
+        seen: dict[int, tuple[object, int, int]] = {}
+        for r, row in enumerate(table.rows):
             cells = []
-            for cell in row.cells:
+            for c, cell in enumerate(row.cells):
                 # python-docx gives a merged cell once per grid column it spans and once per row it
-                # spans downwards (`vMerge`), as the same element: read from its first (top-left)
-                # position only, as for a spreadsheet.
+                # spans downwards (`vMerge`), as the same element. Across columns: read from its
+                # first column only. Down rows: the value belongs to each row it spans (twins'
+                # mother, a shared residence), so its first column repeats it, as `_fill_down`.
                 element = id(cell._tc)
                 if element in seen:
+                    _, first_row, first_column = seen[element]
                     merged += 1
-                    cells.append("")
+                    text = _cell(cell.text) if first_row < r and first_column == c else ""
+                    filled += bool(text)
+                    cells.append(text)
                     continue
-                seen[element] = cell._tc
+                seen[element] = (cell._tc, r, c)
                 cells.append(_cell(cell.text))
             rows.append(tuple(cells))
-        notes = (f"{merged} merged cells read from their first cell",) if merged else ()
+        notes = _merge_notes(merged, filled, unit="merged cells")
         pages.append(SheetPage(f"table {t}", tuple(rows), notes=notes))
     if not pages:
         raise _no_text(path)

@@ -103,9 +103,17 @@ def take_in_sheet(sheet: Path, engine: Engine, file_away: FileAway) -> SheetOutc
     applied = apply_decisions(engine, units[0], decisions, sheet.name, sheet_sha256=digest)
     moved = file_away(sheet, "applied", None)
     ingest, link = _follow_ups(units[0], applied)
+    counted = (
+        applied.accepted_pairs
+        + applied.rejected_pairs
+        + applied.corrections
+        + applied.releases
+        + applied.file_releases
+    )
     message = (
         f"review sheet {sheet.name}: decisions stored: {applied.decisions} ({applied.accepted_pairs} pairs "
         f"accepted, {applied.rejected_pairs} rejected, {applied.corrections} corrections, {applied.releases} "
-        f"records and {applied.file_releases} files released), filed as {moved.name}"
+        f"records and {applied.file_releases} files released, {applied.decisions - counted} others: values "
+        f"confirmed as read, records and files kept in quarantine, documents confirmed without persons), filed as {moved.name}"
     )
     return SheetOutcome(digest, moved, (), applied, ingest, link, message)

@@ -355,7 +355,45 @@ def test_docx_cells_merged_across_and_down_are_read_once_and_named(tmp_path: Pat
     document.save(path)
     _, pages = pages_of(path)
     assert "2 merged cells read from their first cell" in pages[0].reason
+    assert "1 cells under a cell merged down took its value" in pages[0].reason
     extractor, got, _ = people(pages, "birth_register_book")
     check_register(extractor, got)
-    # Read from its first position only: row 2 does not repeat the recorder merged down from row 1.
-    assert (got[(1, "", "extra:nguoi_ghi_so")], got.get((2, "", "extra:nguoi_ghi_so"), "")) == ("Lê B", "")
+    # Merged down: the recorder belongs to rows 1 and 2. Merged across: row 3's residence is read
+    # once, its recorder column is not a second copy of it.
+    assert (got[(1, "", "extra:nguoi_ghi_so")], got[(2, "", "extra:nguoi_ghi_so")]) == ("Lê B", "Lê B")
+    assert got.get((3, "", "extra:nguoi_ghi_so"), "") == ""
+
+
+def test_a_mother_merged_down_over_twins_rows_is_each_twins_mother(tmp_path: Path):
+    """Twins registered on two rows share one mother's and one residence cell merged down: both rows
+    carry them, in .docx and in .xlsx."""
+    rows = [list(ROWS[0]), list(ROWS[0])]
+    rows[1][0], rows[1][1], rows[1][4] = 2, "Đỗ Minh Khang", None  # the twin, no ID yet
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=len(HEADERS))
+    for cell, header in zip(table.rows[0].cells, HEADERS, strict=True):
+        cell.text = header
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row):
+            if hasattr(value, "day"):
+                value = value.strftime("%d/%m/%Y")
+            table.cell(r, c).text = "" if value is None else str(value)
+    mother = HEADERS.index("Họ tên mẹ")
+    table.cell(1, mother).merge(table.cell(2, mother)).text = "Lê Thị Hoa"
+    document.save(tmp_path / "twins.docx")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    sheet.cell(3, mother + 1).value = None
+    sheet.merge_cells(start_row=2, start_column=mother + 1, end_row=3, end_column=mother + 1)
+    book.save(tmp_path / "twins.xlsx")
+    for name in ("twins.docx", "twins.xlsx"):
+        _, pages = pages_of(tmp_path / name)
+        assert "1 cells under a cell merged down took its value" in pages[0].reason, name
+        _, got, _ = people(pages, "birth_register_book")
+        assert (
+            got[(1, "child", "full_name")] == ROWS[0][1] and got[(2, "child", "full_name")] == "Đỗ Minh Khang"
+        )
+        assert got[(1, "mother", "full_name")] == got[(2, "mother", "full_name")] == "Lê Thị Hoa", name

@@ -146,6 +146,11 @@ def test_the_database_resource_checks_the_schema_and_takes_its_secrets_from_env_
     assert "s3cret-pw" not in repr(database) and database.display_url() == url
     with pytest.raises(SchemaNotCurrent, match=r"is empty \(no schema\).*run `make migrate`"):
         database.engine  # noqa: B018
+    with pytest.raises(SystemExit) as helped:
+        migrate_main(["--help"])
+    assert helped.value.code == 0 and "Takes no arguments" in capsys.readouterr().out
+    with pytest.raises(SchemaNotCurrent):  # --help migrated nothing
+        database_resource().engine  # noqa: B018
     assert migrate_main() == 0
     assert capsys.readouterr().out.strip() == f"database {url} is at revision {head_revision()}"
     assert database_resource().engine.url.database.endswith("sapnhap.db")

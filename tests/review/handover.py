@@ -10,7 +10,7 @@ from pathlib import Path
 from dagster import DagsterInstance, Definitions, RunRequest, build_sensor_context
 
 from pipelines.jobs import apply_review_sheet
-from pipelines.sensors import follow_up_requests, reviews_sensor
+from pipelines.sensors import review_follow_ups_sensor, reviews_sensor
 from resources import ReviewDesk, UnifiedDatabase
 from sapnhap.review.sheet import COLUMNS
 from tests import runs
@@ -40,11 +40,11 @@ def write_sheet(path: Path, rows: list[dict[str, str]]) -> None:
 def take_in_sheets(
     instance: DagsterInstance, reviews: ReviewDesk, database: UnifiedDatabase
 ) -> list[RunRequest]:
-    """One tick of the reviews sensor, each `apply_review_sheet` run it asks for executed, and the runs
-    those ask for in turn (`follow_up_requests`, what `review_follow_ups_sensor` requests)."""
+    """One tick of the reviews sensor, each `apply_review_sheet` run it asks for executed, then the
+    first tick of `review_follow_ups_sensor` (started after the runs ended, as a daemon started late);
+    returns the runs it asks for. A second tick from its cursor must ask for nothing more."""
     with build_sensor_context(instance=instance, resources={"reviews": reviews}) as context:
         requests = reviews_sensor(context).run_requests
-    follow_ups: list[RunRequest] = []
     for request in requests:
         result = apply_review_sheet.execute_in_process(
             run_config=request.run_config,
@@ -53,5 +53,7 @@ def take_in_sheets(
             tags=request.tags,
         )
         assert result.success
-        follow_ups += follow_up_requests(instance.get_run_by_id(result.run_id))
-    return follow_ups
+    first = review_follow_ups_sensor(build_sensor_context(instance=instance))
+    again = review_follow_ups_sensor(build_sensor_context(instance=instance, cursor=first.cursor))
+    assert again.run_requests == [] and (first.cursor is not None) == bool(requests)
+    return list(first.run_requests)
