@@ -11,10 +11,23 @@ from pathlib import Path
 
 from dagster import Definitions, EnvVar, load_assets_from_modules
 
-from assets import documents, intake, linkage, ocr, reconciliation, records, register, review, units
+from assets import (
+    backlog,
+    documents,
+    intake,
+    linkage,
+    ocr,
+    reconciliation,
+    records,
+    register,
+    review,
+    staffing,
+    units,
+)
 from pipelines.jobs import apply_review_sheet, ingest_former_unit, link_new_unit
 from pipelines.sensors import entities_sensor, inbox_sensor, review_follow_ups_sensor, reviews_sensor
 from resources import (
+    CommuneOffice,
     DossierStore,
     LinkageModel,
     OcrEngine,
@@ -69,10 +82,22 @@ def build_resources(
         "database": database_resource(settings),
         "warehouse": ParquetIOManager(base_dir=str(s.home / "warehouse")),
         "reviews": ReviewDesk(sheets_dir=str(s.home / "review_queue"), reviews_dir=str(s.reviews)),
+        "office": CommuneOffice(
+            reports_dir=str(s.reports or s.home / "reports"),
+            population_table=str(s.population or _beside_inbox(s, "population.csv") or ""),
+            as_of=s.as_of,
+        ),
         "linkage": LinkageModel(
             model_path=str(s.home / "models" / "linkage_model.json"), shipped_path=str(DEFAULT_MODEL_PATH)
         ),
     }
+
+
+def _beside_inbox(settings: ProjectSettings, name: str) -> Path | None:
+    """`reference/<name>` beside the inbox when it exists (a generated batch's reference tables, as
+    `DossierStore.villages` reads its villages), else None."""
+    path = settings.inbox.parent / "reference" / name
+    return path if path.is_file() else None
 
 
 def build_definitions(
@@ -81,7 +106,19 @@ def build_definitions(
     """Definitions for a given configuration (tests pass their own temporary folders)."""
     return Definitions(
         assets=load_assets_from_modules(
-            [intake, ocr, documents, records, register, reconciliation, units, linkage, review]
+            [
+                intake,
+                ocr,
+                documents,
+                records,
+                register,
+                reconciliation,
+                units,
+                linkage,
+                review,
+                staffing,
+                backlog,
+            ]
         ),
         jobs=[ingest_former_unit, link_new_unit, apply_review_sheet],
         sensors=[inbox_sensor, entities_sensor, reviews_sensor, review_follow_ups_sensor],

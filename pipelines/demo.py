@@ -231,7 +231,36 @@ def link_new_units(defs: Definitions, instance: DagsterInstance, database: Unifi
             failed.append(f"linkage {code}")
         status = "ok" if not reasons else "FAILED: " + "; ".join(reasons)
         print(f"[linkage] {new_unit_label(code)}: {line} — {time.perf_counter() - started:.0f} s, {status}")
+        office = _office_line(result)
+        if office:
+            print(f"[office]  {new_unit_label(code)}: {office}")
     return failed
+
+
+def _office_line(result: object) -> str:
+    """Headcount vs quota and open / overdue dossiers of a linkage run, with where the reports are;
+    "" when neither step ran (the run's reasons say why)."""
+    parts = []
+    try:
+        s = result.asset_materializations_for_node("staffing")[0].metadata  # type: ignore[attr-defined]
+        parts.append(
+            f"staff {s['headcount'].value} vs quota {s['quota'].value} "
+            f"({s['people_without_position'].value} without a position, {s['retiring_within_5y'].value} "
+            f"reaching retirement age within 5 years, {_n(s['problems'].value, 'problem')} to decide)"
+        )
+        report = Path(s["report"].value).parent
+    except Exception:  # the step did not run
+        report = None
+    try:
+        b = result.asset_materializations_for_node("procedure_backlog")[0].metadata  # type: ignore[attr-defined]
+        parts.append(
+            f"dossiers {b['dossiers'].value}: {b['open_today'].value} open, {b['overdue_today'].value} overdue "
+            f"today; at the cut-over {b['open_at_cut_over'].value} open, {b['overdue_at_cut_over'].value} overdue"
+        )
+        report = Path(b["report"].value).parent
+    except Exception:  # the step did not run
+        pass
+    return "; ".join(parts) + (f" — reports in {report}" if report else "")
 
 
 def _n(count: int, noun: str) -> str:

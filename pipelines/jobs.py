@@ -16,8 +16,9 @@ ingest_former_unit = define_asset_job(
 
 link_new_unit = define_asset_job(
     name="link_new_unit",
-    selection=AssetSelection.groups("linkage", "review"),
-    description="Link the person records of one new unit into persons with golden records; pairs in doubt go to the review sheet.",
+    selection=AssetSelection.groups("linkage", "review", "staffing"),
+    description="Link the person records of one new unit into persons with golden records (pairs in doubt go to "
+    "the review sheet), then its staffing picture and procedure backlog.",
 )
 
 

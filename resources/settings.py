@@ -11,6 +11,9 @@
 | SAPNHAP_OCR_DPI | `300` | resolution at which PDF pages are rendered for OCR |
 | SAPNHAP_OCR_WORKERS | number of cores | Tesseract processes run at once |
 | SAPNHAP_OCR_REPLAY | none | a recording of read pages (`python -m sapnhap.ocr.replay`): pages are replayed from it, Tesseract is not run |
+| SAPNHAP_REPORTS | `$SAPNHAP_HOME/reports` | the commune office's staffing and backlog reports, one folder per new unit |
+| SAPNHAP_POPULATION | `reference/population.csv` beside the inbox if there is one (a generated batch's), else the shipped table (empty) | population table of new units for the staffing quota (columns new_unit_code, population, mountain, source) |
+| SAPNHAP_AS_OF | today in Vietnam | the day the staffing and backlog reports are made for (ISO date) |
 | SAPNHAP_REVIEWS | `$SAPNHAP_HOME/reviews` | where archivists drop filled review sheets (the sheets are written to `$SAPNHAP_HOME/review_queue`) |
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +40,9 @@ class ProjectSettings:
     ocr_workers: int
     reviews: Path
     ocr_replay: Path | None = None
+    reports: Path | None = None
+    population: Path | None = None
+    as_of: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ProjectSettings:
@@ -56,7 +63,20 @@ class ProjectSettings:
             ocr_workers=_positive_int(env, "SAPNHAP_OCR_WORKERS", os.cpu_count() or 1),
             reviews=Path(env.get("SAPNHAP_REVIEWS") or home / "reviews").resolve(),
             ocr_replay=Path(env["SAPNHAP_OCR_REPLAY"]).resolve() if env.get("SAPNHAP_OCR_REPLAY") else None,
+            reports=Path(env.get("SAPNHAP_REPORTS") or home / "reports").resolve(),
+            population=Path(env["SAPNHAP_POPULATION"]).resolve() if env.get("SAPNHAP_POPULATION") else None,
+            as_of=_iso_date(env, "SAPNHAP_AS_OF"),
         )
+
+
+def _iso_date(env: os._Environ[str] | dict[str, str], name: str) -> str:
+    raw = (env.get(name) or "").strip()
+    if raw:
+        try:
+            date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(f"{name}={raw!r} is not a date YYYY-MM-DD") from None
+    return raw
 
 
 def _positive_int(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:

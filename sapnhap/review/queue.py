@@ -192,13 +192,16 @@ def refresh_review_items(
     quarantined records routed to the unit (`record:<record_id>`) and quarantined files handed over
     by a former unit whose review sheet is this unit's (`file:<sha256>`, `sapnhap.reference.units
     .review_unit_of` of the file's first former unit), each with its evidence; withdraw the open
-    ones no longer uncertain or quarantined. An item decided once is never opened again. Returns
+    ones no longer uncertain or quarantined; and the fields the staffing and backlog reports could not
+    settle by rule (`sapnhap.review.office`). An item decided once is never opened again. Returns
     counts: opened, withdrawn."""
     from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
     from sapnhap.db.queries import first_sources
+    from sapnhap.review.office import office_items
 
     low_confidence = LOW_CONFIDENCE if low_confidence is None else low_confidence
     now = utcnow()
+    office = office_items(engine, new_unit_code)  # read before the write transaction opens
     with write_connection(engine) as conn:
         wanted: dict[str, dict] = {}
         fields = conn.execute(
@@ -261,6 +264,9 @@ def refresh_review_items(
             }
         wanted.update(_file_items(conn, new_unit_code))
         wanted.update(_document_items(conn, new_unit_code))
+        # What the staffing and backlog reports could not settle by rule (an open item already
+        # asked for a field stays as it is).
+        wanted.update({k: v for k, v in office.items() if k not in wanted})
         known = dict(
             conn.execute(
                 select(ReviewItem.item_id, ReviewItem.status).where(

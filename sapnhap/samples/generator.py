@@ -5,6 +5,8 @@ Output folder layout (`generate(config, out)`):
     out/inbox/<folder>/...            files as the former units hand them over; <folder> is a former
                                       commune's 5-digit code or the former district's 3-digit code
     out/reference/villages.csv        which village of each former commune went to which new commune
+    out/reference/population.csv      a made-up population of the new unit (for the staffing quota),
+                                      marked as such: the generated batch's, not a published figure
                                       (what a province's merger plan publishes; the pipeline may use it)
     out/ground_truth/files.csv        per file: expected outcome (processed, duplicate, quarantined +
                                       reason), format, pages, text layer, documents in it
@@ -53,7 +55,7 @@ from sapnhap.samples.render_pdf import scanned_pdf
 from sapnhap.samples.templates import VARIANT_TYPES, FieldTruth, lay_out
 from sapnhap.text import nfc
 
-GENERATOR_VERSION = "6"
+GENERATOR_VERSION = "7"
 BROKEN_KINDS = ("truncated_pdf", "password_pdf", "empty", "unsupported", "tiny_image")
 _PREFIX = {
     "birth_registration": "KS",
@@ -228,6 +230,19 @@ class GeneratorConfig:
 
 REGISTER_FORMATS = ("xlsx", "register_scan", "register_pdf")
 _REGISTER_FAMILY = {"xlsx": "spreadsheet", "register_scan": "register_scan", "register_pdf": "register_pdf"}
+
+
+def _population_row(new_unit: str, seed: int) -> dict[str, str]:
+    """The generated batch's population row for `new_unit` (sapnhap.staffing.positions.load_population's
+    columns): between 18,000 and 40,000 residents, not in a mountain area, its source saying it is made
+    up. Drawn from its own seed, so the rest of the sample does not change with it."""
+    rng = random.Random(f"population:{seed}")
+    return {
+        "new_unit_code": new_unit,
+        "population": str(rng.randrange(18_000, 40_000, 100)),
+        "mountain": "no",
+        "source": "sapnhap.samples generator: a made-up figure for the generated batch, not a published population",
+    }
 
 
 def take_registers(plan: Plan, count: int, seed: int) -> list[tuple[str, list, str]]:
@@ -491,6 +506,7 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
     reference = out / "reference"
     reference.mkdir(parents=True, exist_ok=True)
     _write_csv(reference / "villages.csv", _village_rows(scenario))
+    _write_csv(reference / "population.csv", [_population_row(scenario.new_unit, config.seed)])
     counts = {
         "files": len(file_rows),
         "documents": len(doc_rows),

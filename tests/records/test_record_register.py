@@ -14,6 +14,8 @@ from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
 from sapnhap.db.session import make_engine
 from sapnhap.linkage.model import DEFAULT_THRESHOLDS
 from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
+from sapnhap.staffing.positions import load_population
+from sapnhap.staffing.quota import staffing_quota
 from tests.runs import check_evaluations, project
 
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -223,6 +225,45 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
             assert (home / "review_queue" / f"{code}.xlsx").exists() and (
                 home / "review_queue" / f"{code}.csv"
             ).exists()
+            # The staffing picture and the procedure backlog of the unit come with the job.
+            with engine.connect() as conn:
+                staff = conn.execute(
+                    text(
+                        "SELECT r.record_id, m.person_id FROM person_records r LEFT JOIN person_members m "
+                        "ON m.record_id = r.record_id WHERE r.new_unit_code = :u AND r.doc_type = 'staff_cv'"
+                    ),
+                    {"u": code},
+                ).all()
+                receipt_numbers = conn.execute(
+                    text(
+                        "SELECT r.record_id, f.value FROM person_records r LEFT JOIN record_fields f "
+                        "ON f.record_id = r.record_id AND f.field = 'receipt_number' "
+                        "WHERE r.new_unit_code = :u AND r.doc_type = 'procedure_receipt'"
+                    ),
+                    {"u": code},
+                ).all()
+            # One dossier per receipt number; a receipt without one counts alone.
+            dossiers = len({n for _, n in receipt_numbers if n}) + sum(1 for _, n in receipt_numbers if not n)
+            staffing = result.asset_materializations_for_node("staffing")[0].metadata
+            assert staffing["staff_records"].value == len(staff)
+            assert staffing["headcount"].value == len({pid for _, pid in staff})  # each person once
+            # The generated batch's made-up population of its new unit (reference/population.csv beside
+            # the inbox) gives a quota; another unit has no figure: unknown, never a guess.
+            population = load_population(digital_sample / "reference" / "population.csv").get(code)
+            expected = (
+                staffing_quota(population.population, "commune", population.mountain).positions
+                if population
+                else "unknown"
+            )
+            assert staffing["quota"].value == str(expected)
+            assert (home / "reports" / code / "staffing.xlsx").exists()
+            assert (home / "reports" / code / "staffing.png").exists()
+            backlog = result.asset_materializations_for_node("procedure_backlog")[0].metadata
+            assert backlog["dossiers"].value == dossiers
+            stalled = checks["no_stalled_dossiers"]
+            assert stalled.severity.value == "WARN" and stalled.passed == (
+                backlog["overdue_today"].value == 0
+            )
             second = link.execute_in_process(partition_key=code, instance=instance)
             meta2 = second.asset_materializations_for_node("entities")[0].metadata
             assert (meta2["new_records"].value, meta2["persons_created"].value) == (0, 0)
