@@ -3,6 +3,7 @@
 from dagster import AssetDep, AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from sqlalchemy import select
 
+from assets.metadata import metadata_table
 from assets.operations import COMMUNE_OFFICE
 from assets.partitions import new_units
 from resources import CommuneOffice, UnifiedDatabase
@@ -10,28 +11,35 @@ from sapnhap.db.models import PersonRecord
 from sapnhap.reference.units import find_unit, new_unit_label
 from sapnhap.staffing.picture import (
     STAFF_TYPES,
+    employers_of,
     held_staff_records,
+    placement_of,
     province_balance,
     staff_records,
     staffing_picture,
 )
-from sapnhap.staffing.report import staffing_markdown, write_staffing_chart, write_staffing_xlsx
+from sapnhap.staffing.report import (
+    PEOPLE_HEADERS,
+    people_rows,
+    positions_markdown,
+    staffing_markdown,
+    write_staffing_chart,
+    write_staffing_xlsx,
+)
 
 
 def _province_units(database: UnifiedDatabase, unit: str) -> list[str]:
-    """The new units of `unit`'s province holding staff records (for the province balance)."""
+    """The new units of `unit`'s province that take staff from a former unit merged whole into them
+    (for the province balance), `unit` included."""
     province = getattr(find_unit(unit, "post2025"), "province_name", None)
     with database.engine.connect() as conn:
-        codes = conn.execute(
-            select(PersonRecord.new_unit_code)
-            .where(PersonRecord.doc_type.in_(STAFF_TYPES), PersonRecord.new_unit_code.is_not(None))
-            .distinct()
+        formers = conn.execute(
+            select(PersonRecord.former_unit_code).where(PersonRecord.doc_type.in_(STAFF_TYPES)).distinct()
         ).scalars()
-        return sorted(
-            c
-            for c in codes
-            if c == unit or getattr(find_unit(c, "post2025"), "province_name", None) == province
-        )
+        targets = {placement_of(code)[0] for code in formers if len(placement_of(code)) == 1}
+    return sorted(
+        {unit} | {c for c in targets if getattr(find_unit(c, "post2025"), "province_name", None) == province}
+    )
 
 
 @asset(
@@ -44,8 +52,9 @@ def _province_units(database: UnifiedDatabase, unit: str) -> list[str]:
 def staffing(
     context: AssetExecutionContext, database: UnifiedDatabase, office: CommuneOffice
 ) -> MaterializeResult:
-    """The staffing picture of one new unit (`sapnhap.staffing.picture`): every staff member of its
-    former units counted once (their golden person record), the catalogue position their former
+    """The staffing picture of one new unit (`sapnhap.staffing.picture`): every staff member of the
+    former units merged whole into it counted once (their golden person record; staff of split former
+    communes and former districts listed as awaiting the province's placement), the catalogue position their former
     title maps to, headcount against the quota of Official Dispatch 09/CV-BCĐ, per position planned /
     assigned / gap, who reaches retirement age within 1 and 5 years (Labour Code 2019, Decree
     135/2020), and across the province where one unit has a surplus and another a shortage.
@@ -59,16 +68,16 @@ def staffing(
     day = office.day()
     pictures = {}
     for code in _province_units(database, unit):
+        pending = employers_of(database.engine, code)[1]
         pictures[code] = staffing_picture(
             staff_records(database.engine, code),
             code,
             day,
             office.population(code),
             held=held_staff_records(database.engine, code),
+            awaiting=staff_records(database.engine, code, former_units=pending) if pending else None,
         )
-    picture = pictures.get(unit) or staffing_picture(
-        staff_records(database.engine, unit), unit, day, office.population(unit)
-    )
+    picture = pictures[unit]
     folder = office.report_dir(unit)
     xlsx = write_staffing_xlsx(picture, folder / "staffing.xlsx")
     chart = write_staffing_chart(picture, folder / "staffing.png")
@@ -90,6 +99,8 @@ def staffing(
         metadata={
             "new_unit": new_unit_label(unit),
             "summary": MetadataValue.md(staffing_markdown(picture, new_unit_label(unit))),
+            "positions": MetadataValue.md(positions_markdown(picture)),
+            "people": metadata_table(PEOPLE_HEADERS, people_rows(picture)),
             "headcount": s["headcount"],
             "quota": MetadataValue.text(str(s["quota"]) if s["quota"] is not None else "unknown"),
             "quota_rule": s["quota_rule"],
@@ -97,6 +108,7 @@ def staffing(
             "staff_records": s["staff_records"],
             "staff_records_held_in_quarantine": s["staff_records_held_in_quarantine"],
             "people_without_position": s["people_without_position"],
+            "staff_awaiting_placement": s["staff_awaiting_placement"],
             "retiring_within_1y": s["retiring_within_1y"],
             "retiring_within_5y": s["retiring_within_5y"],
             "problems": s["problems"],

@@ -246,8 +246,11 @@ def _office_line(result: object) -> str:
         parts.append(
             f"staff {s['headcount'].value} vs quota {s['quota'].value} "
             f"({s['people_without_position'].value} without a position, {s['retiring_within_5y'].value} "
-            f"reaching retirement age within 5 years, {_n(s['problems'].value, 'problem')} to decide)"
+            f"reaching retirement age within 5 years, {_n(s['problems'].value, 'problem')} to decide, "
+            f"{s['staff_awaiting_placement'].value} awaiting placement)"
         )
+        if not (s["staff_records"].value or s["staff_awaiting_placement"].value):
+            parts[-1] = "no staff record"
         report = Path(s["report"].value).parent
     except Exception:  # the step did not run
         report = None
@@ -258,6 +261,8 @@ def _office_line(result: object) -> str:
             f"today; at the cut-over {b['open_at_cut_over'].value} open, {b['overdue_at_cut_over'].value} overdue"
         )
         report = Path(b["report"].value).parent
+        if not b["dossiers"].value:
+            parts[-1] = "no procedure receipt"
     except Exception:  # the step did not run
         pass
     return "; ".join(parts) + (f" — reports in {report}" if report else "")

@@ -6,7 +6,8 @@ a Dagster instance in a temporary folder (linkage model trained on 5,000 generat
 tests' `linkage_model` fixture does), `dagster-webserver` on loopback, Debian's chromium headless
 through Playwright, each page saved once it shows its data, not the UI's loading placeholders; writes
 catalog.png, entities_partition.png, entities_partition_tables.png,
-failing_check.png, review_queue_partition.png and review_queue_items.png (1400×900) into $SAPNHAP_SCREENSHOTS, or
+failing_check.png, review_queue_partition.png, review_queue_items.png and staffing_partition.png
+(1400×900), and the staffing asset's chart as staffing_chart.png, into $SAPNHAP_SCREENSHOTS, or
 docs/screenshots by default.
 """
 
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sample materialized: former units {sample.former_units}, new units {sample.new_units}")
         with running_webserver(sample) as base_url, launch_chromium() as browser:
             shots = capture_archivist_pages(browser, base_url, NEW_UNIT, args.out)
+        # The staffing chart the staffing asset wrote for the commune office, beside the UI's pages.
+        chart = sample.sapnhap_home / "reports" / NEW_UNIT / "staffing.png"
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "staffing_chart.png").write_bytes(chart.read_bytes())
     for shot in shots.values():
         size = shot.screenshot.stat().st_size
         print(f"{shot.screenshot}  {size / 1024:.0f} KiB  /{shot.url.split('/', 3)[3]}")

@@ -75,8 +75,8 @@ class UiSample:
 
 
 def build_ui_sample(root: Path, dossiers: int = 16, broken_files: int = 2, seed: int = 11) -> Path:
-    """Generate a batch of born-digital PDFs (text layers, so no OCR) plus `broken_files` broken
-    files under `root/sample`; returns that folder (its `inbox/` holds one folder per former unit)."""
+    """Generate a batch of born-digital PDFs (text layers, so no OCR), each former commune's staff list
+    (.xlsx) and `broken_files` broken files under `root/sample`; returns that folder (its `inbox/` holds one folder per former unit)."""
     from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
 
     root.mkdir(parents=True, exist_ok=True)
@@ -93,6 +93,7 @@ def build_ui_sample(root: Path, dossiers: int = 16, broken_files: int = 2, seed:
         exact_duplicates=0,
         broken_files=broken_files,
         workers=1,
+        staff_lists=True,  # each former commune's staff list: the staffing page has people to show
     )
     generate(config, root / "sample")
     return root / "sample"
@@ -375,8 +376,18 @@ def _ready_pages(new_unit: str) -> dict[str, Ready]:
             re.compile(r"kind\s+about\s+score\s+left\s+right\s+item"),  # the items table
         )
     )
+    staffing = Ready(
+        present=(
+            f"Partition {new_unit} materialized",
+            re.compile(r"staff \(from \d+ staff records"),  # the summary's Markdown
+            re.compile(r"position\s+group\s+planned\s+assigned\s+gap\s+status"),  # the positions table
+            "province_balance",
+            re.compile(r"person\s+former units\s+former title\s+position\s+age\s+retires\s+problems"),
+        )
+    )
     return {
         "catalog": catalog,
+        "staffing_partition": staffing,
         "entities_partition": entities,
         "entities_partition_tables": entities,
         "failing_check": check,
@@ -404,7 +415,10 @@ def capture_archivist_pages(
     - `review_queue_partition`: the `review_queue` materialization of new unit `new_unit`
       (`/assets/review_queue?view=events&partition=<new_unit>`): how many items wait, where the sheet
       is, and the items, personal data masked; `review_queue_items`: the same page scrolled to its
-      items.
+      items;
+    - `staffing_partition`: the `staffing` materialization of new unit `new_unit`
+      (`/assets/staffing?view=events&partition=<new_unit>`): headcount against the quota with its
+      rule, the positions table and the people, names masked.
 
     A page is captured once its data has loaded (every partition count of the catalog, the summaries
     and tables of a materialization, the check's result and items) and shows what `must_show` lists
@@ -467,6 +481,14 @@ def capture_archivist_pages(
             "el => el.scrollIntoView({block: 'start'})"
         )
         save("review_queue_items")
+
+        _open(
+            page,
+            f"{base_url}/assets/staffing?view=events&partition={new_unit}",
+            ready["staffing_partition"],
+            timeout_ms,
+        )
+        save("staffing_partition")
     finally:
         context.close()
     return shots

@@ -101,6 +101,32 @@ def summary_lines(report: dict) -> list[str]:
             f"{persons['review_open']} pairs waiting for review ({persons['review_same_person']} the same person); "
             f"once decided: F1 {_pct(persons['after_review']['pairwise']['f1'])}"
         )
+    lines += _office_lines(report)
+    return lines
+
+
+def _office_lines(report: dict) -> list[str]:
+    """The staffing and backlog scores in a line each (none when the report has none)."""
+    lines = []
+    staffing, backlog = report.get("staffing"), report.get("backlog")
+    if staffing and staffing.get("status") == "scored":
+        per_unit = ", ".join(f"{u['new_unit']}: {u['found']}/{u['expected']}" for u in staffing["units"])
+        lines.append(
+            f"Staffing: headcount exact in {staffing['headcount_exact_units']} of {staffing['headcount_units']} "
+            f"new units ({per_unit}); "
+            f"position mapping {_pct(staffing['position_mapping_accuracy'])} of "
+            f"{staffing['position_mapping_scored']} persons"
+        )
+    elif staffing:
+        lines.append(f"Staffing: {staffing['status']} ({staffing['reason']})")
+    if backlog and backlog.get("status") == "scored":
+        lines.append(
+            f"Backlog: overdue at the cut-over precision {_pct(backlog['precision'])}, recall "
+            f"{_pct(backlog['recall'])} ({backlog['overdue_at_cut_over_truth']} overdue in truth of "
+            f"{backlog['dossiers_truth']} dossiers; {backlog['dossiers_found']} dossiers found)"
+        )
+    elif backlog:
+        lines.append(f"Backlog: {backlog['status']} ({backlog['reason']})")
     return lines
 
 
@@ -277,6 +303,19 @@ def to_markdown(report: dict) -> str:
                 f"{_pct(persons['after_review'][name]['recall'])} | {_pct(persons['after_review'][name]['f1'])} |"
                 for name in ("pairwise", "cluster")
             ],
+            "",
+        ]
+    office = _office_lines(report)
+    if office:
+        out += [
+            "### The commune office's reports (`staffing`, `procedure_backlog`)",
+            "",
+            "Headcount per new unit (distinct staff in truth vs the staffing picture, exact), the position "
+            "each person's latest title maps to (the same rule table on the truth's title: this scores "
+            "reading and linkage, not the provisional catalogue), and the dossiers overdue at the cut-over "
+            "(1 July 2025) by receipt number:",
+            "",
+            *(f"- {line}" for line in office),
             "",
         ]
     for part in ("fields", "routing", "linkage"):

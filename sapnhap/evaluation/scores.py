@@ -24,6 +24,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -201,6 +202,11 @@ def evaluate(truth_dir: Path, engine: Engine, warehouse_dir: Path | None = None)
         )
     if "person_members" in tables:
         report["persons"] = score_persons(engine, documents, records)
+        from sapnhap.evaluation.office import score_backlog, score_staffing  # it imports this module
+
+        today = date.today()
+        report["staffing"] = score_staffing(engine, documents, fields, records, today)
+        report["backlog"] = score_backlog(engine, documents, fields, records, today)
     return report
 
 

@@ -5,6 +5,7 @@ Output folder layout (`generate(config, out)`):
     out/inbox/<folder>/...            files as the former units hand them over; <folder> is a former
                                       commune's 5-digit code or the former district's 3-digit code
     out/reference/villages.csv        which village of each former commune went to which new commune
+    inbox/<commune>/DS_CBCC_<commune>.xlsx  each former commune's staff list (sapnhap.samples.staff)
     out/reference/population.csv      a made-up population of the new unit (for the staffing quota),
                                       marked as such: the generated batch's, not a published figure
                                       (what a province's merger plan publishes; the pipeline may use it)
@@ -52,6 +53,8 @@ from sapnhap.samples.registers import (
     register_xlsx,
 )
 from sapnhap.samples.render_pdf import scanned_pdf
+from sapnhap.samples.staff import LAYOUT as STAFF_LAYOUT
+from sapnhap.samples.staff import LIST_DATE, plan_staff_lists, staff_list_bytes
 from sapnhap.samples.templates import VARIANT_TYPES, FieldTruth, lay_out
 from sapnhap.text import nfc
 
@@ -213,6 +216,8 @@ class GeneratorConfig:
     least 2), each 5–12 planned birth extracts of one former unit as rows of one register page,
     written in turn as a workbook (.xlsx), a scanned PDF and a born-digital PDF
     (`REGISTER_FORMATS`; layout families `spreadsheet`, `register_scan`, `register_pdf`).
+    staff_lists: a staff list `.xlsx` per former commune (`sapnhap.samples.staff`, layout family
+    `staff_list`; None: when dossiers ≥ 20, so the smallest test batches keep their counts).
     """
 
     new_unit: str = "14488"
@@ -226,6 +231,7 @@ class GeneratorConfig:
     workers: int = 2
     variant_share: float = 0.25
     registers: int | None = None
+    staff_lists: bool | None = None
 
 
 REGISTER_FORMATS = ("xlsx", "register_scan", "register_pdf")
@@ -445,6 +451,28 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
                  "issuer": doc.issuer, "layout": family, "event_type": doc.doc_type, "entry": entry}
             )  # fmt: skip
         fields.extend(register_truths(docs))
+    # Each former commune's staff list (.xlsx), with its CV holders and more staff (sapnhap.samples.staff).
+    with_lists = config.staff_lists if config.staff_lists is not None else config.dossiers >= 20
+    for staff_list in plan_staff_lists(plan, scenario, config.seed) if with_lists else []:
+        data, text = staff_list_bytes(staff_list)
+        path = _write(inbox, staff_list.folder, staff_list.name, data)
+        digest = hashlib.sha256(data).hexdigest()
+        file_rows.append(
+            {"path": path, "folder": staff_list.folder, "sha256": digest, "bytes": len(data), "format": "xlsx",
+             "pages": 1, "text_layer": "none", "expected_outcome": "processed", "expected_reason": "",
+             "duplicate_of": "", "doc_ids": " ".join(staff_list.doc_ids)}
+        )  # fmt: skip
+        page_rows.append(
+            {"path": path, "sha256": digest, "page": 1, "doc_id": staff_list.doc_ids[0], "text": nfc(text),
+             **ScanEffects().as_dict(), "seal": False, "format": "xlsx"}
+        )  # fmt: skip
+        for entry, doc_id in enumerate(staff_list.doc_ids, 1):
+            doc_rows.append(
+                {"doc_id": doc_id, "path": path, "sha256": digest, "first_page": 1, "last_page": 1,
+                 "doc_type": "staff_list", "folder": staff_list.folder, "issued": LIST_DATE.isoformat(),
+                 "issuer": "", "layout": STAFF_LAYOUT, "event_type": "staff_list", "entry": entry}
+            )  # fmt: skip
+        fields.extend(staff_list.fields)
     # A register prints no empty parent: no record is expected for a parent without a name.
     blank = {
         (d.doc_id, p.role)

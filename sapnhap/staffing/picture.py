@@ -3,7 +3,12 @@ every former unit merged into it), which catalogue position each former title ma
 against the quota, per position planned / assigned / gap, and who reaches retirement age soon.
 
 Input rows come from `staff_records` (records of staff CVs, form 2C-BNV/2008, and of staff lists read
-from spreadsheets or register tables, routed to the unit). A person found in several former units'
+from spreadsheets or register tables). Staff belong to the new unit by their **employer**, the former
+unit whose archive holds their papers, not by where they live (which is how a person record is
+routed): a former commune merged whole gives its staff to its one new unit (`placement_of`). Staff of
+a former commune split between several new units, or of a former district, are placed by the
+province: they are listed as "awaiting placement" in the report of the new unit that carries the
+former unit's own items (`sapnhap.reference.units.review_unit_of`), never counted in a headcount. A person found in several former units'
 archives is counted once (their person id from record linkage); among their records the latest
 document (declared date) gives the current title and rank. A record not yet linked counts as its own
 person, said in its row. Every problem (no birth date, an unknown title, a rank code that does not
@@ -26,7 +31,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from sapnhap.db.models import Person, PersonMember, PersonRecord, QuarantinedRecord, RecordField
-from sapnhap.reference.units import find_unit
+from sapnhap.reference.units import find_unit, level_of_code, mapping_table, review_unit_of, targets_by_former
 from sapnhap.staffing.positions import (
     CATALOGUE_VERSION,
     Population,
@@ -64,15 +69,53 @@ RECORD_COLUMNS = (
     "doc_type",
     "file_sha256",
     "first_page",
+    "entry",
     *STAFF_FIELDS,
 )
 
 
-def staff_records(engine: Engine, new_unit_code: str) -> pd.DataFrame:
-    """The staff records routed to `new_unit_code`: one row per record with RECORD_COLUMNS (values as
-    stored: NFC text, ISO dates; None where not read). `person_id` is the record's person (None when
-    not linked yet); the person's golden full name, birth date and sex replace the record's when
-    linked. Person-scope fields win over document-scope fields of the same name."""
+def placement_of(former_code: str) -> tuple[str, ...]:
+    """The new units (post2025 codes) the staff of a former unit may go to: one for a former commune
+    merged whole; several for a split commune (all its targets) or a former district (every new unit
+    of its communes); none for a code the mapping does not know."""
+    if level_of_code(former_code) == "commune":
+        return targets_by_former().get(former_code, ())
+    if level_of_code(former_code) == "district":
+        table = mapping_table()
+        return tuple(sorted(set(table.loc[table["old_district_code"] == former_code, "new_ward_code"])))
+    return ()
+
+
+def _former_units_of(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(PersonRecord.former_unit_code).where(PersonRecord.doc_type.in_(STAFF_TYPES)).distinct()
+            ).scalars()
+        )
+
+
+def employers_of(engine: Engine, new_unit_code: str) -> tuple[list[str], list[str]]:
+    """(former units whose staff the unit takes: merged whole into it; former units whose staff await
+    the province's placement and are listed in this unit's report), among those holding staff
+    records, sorted."""
+    whole, pending = [], []
+    for code in _former_units_of(engine):
+        targets = placement_of(code)
+        if targets == (new_unit_code,):
+            whole.append(code)
+        elif len(targets) > 1 and review_unit_of(code) == new_unit_code:
+            pending.append(code)
+    return sorted(whole), sorted(pending)
+
+
+def staff_records(engine: Engine, new_unit_code: str, former_units: list[str] | None = None) -> pd.DataFrame:
+    """The staff records of the former units merged whole into `new_unit_code` (or of `former_units`
+    when given: those awaiting placement): one row per record with RECORD_COLUMNS (values as stored:
+    NFC text, ISO dates; None where not read). `person_id` is the record's person (None when not
+    linked yet); the person's golden full name, birth date and sex replace the record's when linked.
+    Person-scope fields win over document-scope fields of the same name."""
+    units = employers_of(engine, new_unit_code)[0] if former_units is None else former_units
     with engine.connect() as conn:
         records = conn.execute(
             select(
@@ -82,9 +125,10 @@ def staff_records(engine: Engine, new_unit_code: str) -> pd.DataFrame:
                 PersonRecord.doc_type,
                 PersonRecord.file_sha256,
                 PersonRecord.first_page,
+                PersonRecord.entry,
             )
             .outerjoin(PersonMember, PersonMember.record_id == PersonRecord.record_id)
-            .where(PersonRecord.new_unit_code == new_unit_code, PersonRecord.doc_type.in_(STAFF_TYPES))
+            .where(PersonRecord.former_unit_code.in_(units), PersonRecord.doc_type.in_(STAFF_TYPES))
             .order_by(PersonRecord.record_id)
         ).all()
         ids = [r.record_id for r in records]
@@ -117,6 +161,7 @@ def staff_records(engine: Engine, new_unit_code: str) -> pd.DataFrame:
             "doc_type": r.doc_type,
             "file_sha256": r.file_sha256,
             "first_page": r.first_page,
+            "entry": r.entry,
         }
         row.update({name: values[r.record_id].get(name) for name in STAFF_FIELDS})
         person = golden.get(r.person_id)
@@ -128,16 +173,28 @@ def staff_records(engine: Engine, new_unit_code: str) -> pd.DataFrame:
 
 
 def held_staff_records(engine: Engine, new_unit_code: str) -> int:
-    """How many staff records of the unit are held in quarantine (not in the headcount until
-    released: the report states them, so its totals reconcile with the records)."""
+    """How many staff records of the former units merged whole into the unit are held in quarantine
+    (not in the headcount until released: the report states them, so its totals reconcile)."""
+    units = [c for c in _former_units_of(engine) + _held_units(engine) if placement_of(c) == (new_unit_code,)]
     with engine.connect() as conn:
         return len(
             conn.execute(
                 select(QuarantinedRecord.record_id).where(
-                    QuarantinedRecord.new_unit_code == new_unit_code,
+                    QuarantinedRecord.former_unit_code.in_(sorted(set(units))),
                     QuarantinedRecord.doc_type.in_(STAFF_TYPES),
                 )
             ).all()
+        )
+
+
+def _held_units(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(QuarantinedRecord.former_unit_code)
+                .where(QuarantinedRecord.doc_type.in_(STAFF_TYPES))
+                .distinct()
+            ).scalars()
         )
 
 
@@ -160,7 +217,9 @@ class StaffingPicture:
     `people`: one row per person (PEOPLE_COLUMNS); `positions`: one row per catalogue position plus
     a row "(no position)" for people whose title maps to none (POSITION_COLUMNS); `problems`: rows
     record_id, field, reason; `summary`: the figures (headcount, quota, retiring within 1 and 5
-    years …) with `quota_rule`, `quota_source` and `catalogue_version`."""
+    years …) with `quota_rule`, `quota_source` and `catalogue_version`; `awaiting`: the staff of
+    split former communes and former districts awaiting the province's placement (AWAITING_COLUMNS),
+    not in the headcount."""
 
     unit: str
     as_of: date
@@ -169,6 +228,7 @@ class StaffingPicture:
     positions: pd.DataFrame
     problems: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    awaiting: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(AWAITING_COLUMNS)))
 
 
 PEOPLE_COLUMNS = (
@@ -223,10 +283,13 @@ def staffing_picture(
     rules: tuple[TitleRule, ...] | None = None,
     ranks: dict[str, str] | None = None,
     held: int = 0,
+    awaiting: pd.DataFrame | None = None,
 ) -> StaffingPicture:
     """The picture of `unit` on `as_of` from its staff `records` (RECORD_COLUMNS, `staff_records`),
     its `population` (None: not known, the quota is unknown) and the reference tables (default the
-    shipped ones). `held` staff records in quarantine are stated in the summary, not counted.
+    shipped ones). `held` staff records in quarantine are stated in the summary, not counted; so are
+    the records `awaiting` the province's placement (RECORD_COLUMNS; persons counted once), listed in
+    the picture's `awaiting` table.
 
     Raises:
         KeyError: `records` lacks a RECORD_COLUMNS column.
@@ -312,6 +375,7 @@ def staffing_picture(
     if unmapped:
         table.append(["", NO_POSITION, "", "", None, unmapped, None, "review"])
     headcount = len(people_df)
+    awaiting_people = _awaiting(awaiting)
     summary = {
         "new_unit": unit,
         "unit_type": unit_type,
@@ -327,6 +391,10 @@ def staffing_picture(
         else "no population figure in the reference table",
         "over_quota": None if quota.positions is None else headcount - quota.positions,
         "people_without_position": unmapped,
+        "staff_awaiting_placement": int(awaiting_people["person"].nunique()) if len(awaiting_people) else 0,
+        "former_units_awaiting_placement": ", ".join(sorted(set(awaiting_people["former_unit_code"])))
+        if len(awaiting_people)
+        else "",
         "retiring_within_1y": int(people_df["retires_within_1y"].sum()) if headcount else 0,
         "retiring_within_5y": int(people_df["retires_within_5y"].sum()) if headcount else 0,
         "problems": len(problems),
@@ -340,7 +408,31 @@ def staffing_picture(
         pd.DataFrame(table, columns=list(POSITION_COLUMNS)),
         pd.DataFrame(problems, columns=["record_id", "field", "reason"]),
         summary,
+        awaiting_people,
     )
+
+
+AWAITING_COLUMNS = ("person", "former_unit_code", "full_name", "birth_date", "former_title", "candidates")
+
+
+def _awaiting(records: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per person awaiting placement (AWAITING_COLUMNS): their former unit, name, birth date,
+    former title and the new units they may go to."""
+    if records is None or records.empty:
+        return pd.DataFrame(columns=list(AWAITING_COLUMNS))
+    records = records.astype(object).where(records.notna(), None)
+    rows = {}
+    for r in records.itertuples():
+        key = f"p{int(r.person_id)}" if r.person_id is not None else f"r:{r.record_id}"
+        rows[key] = {
+            "person": key,
+            "former_unit_code": r.former_unit_code,
+            "full_name": r.full_name,
+            "birth_date": r.birth_date,
+            "former_title": r.position,
+            "candidates": ", ".join(placement_of(r.former_unit_code)),
+        }
+    return pd.DataFrame(list(rows.values()), columns=list(AWAITING_COLUMNS))
 
 
 def province_balance(pictures: dict[str, StaffingPicture]) -> pd.DataFrame:

@@ -30,7 +30,8 @@ SOURCES = (
 
 def write_staffing_xlsx(picture: StaffingPicture, path: Path) -> Path:
     """Write the workbook: sheets `Summary` (figures, rules and sources), `Positions`, `People`,
-    `To decide` (problems). Returns `path`.
+    `To decide` (problems), `Awaiting placement` (staff of split former communes and former
+    districts, for the province to place). Returns `path`.
 
     Raises:
         OSError: the file cannot be written.
@@ -46,6 +47,7 @@ def write_staffing_xlsx(picture: StaffingPicture, path: Path) -> Path:
         picture.positions.to_excel(writer, sheet_name="Positions", index=False)
         picture.people.to_excel(writer, sheet_name="People", index=False)
         picture.problems.to_excel(writer, sheet_name="To decide", index=False)
+        picture.awaiting.to_excel(writer, sheet_name="Awaiting placement", index=False)
         for sheet in writer.book.worksheets:
             for column in sheet.columns:
                 width = max(len(str(c.value or "")) for c in column)
@@ -111,31 +113,53 @@ def write_staffing_chart(picture: StaffingPicture, path: Path) -> Path:
 
 
 def staffing_markdown(picture: StaffingPicture, label: str) -> str:
-    """The summary for the UI: headcount vs quota with the rule, retirements, problems, the positions
-    table and the people (names masked)."""
+    """The one-paragraph summary for the UI: headcount vs quota with the rule, retirements, problems,
+    staff awaiting placement (no name)."""
     s = picture.summary
     quota = f"{s['quota']}" if s["quota"] is not None else "unknown"
-    lines = [
+    awaiting = s["staff_awaiting_placement"]
+    return (
         f"**{label}** on {s['as_of']}: **{s['headcount']} staff** (from {s['staff_records']} staff records; "
         f"{s['staff_records_held_in_quarantine']} more held in quarantine) against a **quota of {quota}** "
-        f"({s['quota_rule']}; {s['quota_source']}; population: {s['population_source']}).",
-        f"Retirement age within 1 year: {s['retiring_within_1y']}, within 5 years: {s['retiring_within_5y']}. "
-        f"Without a catalogue position: {s['people_without_position']}. Problems to decide: {s['problems']}. "
-        f"Catalogue {s['catalogue_version']}.",
-        "",
-        "| position | group | planned | assigned | gap | status |",
-        "|---|---|---|---|---|---|",
-    ]
+        f"({s['quota_rule']}). Reaching retirement age within 1 year: {s['retiring_within_1y']}, within 5 "
+        f"years: {s['retiring_within_5y']}. Without a catalogue position: {s['people_without_position']}; "
+        f"problems to decide: {s['problems']}. Awaiting the province's placement (staff of split former "
+        f"communes and former districts, not counted): {awaiting}"
+        + (f" from {s['former_units_awaiting_placement']}" if awaiting else "")
+        + "."
+    )
+
+
+def positions_markdown(picture: StaffingPicture) -> str:
+    """The positions with a planned number or someone assigned, as a Markdown table."""
+    lines = ["| position | group | planned | assigned | gap | status |", "|---|---|---|---|---|---|"]
     for p in picture.positions.itertuples():
         if p.assigned or (p.planned is not None and not pd.isna(p.planned)):
             planned = "" if p.planned is None or pd.isna(p.planned) else int(p.planned)
             gap = "" if p.gap is None or pd.isna(p.gap) else f"{int(p.gap):+d}"
             lines.append(f"| {p.position} | {p.group} | {planned} | {p.assigned} | {gap} | {p.status} |")
-    lines += ["", "| person | former units | former title | position | age | retires | problems |"]
-    lines.append("|---|---|---|---|---|---|---|")
-    for r in picture.people.itertuples():
-        lines.append(
-            f"| {mask_name(r.full_name)} | {r.former_units} | {r.former_title or ''} | {r.position} | "
-            f"{'' if r.age is None or pd.isna(r.age) else int(r.age)} | {r.retirement_date or ''} | {r.problems} |"
-        )
     return "\n".join(lines)
+
+
+PEOPLE_HEADERS = ("person", "former units", "former title", "position", "age", "retires", "problems")
+
+
+def people_rows(picture: StaffingPicture) -> list[tuple[str, ...]]:
+    """The people as rows under `PEOPLE_HEADERS`: names masked (initials), no birth date (the age
+    instead), the retirement date ISO or empty, problems as text. One row per person of
+    `picture.people`, in its order."""
+    rows = []
+    for r in picture.people.itertuples():
+        age = "" if r.age is None or pd.isna(r.age) else str(int(r.age))
+        rows.append(
+            (
+                mask_name(r.full_name),
+                str(r.former_units),
+                r.former_title or "",
+                str(r.position),
+                age,
+                str(r.retirement_date or ""),
+                str(r.problems or ""),
+            )
+        )
+    return rows

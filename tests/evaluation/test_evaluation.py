@@ -172,12 +172,6 @@ def test_generated_sample_through_the_job_scores_as_planned(
             )
         ]
     assert uncertain
-    print(
-        "DEBUG",
-        len(uncertain),
-        sum("crop" in e for e in uncertain),
-        [e["where"][:60] for e in uncertain if "crop" not in e][:5],
-    )
     assert all(Path(e["crop"]).is_file() and Path(e["page_image"]).is_file() for e in uncertain)
     assert all(str(tmp_path / "home" / "archive" / "review") in e["crop"] for e in uncertain)
     report = evaluate(sample / "ground_truth", engine)

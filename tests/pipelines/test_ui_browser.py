@@ -37,7 +37,7 @@ from scripts.ui_instance import (
 )
 
 NEW_UNIT = "14488"  # Xã Gia Vân, Tỉnh Ninh Bình: the generator's new unit, its former units merged into it
-GROUPS = ("intake", "ocr", "records", "unified_register", "linkage")
+GROUPS = ("intake", "ocr", "records", "unified_register", "linkage", "staffing")
 ASSETS = (
     "dossier_files",
     "ocr_pages",
@@ -48,6 +48,8 @@ ASSETS = (
     "record_register",
     "reconciliation",
     "entities",
+    "staffing",
+    "procedure_backlog",
 )
 
 
@@ -104,6 +106,7 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
     from sapnhap.linkage.queries import merged_persons
     from sapnhap.review.masking import mask_name
     from sapnhap.review.queue import sheet_rows
+    from sapnhap.staffing.picture import staff_records
 
     assert NEW_UNIT in ui_sample.new_units
     # What the pages must show, from the sample: the persons merged in the new unit and its people's
@@ -119,6 +122,7 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
             ).scalars()
             unit_names = [n for n in persons if len(n.split()) > 1]
         rows = sheet_rows(engine, NEW_UNIT)
+        staff = staff_records(engine, NEW_UNIT)
     finally:
         engine.dispose()
     names, ids = _sample_people(ui_sample)
@@ -176,7 +180,15 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
             "reviews_folder",
             *(row.item_id for row in rows),
         ],
+        # The staffing picture of the new unit: headcount against the quota, each person masked.
+        "staffing_partition": [
+            f"Partition {NEW_UNIT} materialized",
+            f"staff (from {len(staff)} staff records",
+            "quota of",
+            *(mask_name(n) for n in staff["full_name"] if isinstance(n, str)),
+        ],
     }
+    assert len(staff) >= 1  # the sample holds staff CVs
 
     started = time.monotonic()
     with launch_chromium() as browser:
@@ -217,5 +229,9 @@ def test_archivist_pages_show_the_catalog_a_partitions_metadata_and_a_failing_ch
         assert name not in review, f"unmasked name {name!r} on the review_queue page"
     for number in ids:
         assert number not in review, "an unmasked ID number on the review_queue page"
+
+    staffing = shots["staffing_partition"].text
+    for name in {n for n in staff["full_name"] if isinstance(n, str)}:
+        assert name not in staffing, f"unmasked name {name!r} on the staffing page"
 
     assert elapsed < 120, f"the browser part took {elapsed:.0f} s"

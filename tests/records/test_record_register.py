@@ -2,7 +2,7 @@
 
 import dataclasses
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -12,8 +12,10 @@ from sqlalchemy import func, select, text
 import assets.records
 from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
 from sapnhap.db.session import make_engine
+from sapnhap.evaluation.office import score_backlog, score_staffing
 from sapnhap.linkage.model import DEFAULT_THRESHOLDS
 from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
+from sapnhap.staffing.picture import placement_of
 from sapnhap.staffing.positions import load_population
 from sapnhap.staffing.quota import staffing_quota
 from tests.runs import check_evaluations, project
@@ -227,13 +229,19 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
             ).exists()
             # The staffing picture and the procedure backlog of the unit come with the job.
             with engine.connect() as conn:
-                staff = conn.execute(
-                    text(
-                        "SELECT r.record_id, m.person_id FROM person_records r LEFT JOIN person_members m "
-                        "ON m.record_id = r.record_id WHERE r.new_unit_code = :u AND r.doc_type = 'staff_cv'"
-                    ),
-                    {"u": code},
-                ).all()
+                # Staff belong to the new unit their employer (the former unit handing over the CV) was
+                # merged whole into, wherever they live.
+                staff = [
+                    (rid, pid)
+                    for rid, pid, former in conn.execute(
+                        text(
+                            "SELECT r.record_id, m.person_id, r.former_unit_code FROM person_records r "
+                            "LEFT JOIN person_members m ON m.record_id = r.record_id "
+                            "WHERE r.doc_type IN ('staff_cv', 'staff_list')"
+                        )
+                    ).all()
+                    if placement_of(former) == (code,)
+                ]
                 receipt_numbers = conn.execute(
                     text(
                         "SELECT r.record_id, f.value FROM person_records r LEFT JOIN record_fields f "
@@ -246,7 +254,8 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
             dossiers = len({n for _, n in receipt_numbers if n}) + sum(1 for _, n in receipt_numbers if not n)
             staffing = result.asset_materializations_for_node("staffing")[0].metadata
             assert staffing["staff_records"].value == len(staff)
-            assert staffing["headcount"].value == len({pid for _, pid in staff})  # each person once
+            # Each person once (a record not linked yet counts alone).
+            assert staffing["headcount"].value == len({pid or rid for rid, pid in staff})
             # The generated batch's made-up population of its new unit (reference/population.csv beside
             # the inbox) gives a quota; another unit has no figure: unknown, never a guess.
             population = load_population(digital_sample / "reference" / "population.csv").get(code)
@@ -273,6 +282,17 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
         with engine.connect() as conn:
             members = conn.execute(select(func.count()).select_from(PersonMember)).scalar_one()
         assert members == len(routed)  # every routed record in exactly one person
+    # The office's figures against the batch's truth (its staff lists and CVs, its receipts): every
+    # headcount exact, every position mapped as the truth's title maps, the backlog classified right.
+    truth = {
+        name: pd.read_csv(digital_sample / "ground_truth" / f"{name}.csv", dtype=str, keep_default_na=False)
+        for name in ("documents", "fields", "records")
+    }
+    staffing = score_staffing(engine, truth["documents"], truth["fields"], truth["records"], date.today())
+    assert staffing["headcount_exact_units"] == staffing["headcount_units"] >= 1
+    assert staffing["position_mapping_accuracy"] == 1.0 and staffing["position_mapping_scored"] >= 10
+    backlog = score_backlog(engine, truth["documents"], truth["fields"], truth["records"], date.today())
+    assert backlog["status"] == "scored" and backlog["fp"] == backlog["fn"] == 0
     engine.dispose()
 
 

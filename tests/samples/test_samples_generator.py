@@ -363,9 +363,22 @@ def test_registers_and_variant_layouts_are_handed_over_with_their_truth(tmp_path
         }
         assert set(rows["doc_id"]) == set(row.doc_ids.split())
     families = documents.groupby("layout")["doc_id"].count().to_dict()
-    assert set(families) == {"standard", "variant", "spreadsheet", "register_scan", "register_pdf"}
+    assert set(families) == {
+        "standard",
+        "variant",
+        "spreadsheet",
+        "register_scan",
+        "register_pdf",
+        "staff_list",
+    }
+    # A staff list per former commune (90 dossiers ≥ 20): one truth document per person listed.
+    assert set(documents.loc[documents["layout"] == "staff_list", "doc_type"]) == {"staff_list"}
     # A register row's truth is its printed columns only: no hometown, no ethnicity.
-    register_docs = set(documents.loc[documents["entry"] != "0", "doc_id"])
+    register_docs = set(
+        documents.loc[
+            (documents["entry"] != "0") & (documents["doc_type"] == "birth_register_book"), "doc_id"
+        ]
+    )
     printed = fields[fields["doc_id"].isin(register_docs)]
     assert set(printed["field"]) <= {
         "row_number", "full_name", "birth_date", "sex", "personal_id", "residence",

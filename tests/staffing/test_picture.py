@@ -19,7 +19,13 @@ from sapnhap.staffing.positions import (
     map_title,
     write_title_rules,
 )
-from sapnhap.staffing.report import staffing_markdown, write_staffing_chart, write_staffing_xlsx
+from sapnhap.staffing.report import (
+    people_rows,
+    positions_markdown,
+    staffing_markdown,
+    write_staffing_chart,
+    write_staffing_xlsx,
+)
 
 COMMUNE = "14488"  # Xã Gia Vân, Tỉnh Ninh Bình
 WARD = "00004"  # Phường Ba Đình, Thành phố Hà Nội
@@ -139,8 +145,12 @@ def test_the_staffing_picture_counts_every_person_once_and_names_every_problem()
     # A population that is not known: no quota, the rule says why.
     unknown = staffing_picture(records, COMMUNE, AS_OF, None)
     assert unknown.summary["quota"] is None and unknown.summary["quota_rule"].startswith("unknown")
-    markdown = staffing_markdown(picture, "new unit 14488")
-    assert "N. V. A." in markdown and "Nguyễn Văn An" not in markdown and "quota of 40" in markdown
+    assert "quota of 40" in staffing_markdown(picture, "new unit 14488")
+    people = people_rows(picture)
+    assert len(people) == len(picture.people)
+    cells = {cell for row in people for cell in row}
+    assert "N. V. A." in cells and "Nguyễn Văn An" not in cells and "1964-03-10" not in cells
+    assert "| Chủ tịch Ủy ban nhân dân | leadership | 1 | 1 | +0 | filled |" in positions_markdown(picture)
 
 
 def test_surplus_here_shortage_there_across_the_province():
@@ -182,7 +192,7 @@ def test_the_commune_office_report_workbook_and_chart(tmp_path: Path):
     )
     picture = staffing_picture(records, COMMUNE, AS_OF, Population(24_000, True, "test figure"))
     book = openpyxl.load_workbook(write_staffing_xlsx(picture, tmp_path / "staffing.xlsx"))
-    assert book.sheetnames == ["Summary", "Positions", "People", "To decide"]
+    assert book.sheetnames == ["Summary", "Positions", "People", "To decide", "Awaiting placement"]
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["headcount"] == 1 and summary["quota"] == 40
     assert summary["source: quota"].startswith("Official Dispatch 09/CV-BCĐ")
@@ -226,7 +236,10 @@ def test_staff_records_from_the_database_and_their_review_items(engine):
             ),
         ],
     )
-    records = staff_records(engine, NEW_UNIT).set_index("record_id")
+    # Former ward 00004 (Phường Trúc Bạch) merged whole into new ward 00004 (Phường Ba Đình): its staff
+    # are that ward's, wherever the records were routed by address (here to the tests' unit 00008).
+    records = staff_records(engine, "00004").set_index("record_id")
+    assert staff_records(engine, NEW_UNIT).empty
     cuong, binh = rid("00004", "cv-1", "staff"), rid("00004", "cv-2", "staff")
     assert records.loc[binh, ["full_name", "birth_date", "position", "rank_code"]].tolist() == [
         "Trần Thị Bình",
@@ -235,9 +248,53 @@ def test_staff_records_from_the_database_and_their_review_items(engine):
         "01.003",
     ]
     assert pd.isna(records.loc[cuong, "birth_date"])
-    picture = staffing_picture(records.reset_index(), NEW_UNIT, AS_OF, None)
+    picture = staffing_picture(records.reset_index(), "00004", AS_OF, None)
     assert picture.summary["headcount"] == 2 and picture.summary["people_without_position"] == 1
-    items = office_items(engine, NEW_UNIT, AS_OF)
+    items = office_items(engine, "00004", AS_OF)
     assert sorted(items) == [f"field:{cuong}|person|birth_date", f"field:{cuong}|person|position"]
     position = items[f"field:{cuong}|person|position"]["evidence"]
     assert position["read"] == "Thủ quỹ" and "maps to no position of the catalogue" in position["question"]
+
+
+def test_staff_belong_to_the_new_unit_of_their_employer_and_the_rest_await_placement():
+    from sapnhap.staffing.picture import placement_of
+
+    # Gia Vân (14479) merged whole into new unit 14488; Gia Tân (14503) split between 14488 and 14533;
+    # the former district Gia Viễn (373) went to seven new units.
+    assert placement_of("14479") == ("14488",)
+    assert placement_of("14503") == ("14488", "14533")
+    assert len(placement_of("373")) == 7 and "14488" in placement_of("373")
+    assert placement_of("99999") == ()
+    mine = pd.DataFrame(
+        [record("a", 1, "14479", full_name="A", birth_date="1980-01-01", position="Chủ tịch Ủy ban nhân dân")]
+    )
+    split = pd.DataFrame(
+        [
+            record(
+                "s1",
+                7,
+                "14503",
+                full_name="Đỗ Văn Sơn",
+                birth_date="1985-01-01",
+                position="Công chức Tư pháp - Hộ tịch",
+            ),
+            record(
+                "s2",
+                7,
+                "14503",
+                full_name="Đỗ Văn Sơn",
+                birth_date="1985-01-01",
+                position="Công chức Tư pháp - Hộ tịch",
+            ),
+        ]
+    )
+    picture = staffing_picture(mine, COMMUNE, AS_OF, None, awaiting=split)
+    assert picture.summary["headcount"] == 1  # the split commune's staff member is not counted
+    assert (
+        picture.summary["staff_awaiting_placement"],
+        picture.summary["former_units_awaiting_placement"],
+    ) == (1, "14503")
+    assert picture.awaiting.iloc[0]["candidates"] == "14488, 14533"
+    assert "Awaiting the province's placement (staff of split former communes" in staffing_markdown(
+        picture, "x"
+    )
