@@ -11,6 +11,7 @@ so it is not counted late. Lateness is counted in working days (`sapnhap.backlog
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -27,6 +28,20 @@ BUCKETS = ("not due", "1-5", "6-30", "over 30")
 
 _RETURNED = ("da tra ket qua", "da giai quyet", "hoan thanh", "da tra")
 _AWAITING = ("cho bo sung", "yeu cau bo sung")
+_DAY = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+
+
+def returned_on(status: str | None) -> date | None:
+    """The day a status says the result was returned (`Đã trả kết quả ngày 15/07/2025` → 2025-07-15),
+    None when it names no valid day (day/month/year, as Vietnamese documents print dates)."""
+    match = _DAY.search(status or "")
+    if match is None:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -52,15 +67,19 @@ def classify_dossier(received: date | None, appointment: date | None, status: st
     """The state of a dossier received on `received`, due on `appointment`, with `status` as read
     from its receipt, on the day `on` (the cut-over, CUT_OVER, or today).
 
-    A status saying the result was returned (`Đã trả kết quả`, `Đã giải quyết` …) is `returned`; one
-    asking the applicant to complete the dossier is `awaiting_applicant`; any other open dossier is
+    A status saying the result was returned (`Đã trả kết quả`, `Đã giải quyết` …) is `returned`,
+    unless it names the day returned (`… ngày 15/07/2025`, `returned_on`) and that day is after `on`:
+    then on `on` the dossier was still open and is classified as one. A status asking the applicant to complete the dossier is `awaiting_applicant`; any other open dossier is
     `not_due` until its appointment day and `overdue` after it, by the working days since. A
     dossier received after `on` is `not_yet_received`. No appointment day, or one before the day
     received, is `unreadable` with the reason (a review item, never counted as on time).
     """
     key = " ".join(fold_diacritics(status or "").lower().split())
     if any(word in key for word in _RETURNED):
-        return DossierState("returned", None, "", "the receipt says the result was returned")
+        day = returned_on(status)
+        if day is None or day <= on:
+            return DossierState("returned", None, "", "the receipt says the result was returned")
+        key = ""  # returned after `on`: open on that day
     if received is not None and received > on:
         return DossierState("not_yet_received", None, "", f"received after {on.isoformat()}")
     if appointment is None:

@@ -109,16 +109,22 @@ def score_backlog(
     if receipt_docs.empty:
         return {"status": "not scored", "reason": "the batch holds no procedure receipt"}
     values = _canonical(fields, ("receipt_number", "received_date", "appointment_date", "status"))
-    truth_overdue, truth_numbers = set(), set()
+    # The truth's dossiers: the receipts of one number (a later one may say the result was returned,
+    # and on which day), classified at the cut-over from their canonical values.
+    truth: dict[str, list[dict[str, str]]] = {}
     for doc in receipt_docs["doc_id"]:
         v = values.get(str(doc), {})
-        number = v.get("receipt_number")
-        if not number:
-            continue
-        truth_numbers.add(number)
-        received = date.fromisoformat(v["received_date"][:10]) if v.get("received_date") else None
-        due = date.fromisoformat(v["appointment_date"][:10]) if v.get("appointment_date") else None
-        if classify_dossier(received, due, v.get("status", ""), CUT_OVER).state == "overdue":
+        if v.get("receipt_number"):
+            truth.setdefault(v["receipt_number"], []).append(v)
+    truth_numbers, truth_overdue = set(truth), set()
+    for number, group in truth.items():
+        first = min(group, key=lambda v: v.get("received_date", ""))
+        status = next(
+            (v["status"] for v in group if v.get("status", "").startswith("Đã trả")), first.get("status", "")
+        )
+        received = date.fromisoformat(first["received_date"][:10]) if first.get("received_date") else None
+        due = date.fromisoformat(first["appointment_date"][:10]) if first.get("appointment_date") else None
+        if classify_dossier(received, due, status, CUT_OVER).state == "overdue":
             truth_overdue.add(number)
     units = sorted(
         u for u in records.loc[records["doc_type"] == "procedure_receipt", "new_unit_code"].unique() if u

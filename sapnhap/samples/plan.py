@@ -72,6 +72,7 @@ PROCEDURES = (
     "Hỗ trợ hộ nghèo xây dựng nhà ở",
 )
 STATUSES = ("Đang giải quyết", "Chờ bổ sung hồ sơ", "Đã trả kết quả", "Quá hạn giải quyết")
+OPEN_STATUSES = ("Đang giải quyết", "Quá hạn giải quyết")
 DEATH_CAUSES = ("Bệnh già", "Bệnh tim mạch", "Tai nạn giao thông", "Ung thư", "Đột quỵ", "Bệnh phổi")
 # Commune posts (Decree 33/2023/NĐ-CP) and district posts, with the civil-service rank held.
 COMMUNE_POSTS = (
@@ -183,6 +184,8 @@ class Planner:
         self.dead: set[str] = set()
         self.registration_numbers: dict[tuple[str, str, int], int] = {}
         self.receipt_numbers: dict[tuple[str, date], int] = {}
+        # Receipts left open in each archive folder: a later receipt of the same number may settle one.
+        self.open_receipts: dict[str, list[tuple[ppl.Person, dict[str, tuple[str, str]], date]]] = {}
         self.folders = list(scenario.merged)
         self.own_district_codes = sorted(
             code
@@ -596,7 +599,14 @@ class Planner:
         return doc, [(printed[0], person, printed[1], printed[2])]
 
     def _procedure_receipt(self, doc_id: str, folder: str, reuse: ppl.Person | None):
+        """A receipt (giấy tiếp nhận hồ sơ và hẹn trả kết quả). One in three times, when this archive
+        folder holds a receipt left open, it is instead that dossier's later receipt: the same number,
+        applicant and dates, the status `Đã trả kết quả ngày …` naming the day the result was returned
+        (before or after the cut-over), the archive's evidence that the dossier was settled."""
         rng = self.rng
+        waiting = self.open_receipts.get(folder)
+        if reuse is None and waiting and rng.random() < 1 / 3:
+            return self._settling_receipt(doc_id, folder, waiting.pop(rng.randrange(len(waiting))))
         person = reuse or self._new_person(folder, None, (date(1950, 1, 1), date(2005, 1, 1)))
         received = date(2024, 1, 2) + timedelta(days=rng.randint(0, (self.latest - date(2024, 1, 2)).days))
         received = min(max(received, _add_years(person.birth_date, 18)), self.latest)
@@ -622,9 +632,26 @@ class Planner:
             "appointment_date": (ppl.format_date(appointment, style), appointment.isoformat()),
             "status": (s := rng.choice(STATUSES), s),
         }
-        printed = self._printed(
-            person, "applicant", received, style, reuse is not None, with_birth_date=False
-        )
+        if s in OPEN_STATUSES and appointment < self.latest:
+            self.open_receipts.setdefault(folder, []).append((person, dict(doc.extra), appointment))
+        return self._receipt_people(doc, person, received, style, reuse is not None)
+
+    def _settling_receipt(
+        self, doc_id: str, folder: str, opened: tuple[ppl.Person, dict[str, tuple[str, str]], date]
+    ):
+        rng = self.rng
+        person, extra, appointment = opened
+        returned = appointment + timedelta(days=rng.randint(-2, 60))
+        returned = min(max(returned, date.fromisoformat(extra["received_date"][1])), self.latest)
+        style = self._style()
+        issuer, _ = self._issuer(folder, returned)
+        doc = DocumentPlan(doc_id, folder, "procedure_receipt", issuer, returned, [])
+        status = f"Đã trả kết quả ngày {returned:%d/%m/%Y}"
+        doc.extra = {**extra, "status": (status, status)}
+        return self._receipt_people(doc, person, returned, style, True)
+
+    def _receipt_people(self, doc: DocumentPlan, person: ppl.Person, when: date, style: str, reused: bool):
+        printed = self._printed(person, "applicant", when, style, reused, with_birth_date=False)
         # The receipt names the applicant without a birth date: drop the birth year field it does not print.
         printed[0].fields.pop("birth_year", None)
         printed[0].canonical.pop("birth_year", None)

@@ -1,6 +1,6 @@
 from datetime import date
 
-from sapnhap.backlog.classify import CUT_OVER, classify_dossier
+from sapnhap.backlog.classify import CUT_OVER, classify_dossier, returned_on
 
 
 def test_backlog_classification_at_the_cut_over():
@@ -36,3 +36,18 @@ def test_a_receipt_that_cannot_be_classified_says_why():
         classify_dossier(date(2025, 6, 20), None, "", CUT_OVER).reason
         == "no appointment date read from the receipt"
     )
+
+
+def test_a_result_returned_after_the_cut_over_was_open_at_it():
+    status = "Đã trả kết quả ngày 15/07/2025"
+    assert returned_on(status) == date(2025, 7, 15)
+    assert returned_on("Đã trả kết quả") is None and returned_on("Đã trả kết quả ngày 31/02/2025") is None
+    # Due 20 June, returned 15 July: 7 working days late on 1 July, returned on 15 July and after.
+    at_cut = classify_dossier(date(2025, 6, 10), date(2025, 6, 20), status, CUT_OVER)
+    assert (at_cut.state, at_cut.working_days_late, at_cut.bucket) == ("overdue", 7, "6-30")
+    assert (
+        classify_dossier(date(2025, 6, 10), date(2025, 6, 20), status, date(2025, 7, 15)).state == "returned"
+    )
+    # Returned before the cut-over: returned at it.
+    early = classify_dossier(date(2025, 6, 10), date(2025, 6, 20), "Đã trả kết quả ngày 19/6/2025", CUT_OVER)
+    assert early.state == "returned"

@@ -59,6 +59,25 @@ RECEIPTS = pd.DataFrame(
             "Đã trả kết quả",
             "Đăng ký khai sinh",
         ),
+        # Open at the cut-over and returned on 15 July 2025, as the later receipt of its number says.
+        receipt(
+            "r7",
+            "14479",
+            "000.00.14479-250611-0001",
+            "2025-06-11",
+            "2025-06-20",
+            "Đang giải quyết",
+            "Đăng ký kết hôn",
+        ),
+        receipt(
+            "r7b",
+            "14479",
+            "000.00.14479-250611-0001",
+            "2025-06-11",
+            "2025-06-20",
+            "Đã trả kết quả ngày 15/07/2025",
+            "Đăng ký kết hôn",
+        ),
         # Still open today: overdue since 9 January 2025.
         receipt(
             "r2",
@@ -105,13 +124,26 @@ RECEIPTS = pd.DataFrame(
 
 def test_dossiers_at_the_cut_over_and_today():
     dossiers = classify_backlog(RECEIPTS, TODAY).set_index("record_id")
-    assert len(dossiers) == 5  # r1 and r1b: one dossier
+    assert len(dossiers) == 6  # r1 and r1b: one dossier, r7 and r7b another
     # Two receipts without a number, read back from a frame as NaN: two dossiers, not one.
-    unnumbered = pd.concat([RECEIPTS, RECEIPTS.iloc[[4]].assign(record_id="r6")])
+    unnumbered = pd.concat([RECEIPTS, RECEIPTS.iloc[[6]].assign(record_id="r6")])
     unnumbered["receipt_number"] = unnumbered["receipt_number"].fillna(float("nan"))
-    assert len(classify_backlog(unnumbered, TODAY)) == 6
+    assert len(classify_backlog(unnumbered, TODAY)) == 7
     one = dossiers.loc["r1"]
     assert (one["receipts"], one["state_at_cut_over"], one["state_today"]) == (2, "returned", "returned")
+    # The returned receipt names its day: at the cut-over the dossier was 7 working days late.
+    seven = dossiers.loc["r7"]
+    assert (
+        seven["receipts"],
+        seven["state_at_cut_over"],
+        seven["late_at_cut_over"],
+        seven["state_today"],
+    ) == (
+        2,
+        "overdue",
+        7,
+        "returned",
+    )
     two = dossiers.loc["r2"]
     assert (two["state_at_cut_over"], two["bucket_at_cut_over"], two["state_today"]) == (
         "overdue",
@@ -148,5 +180,5 @@ def test_the_aggregates_add_up_and_the_workbook_holds_them(tmp_path: Path):
     book = openpyxl.load_workbook(write_backlog_xlsx(dossiers, tmp_path / "backlog.xlsx", TODAY))
     assert book.sheetnames == ["Summary", "Today", "At cut-over", "Overdue", "Dossiers"]
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
-    assert (summary["dossiers"], summary["overdue today"], summary["open at cut-over"]) == (5, 1, 2)
+    assert (summary["dossiers"], summary["overdue today"], summary["open at cut-over"]) == (6, 1, 3)
     assert book["Overdue"].max_row == 2
