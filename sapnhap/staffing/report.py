@@ -105,7 +105,10 @@ def write_staffing_chart(picture: StaffingPicture, path: Path) -> Path:
     )
     right.set_xticks(list(x), list(groups["group"]))
     right.set_title("By position group")
-    right.legend()
+    right.set_ylim(
+        0, max(1.0, float(groups["assigned"].max()), float(groups["planned"].fillna(0).max())) * 1.25
+    )
+    right.legend(loc="upper center", ncol=2, frameon=False)  # above the bars, never over one
     figure.suptitle(f"Staffing of new unit {picture.unit} on {picture.as_of.isoformat()}")
     figure.savefig(path, dpi=100)
     plt.close(figure)
