@@ -33,6 +33,13 @@ ADMINISTRATIVE_TITLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 """Types of administrative document named in Decree 30/2020/NĐ-CP, Article 7, and their titles."""
 
+SUBJECT_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("official_decision", "appointment_decision", ("bo nhiem",)),
+)
+"""(type of the title, narrower type, folded phrases of its subject line): a decision whose subject
+line (trích yếu, `Về việc bổ nhiệm …`, printed under the title: Decree 30/2020/NĐ-CP, Appendix I)
+appoints someone is an appointment decision, read by `sapnhap.records.appointments`."""
+
 # (document type, title phrases as printed). Order matters: specific before generic. The templated
 # types' phrases are the title catalogue's (`sapnhap.records.vocabulary.TITLES`, with their sources),
 # in its order: one list of titles, not two.
@@ -85,7 +92,7 @@ def classify(text: str) -> DocumentType:
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()][:_HEAD_LINES]
     title_lines: list[str] = []
-    for line in lines:
+    for at, line in enumerate(lines):
         candidate = _key(line)
         if len(candidate) < 4:
             continue
@@ -102,7 +109,8 @@ def classify(text: str) -> DocumentType:
                     fuzz.ratio(candidate, key), fuzz.ratio(head, key) if len(candidate) > len(key) else 0
                 )
                 if score >= _TITLE_THRESHOLD:
-                    return DocumentType(doc_type, f"title '{phrase}' matched (similarity {score:.0f})", line)
+                    rule = f"title '{phrase}' matched (similarity {score:.0f})"
+                    return _narrowed(DocumentType(doc_type, rule, line), lines[at + 1 : at + 3])
     # Fallback: the wider catalogue of titles (Circular 04/2024/TT-BTP forms, personal papers), only
     # once no line matched TITLE_RULES, so the rules above keep their results exactly.
     for line in title_lines:
@@ -111,6 +119,19 @@ def classify(text: str) -> DocumentType:
             rule = f"catalogue title '{entry.phrases[0]}' matched (sapnhap.records.vocabulary; source: {entry.source})"
             return DocumentType(entry.doc_type, rule, line)
     return DocumentType(UNKNOWN, "no title matched", None)
+
+
+def _narrowed(found: DocumentType, following: list[str]) -> DocumentType:
+    """`found`, or the narrower type of SUBJECT_RULES when one of the `following` lines (its subject
+    line) begins with `Về việc` and holds one of the rule's phrases."""
+    for title_type, narrower, phrases in SUBJECT_RULES:
+        if found.doc_type != title_type:
+            continue
+        for line in following:
+            folded = " ".join(fold_diacritics(line).lower().split())
+            if folded.startswith(("ve viec", "v/v")) and any(p in folded for p in phrases):
+                return DocumentType(narrower, f"{found.rule}; subject line '{line}'", found.title)
+    return found
 
 
 def starts_document(text: str) -> bool:

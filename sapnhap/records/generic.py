@@ -51,6 +51,7 @@ PRIMARY_ROLES: dict[str, str] = {
     "death_notice": "deceased",
     "staff_list": "staff",
     "staff_cv": "staff",
+    "appointment_decision": "staff",
     "procedure_receipt": "applicant",
 }
 # A section is a person when one of these was found for it.

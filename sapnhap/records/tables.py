@@ -33,6 +33,8 @@ import pandas as pd
 from sapnhap.documents.titles import EMPTY_SHEET_RULE, UNKNOWN
 from sapnhap.ocr import OcrSettings, PageTask
 from sapnhap.ocr.page import PageResult, Word
+from sapnhap.records.appointments import DOC_TYPE as APPOINTMENT
+from sapnhap.records.appointments import read_appointment
 from sapnhap.records.extract import extract_document
 from sapnhap.records.generic import extract_generic
 from sapnhap.records.registers import has_register_table, read_register
@@ -155,7 +157,8 @@ def read_document(
 
     A document whose pages hold a register table (`sapnhap.records.registers.has_register_table`) is
     read row by row (`read_register`; extractor `spreadsheet` for a born-digital register's pages,
-    whose boxes are cells, else `register_table`), each row's fields with its entry number. A type with a dedicated template is read by it (`sapnhap.records.extract.extract_document`);
+    whose boxes are cells, else `register_table`), each row's fields with its entry number. A type with a dedicated template is read by it (`sapnhap.records.extract.extract_document`; an
+    appointment decision by its sentence, `sapnhap.records.appointments.read_appointment`);
     when the template finds no person's name (another layout or wording under a known title), the
     generic reader (`sapnhap.records.generic.extract_generic`) is tried and kept if it finds a
     person. Every other type, `unknown` included, is read by the generic reader. ([], "generic")
@@ -167,6 +170,11 @@ def read_document(
             born_digital = all(p.box_unit in ("cell", "char") for p in pages)  # sapnhap.ocr.sheets
             extractor = "spreadsheet" if born_digital else "register_table"
             return [f for fields in reading.entries.values() for f in fields], extractor
+    if doc_type == APPOINTMENT:
+        fields = read_appointment(pages, crop_reader=crop_reader)
+        if _has_person_name(fields):
+            return fields, "template"
+        return extract_generic(pages, doc_type, crop_reader=crop_reader), "generic"
     if doc_type in TEMPLATES:
         fields = extract_document(pages, doc_type, crop_reader=crop_reader)
         if _has_person_name(fields):

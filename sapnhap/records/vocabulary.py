@@ -470,6 +470,7 @@ CATALOGUE_TYPES: tuple[str, ...] = tuple(dict.fromkeys(entry.doc_type for entry 
 ADMINISTRATIVE_TYPES: tuple[str, ...] = (
     "official_letter",
     "official_decision",
+    "appointment_decision",
     "resolution",
     "directive",
     "plan",

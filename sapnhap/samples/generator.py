@@ -54,7 +54,7 @@ from sapnhap.samples.registers import (
 )
 from sapnhap.samples.render_pdf import scanned_pdf
 from sapnhap.samples.staff import LAYOUT as STAFF_LAYOUT
-from sapnhap.samples.staff import LIST_DATE, plan_staff_lists, staff_list_bytes
+from sapnhap.samples.staff import LIST_DATE, plan_appointments, plan_staff_lists, staff_list_bytes
 from sapnhap.samples.templates import VARIANT_TYPES, FieldTruth, lay_out
 from sapnhap.text import nfc
 
@@ -66,6 +66,7 @@ _PREFIX = {
     "death_registration": "KT",
     "staff_cv": "SYLL",
     "procedure_receipt": "BN",
+    "appointment_decision": "QDBN",
 }
 _MULTI_PAGE_FORMATS = ("pdf_scan", "tiff", "pdf_digital", "pdf_tcvn3")
 FORMATS = ("jpeg", "png", "tiff", "pdf_scan", "pdf_digital", "pdf_tcvn3")
@@ -392,43 +393,48 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
 
     inbox = out / "inbox"
     file_rows, page_rows, doc_rows = [], [], []
-    for fp, result in zip(files, rendered, strict=True):
-        path = _write(inbox, fp.folder, fp.name, result.data)
-        digest = hashlib.sha256(result.data).hexdigest()
-        file_rows.append(
-            {
-                "path": path,
-                "folder": fp.folder,
-                "sha256": digest,
-                "bytes": len(result.data),
-                "format": fp.fmt,
-                "pages": len(fp.pages),
-                "text_layer": result.text_layer,
-                "expected_outcome": "processed",
-                "expected_reason": "",
-                "duplicate_of": "",
-                "doc_ids": " ".join(fp.doc_ids),
-            }
-        )
-        spans: dict[str, list[int]] = {}
-        for number, (doc_id, text, effects) in enumerate(
-            zip(fp.page_docs, result.page_texts, result.page_effects, strict=True), 1
-        ):
-            spans.setdefault(doc_id, []).append(number)
-            page = fp.pages[number - 1]
-            page_rows.append(
-                {"path": path, "sha256": digest, "page": number, "doc_id": doc_id, "text": nfc(text),
-                 **effects.as_dict(), "seal": page.seal_line is not None, "format": fp.fmt}
-            )  # fmt: skip
-        by_id = {d.doc_id: d for d in plan.documents}
-        for doc_id, numbers in spans.items():
-            doc = by_id[doc_id]
-            doc_rows.append(
-                {"doc_id": doc_id, "path": path, "sha256": digest, "first_page": min(numbers),
-                 "last_page": max(numbers), "doc_type": doc.printed_type, "folder": doc.folder,
-                 "issued": doc.issued.isoformat(), "issuer": doc.issuer, "layout": doc.layout,
-                 "event_type": doc.doc_type, "entry": 0}
-            )  # fmt: skip
+
+    def write_files(files: list[_FilePlan], rendered: list) -> None:
+        """Write rendered files into the inbox, their rows into the truth's tables."""
+        for fp, result in zip(files, rendered, strict=True):
+            path = _write(inbox, fp.folder, fp.name, result.data)
+            digest = hashlib.sha256(result.data).hexdigest()
+            file_rows.append(
+                {
+                    "path": path,
+                    "folder": fp.folder,
+                    "sha256": digest,
+                    "bytes": len(result.data),
+                    "format": fp.fmt,
+                    "pages": len(fp.pages),
+                    "text_layer": result.text_layer,
+                    "expected_outcome": "processed",
+                    "expected_reason": "",
+                    "duplicate_of": "",
+                    "doc_ids": " ".join(fp.doc_ids),
+                }
+            )
+            spans: dict[str, list[int]] = {}
+            for number, (doc_id, text, effects) in enumerate(
+                zip(fp.page_docs, result.page_texts, result.page_effects, strict=True), 1
+            ):
+                spans.setdefault(doc_id, []).append(number)
+                page = fp.pages[number - 1]
+                page_rows.append(
+                    {"path": path, "sha256": digest, "page": number, "doc_id": doc_id, "text": nfc(text),
+                     **effects.as_dict(), "seal": page.seal_line is not None, "format": fp.fmt}
+                )  # fmt: skip
+            by_id = {d.doc_id: d for d in plan.documents}
+            for doc_id, numbers in spans.items():
+                doc = by_id[doc_id]
+                doc_rows.append(
+                    {"doc_id": doc_id, "path": path, "sha256": digest, "first_page": min(numbers),
+                     "last_page": max(numbers), "doc_type": doc.printed_type, "folder": doc.folder,
+                     "issued": doc.issued.isoformat(), "issuer": doc.issuer, "layout": doc.layout,
+                     "event_type": doc.doc_type, "entry": 0}
+                )  # fmt: skip
+
+    write_files(files, rendered)
 
     register_rng = random.Random(f"sapnhap-samples-registers:{config.seed}")
     for number, (folder, docs, fmt) in enumerate(groups, 1):
@@ -453,7 +459,8 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
         fields.extend(register_truths(docs))
     # Each former commune's staff list (.xlsx), with its CV holders and more staff (sapnhap.samples.staff).
     with_lists = config.staff_lists if config.staff_lists is not None else config.dossiers >= 20
-    for staff_list in plan_staff_lists(plan, scenario, config.seed) if with_lists else []:
+    staff_lists = plan_staff_lists(plan, scenario, config.seed) if with_lists else []
+    for staff_list in staff_lists:
         data, text = staff_list_bytes(staff_list)
         path = _write(inbox, staff_list.folder, staff_list.name, data)
         digest = hashlib.sha256(data).hexdigest()
@@ -473,6 +480,18 @@ def generate(config: GeneratorConfig, out: Path, overwrite: bool = False) -> Gen
                  "issuer": "", "layout": STAFF_LAYOUT, "event_type": "staff_list", "entry": entry}
             )  # fmt: skip
         fields.extend(staff_list.fields)
+    # An appointment decision per former commune not split: a later title than its list's for one of
+    # its civil servants (sapnhap.samples.staff.plan_appointments), rendered with its own seed.
+    decisions = plan_appointments(plan, scenario, staff_lists, config.seed)
+    if decisions:
+        plan.documents.extend(decisions)
+        decision_files, decision_fields = _file_plans(
+            Plan(plan.persons, decisions, []),
+            profile,
+            random.Random(f"sapnhap-samples-decisions:{config.seed}"),
+        )
+        fields.extend(decision_fields)
+        write_files(decision_files, _render_all(decision_files, config.workers))
     # A register prints no empty parent: no record is expected for a parent without a name.
     blank = {
         (d.doc_id, p.role)

@@ -6,20 +6,21 @@ CVs in the batch (the same person, so record linkage must join the CV and the li
 ones: the chairman and a vice-chairman, the commune civil servants of Decree 33/2023/NĐ-CP, one or two
 part-time workers (no rank), some within a few years of retirement age; now and then a title the
 position table does not know (a review item in the staffing report). Rows are drawn from their own
-seed, so the rest of the batch does not change with them.
+seed, so the rest of the batch does not change with them. And an appointment decision per former
+commune not split (`plan_appointments`): a later title than the list's for one of its civil servants.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sapnhap.samples import people as ppl
 from sapnhap.samples.geography import Scenario
 from sapnhap.samples.plan import COMMUNE_POSTS, QUALIFICATIONS, RANKS, Plan, RecordTruth
 from sapnhap.samples.registers import RegisterPage, register_xlsx
-from sapnhap.samples.templates import FieldTruth
+from sapnhap.samples.templates import DocumentPlan, FieldTruth, PrintedPerson
 
 LIST_DATE = date(2025, 6, 20)
 """The day the former communes' staff lists are dated: before the cut-over of 1 July 2025."""
@@ -162,3 +163,94 @@ def staff_list_bytes(staff_list: StaffList) -> tuple[bytes, str]:
     page = staff_list.page
     text = "\n".join(" | ".join(c for c in row if c) for row in [(page.title,), page.headers, *page.rows])
     return register_xlsx([page]), text
+
+
+APPOINTMENT_TITLE = "QUYẾT ĐỊNH"
+APPOINTMENT_SUBJECT = "Về việc bổ nhiệm công chức cấp xã"
+APPOINTMENT_DAYS = (date(2025, 6, 23), date(2025, 6, 27))
+"""Appointment decisions are dated in the last week before the cut-over, after the staff lists
+(LIST_DATE): the decision, not the list, says the person's current title."""
+
+
+def plan_appointments(
+    plan: Plan, scenario: Scenario, lists: list[StaffList], seed: int
+) -> list[DocumentPlan]:
+    """One appointment decision (quyết định bổ nhiệm) per staff list of a former commune that was not
+    split: the former district's chairman appoints one of the list's civil servants to another commune
+    post (Decree 33/2023/NĐ-CP, Art. 11-12: the district chairman manages commune civil servants),
+    effective a few days later, before the cut-over. Each decision is a `DocumentPlan` of type
+    `appointment_decision` (its person `staff`: name and birth date; its own fields: `position`, the
+    new post, and `declared_at`, the day it takes effect), and a record of the truth in `plan.records`.
+    Drawn from their own seed: the rest of the batch does not change with them."""
+    rng = random.Random(f"sapnhap-samples-appointments:{seed}")
+    out: list[DocumentPlan] = []
+    posts = COMMUNE_POSTS[2:]
+    truth = {(f.doc_id, f.role, f.field): f.value for staff_list in lists for f in staff_list.fields}
+    entity_of = {r.doc_id: r.entity_id for r in plan.records if r.doc_type == "staff_list"}
+    for staff_list in lists:
+        commune = scenario.commune(staff_list.folder)
+        if commune.split:
+            continue
+        eligible = [
+            d
+            for d in staff_list.doc_ids
+            if truth.get((d, "", "position")) in posts and truth.get((d, "", "rank_code"))
+        ]
+        if not eligible:
+            continue
+        row = rng.choice(eligible)
+        person = plan.persons[entity_of[row]]
+        post = rng.choice([p for p in posts if p != truth[(row, "", "position")]])
+        issued = APPOINTMENT_DAYS[0] + timedelta(
+            days=rng.randint(0, (APPOINTMENT_DAYS[1] - APPOINTMENT_DAYS[0]).days)
+        )
+        effective = issued + timedelta(days=rng.randint(0, 3))
+        doc_id = f"Q{len(out) + 1:05d}"
+        number = f"{rng.randint(100, 990)}/QĐ-UBND"
+        birth = person.birth_date.strftime("%d/%m/%Y")
+        doc = DocumentPlan(
+            doc_id,
+            staff_list.folder,
+            "appointment_decision",
+            f"UBND {commune.district_name.upper()}",
+            issued,
+            [
+                PrintedPerson(
+                    "staff",
+                    person.entity_id,
+                    {
+                        "full_name": (person.full_name, person.full_name),
+                        "birth_date": (birth, person.birth_date.isoformat()),
+                    },
+                    # the sex only chooses "ông" or "bà": not a printed field of the truth
+                    {
+                        "full_name": person.full_name,
+                        "birth_date": person.birth_date.isoformat(),
+                        "sex": person.sex,
+                    },
+                )
+            ],
+            extra={
+                "decision_number": (number, number),
+                "position": (post, post),
+                "employer_unit": (f"Ủy ban nhân dân {commune.name}",) * 2,
+                "declared_at": (effective.strftime("%d/%m/%Y"), effective.isoformat()),
+            },
+        )
+        doc.seal, doc.seal_text = True, f"ỦY BAN NHÂN DÂN {commune.district_name.upper()}"
+        out.append(doc)
+        plan.records.append(
+            RecordTruth(
+                record_id=f"{doc_id}:staff",
+                doc_id=doc_id,
+                role="staff",
+                entity_id=person.entity_id,
+                folder=staff_list.folder,
+                doc_type="appointment_decision",
+                former_commune_code=staff_list.folder,
+                new_unit_code=commune.targets[0],
+                routing_decidable=True,
+                variations="",
+            )
+        )
+    return out

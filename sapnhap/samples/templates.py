@@ -352,12 +352,87 @@ def _receipt(plan: DocumentPlan) -> list[PageSpec]:
     return [PageSpec(tuple(lines))]
 
 
+APPOINTMENT_TITLE = "QUYẾT ĐỊNH"
+APPOINTMENT_SUBJECT = "Về việc bổ nhiệm công chức cấp xã"
+
+
+def _prose(segments: list[Segment], align: str = "left") -> list[Line]:
+    """A paragraph: its plain text split into words, typed values kept whole, packed greedily into
+    lines of the page's width."""
+    words: list[Segment] = []
+    for segment in segments:
+        if segment.role == "plain":
+            words += [Segment(w, "plain") for w in segment.text.split()]
+        elif segment.text:
+            words.append(segment)
+    lines: list[Line] = []
+    current: list[Segment] = []
+    for word in words:
+        if current and not _fits((*current, word)):
+            lines.append(Line(tuple(current), align))  # type: ignore[arg-type]
+            current = []
+        current.append(word)
+    if current:
+        lines.append(Line(tuple(current), align))  # type: ignore[arg-type]
+    return lines
+
+
+def _appointment(plan: DocumentPlan) -> list[PageSpec]:
+    """An appointment decision (quyết định bổ nhiệm) in the layout of an individual decision of Decree
+    30/2020/NĐ-CP, Appendix III: issuer and number, title and subject, the grounds, and Article 1 in
+    prose naming the person, their birth date, the post and the day it takes effect."""
+    person = plan.people[0]
+    district = plan.issuer.removeprefix("UBND ")
+    lines = [Line((Segment(MOTTO[0], "motto"),), "center"), Line((Segment(MOTTO[1], "motto"),), "center")]
+    lines.append(Line((Segment(plan.issuer, "header"),), "left"))
+    lines.append(Line((Segment("Số:", "label"), Segment(_e(plan, "decision_number"), "value")), "left"))
+    lines.append(Line((Segment(APPOINTMENT_TITLE, "title"),), "center"))
+    lines.append(_plain(APPOINTMENT_SUBJECT, "center"))
+    lines.append(_plain(f"CHỦ TỊCH ỦY BAN NHÂN DÂN {district}", "center"))
+    for ground in (
+        "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+        "Căn cứ Nghị định số 33/2023/NĐ-CP ngày 10 tháng 6 năm 2023 của Chính phủ quy định về cán bộ, "
+        "công chức cấp xã và người hoạt động không chuyên trách ở cấp xã;",
+        "Xét đề nghị của Trưởng phòng Nội vụ,",
+    ):
+        lines += _prose([Segment(ground, "plain")])
+    lines.append(_plain("QUYẾT ĐỊNH:", "center"))
+    honorific = "ông" if person.canonical.get("sex") == "male" else "bà"
+    lines += _prose(
+        [
+            Segment(f"Điều 1. Bổ nhiệm {honorific}", "plain"),
+            Segment(_p(person, "full_name"), "value"),
+            Segment(", sinh ngày", "plain"),
+            Segment(_p(person, "birth_date"), "value"),
+            Segment(", giữ chức danh", "plain"),
+            Segment(_e(plan, "position"), "value"),
+            Segment("của", "plain"),
+            Segment(_e(plan, "employer_unit"), "value"),
+            Segment(", kể từ ngày", "plain"),
+            Segment(_e(plan, "declared_at"), "value"),
+            Segment(".", "plain"),
+        ]
+    )
+    lines += _prose(
+        [
+            Segment(
+                "Điều 2. Trưởng phòng Nội vụ, Chủ tịch Ủy ban nhân dân xã và người có tên tại Điều 1 "
+                "chịu trách nhiệm thi hành Quyết định này.",
+                "plain",
+            )
+        ]
+    )
+    lines += [_plain("CHỦ TỊCH", "right"), _plain("(Ký, ghi rõ họ tên và đóng dấu)", "right")]
+    return [PageSpec(tuple(lines))]
+
+
 _BUILDERS = {
     "birth_registration": _birth,
     "marriage_registration": _marriage,
     "death_registration": _death,
     "staff_cv": _staff_cv,
     "procedure_receipt": _receipt,
+    "appointment_decision": _appointment,
 }
 
 

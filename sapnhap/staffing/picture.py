@@ -45,8 +45,9 @@ from sapnhap.staffing.positions import (
 from sapnhap.staffing.quota import StaffingQuota, UnitType, staffing_quota
 from sapnhap.staffing.retirement import retirement_date
 
-STAFF_TYPES = ("staff_cv", "staff_list")
-"""Document types whose people are staff of the unit (a CV, a row of a staff list)."""
+STAFF_TYPES = ("staff_cv", "staff_list", "appointment_decision")
+"""Document types whose people are staff of the unit (a CV, a row of a staff list, the person an
+appointment decision appoints)."""
 
 STAFF_FIELDS = (
     "full_name",
@@ -312,7 +313,13 @@ def staffing_picture(
         _declared=[str(d or "") for d in records["declared_at"]],
     )
     for key, group in records.sort_values(["_declared", "record_id"]).groupby("_key", sort=True):
-        current = group.iloc[-1]  # the latest document gives the current title and rank
+        # The latest document that states a field gives it: an appointment decision names the post
+        # and its effective day, not the rank or the birth date the staff list gave.
+        current = group.iloc[-1].copy()
+        for name in STAFF_FIELDS:
+            known = [v for v in group[name] if v not in (None, "")]
+            if known:
+                current[name] = known[-1]
         row: dict[str, Any] = {name: current[name] for name in STAFF_FIELDS if name in PEOPLE_COLUMNS}
         reasons: list[tuple[str, str]] = []
         row.update(

@@ -237,7 +237,7 @@ def test_linkage_job_builds_each_new_units_persons_from_its_former_units(
                         text(
                             "SELECT r.record_id, m.person_id, r.former_unit_code FROM person_records r "
                             "LEFT JOIN person_members m ON m.record_id = r.record_id "
-                            "WHERE r.doc_type IN ('staff_cv', 'staff_list')"
+                            "WHERE r.doc_type IN ('staff_cv', 'staff_list', 'appointment_decision')"
                         )
                     ).all()
                     if placement_of(former) == (code,)

@@ -373,6 +373,21 @@ def test_registers_and_variant_layouts_are_handed_over_with_their_truth(tmp_path
     }
     # A staff list per former commune (90 dossiers ≥ 20): one truth document per person listed.
     assert set(documents.loc[documents["layout"] == "staff_list", "doc_type"]) == {"staff_list"}
+    # An appointment decision for one listed civil servant of each former commune not split, dated after
+    # the list: its post is the person's current one.
+    decisions = documents[documents["doc_type"] == "appointment_decision"]
+    assert (
+        len(decisions) >= 1
+        and set(decisions["issued"]) > set()
+        and (decisions["issued"] > "2025-06-20").all()
+    )
+    appointed = records[records["doc_type"] == "appointment_decision"]
+    listed = records[records["doc_type"] == "staff_list"]
+    assert set(appointed["entity_id"]) <= set(listed["entity_id"]) and set(appointed["role"]) == {"staff"}
+    decision_fields = fields[fields["doc_id"].isin(decisions["doc_id"])]
+    assert set(decision_fields["field"]) == {
+        "full_name", "birth_date", "decision_number", "position", "employer_unit", "declared_at"
+    }  # fmt: skip
     # A register row's truth is its printed columns only: no hometown, no ethnicity.
     register_docs = set(
         documents.loc[
