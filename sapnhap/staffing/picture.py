@@ -31,6 +31,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from sapnhap.db.models import Person, PersonMember, PersonRecord, QuarantinedRecord, RecordField
+from sapnhap.linkage.clusters import RecordGroups
 from sapnhap.reference.units import find_unit, level_of_code, mapping_table, review_unit_of, targets_by_former
 from sapnhap.staffing.positions import (
     CATALOGUE_VERSION,
@@ -44,6 +45,7 @@ from sapnhap.staffing.positions import (
 )
 from sapnhap.staffing.quota import StaffingQuota, UnitType, staffing_quota
 from sapnhap.staffing.retirement import retirement_date
+from sapnhap.text import match_key
 
 STAFF_TYPES = ("staff_cv", "staff_list", "appointment_decision")
 """Document types whose people are staff of the unit (a CV, a row of a staff list, the person an
@@ -53,6 +55,7 @@ STAFF_FIELDS = (
     "full_name",
     "birth_date",
     "sex",
+    "personal_id",
     "position",
     "civil_service_rank",
     "rank_code",
@@ -274,6 +277,37 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def same_staff(records: pd.DataFrame) -> dict[str, str]:
+    """Person key (`_key`: `p<person id>`, or `r:<record id>` when not linked) → the key the person is
+    counted under. Linkage joins records within one new unit, but staff are counted by employer: a CV
+    routed by its holder's residence to another new unit than the staff list row of the same person
+    makes two persons. Among the staff of one employer's former units, keys whose records give the
+    same full name (`match_key`: case and marks folded) and the same birth date are one person, unless
+    their ID numbers differ (`RecordGroups`: one number per citizen, Decree 137/2015/NĐ-CP Art. 13).
+    Columns read: `_key`, `full_name`, `birth_date`, `personal_id`."""
+    keys = list(dict.fromkeys(records["_key"]))
+    numbers: dict[str, object] = {}
+    for key, number in zip(records["_key"], records["personal_id"], strict=True):
+        if number:
+            numbers.setdefault(key, number)
+    groups = RecordGroups(personal_ids=numbers)
+    for key in keys:
+        groups.add(key)
+    same: dict[tuple[str, str], list[str]] = {}
+    for key, name, born in zip(records["_key"], records["full_name"], records["birth_date"], strict=True):
+        if name and born:
+            same.setdefault((match_key(str(name)), str(born)[:10]), []).append(key)
+    for group in same.values():
+        for other in group[1:]:
+            groups.join(group[0], other)
+    root = {key: groups.find(key) for key in keys}
+    # The smallest key of each group names it (stable whatever the order records come in).
+    name = {}
+    for key in sorted(keys):
+        name.setdefault(root[key], key)
+    return {key: name[root[key]] for key in keys}
+
+
 def staffing_picture(
     records: pd.DataFrame,
     unit: str,
@@ -312,6 +346,7 @@ def staffing_picture(
         ],
         _declared=[str(d or "") for d in records["declared_at"]],
     )
+    records["_key"] = records["_key"].map(same_staff(records))
     for key, group in records.sort_values(["_declared", "record_id"]).groupby("_key", sort=True):
         # The latest document that states a field gives it: an appointment decision names the post
         # and its effective day, not the rank or the birth date the staff list gave.

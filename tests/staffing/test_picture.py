@@ -298,3 +298,28 @@ def test_staff_belong_to_the_new_unit_of_their_employer_and_the_rest_await_place
     assert "Awaiting the province's placement (staff of split former communes" in staffing_markdown(
         picture, "x"
     )
+
+
+def test_one_person_linked_in_two_new_units_is_counted_once():
+    """A CV routed by its holder's residence to another new unit than the staff list row: two persons
+    of linkage, one member of staff; the latest document gives the post; two ID numbers stay apart."""
+    rows = [
+        record("cv", 7, "14479", full_name="Nguyễn Thị Mai", birth_date="1989-10-21", sex="female",
+               personal_id="037189000111", position="Công chức Văn phòng - Thống kê", declared_at="2020-01-01"),
+        record("list", 9, "14479", doc_type="staff_list", full_name="NGUYỄN THỊ MAI", birth_date="1989-10-21",
+               sex="female", position="Công chức Văn phòng - Thống kê"),
+        record("decision", None, "14479", doc_type="appointment_decision", full_name="Nguyễn Thị Mai",
+               birth_date="1989-10-21", position="Công chức Tư pháp - Hộ tịch", declared_at="2025-06-29",
+               rank_code=None, sex=None),
+        # Same name and birth date, another ID number: another person.
+        record("other", 11, "14479", full_name="Nguyễn Thị Mai", birth_date="1989-10-21", sex="female",
+               personal_id="037189000222", position="Công chức Văn hóa - Xã hội"),
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+    picture = staffing_picture(frame, COMMUNE, AS_OF, None)
+    assert picture.summary["headcount"] == 2
+    mai = picture.people.set_index("record_id")
+    # The decision (latest) gives the post; the list and the CV the rank and the sex.
+    assert mai.loc["decision", "position_code"] == "P03" and mai.loc["decision", "records"] == 3
+    assert mai.loc["decision", "retirement_date"] is not None  # the sex from the CV or the list
+    assert mai.loc["other", "records"] == 1
