@@ -20,6 +20,7 @@ from sapnhap.backlog.report import (
     OPEN_STATES,
     backlog_aggregates,
     classify_backlog,
+    held_receipts,
     receipts,
     stalled,
     write_backlog_xlsx,
@@ -54,7 +55,8 @@ def procedure_backlog(
     """
     unit = context.partition_key
     day = office.day()
-    dossiers = classify_backlog(receipts(database.engine, unit), day)
+    held = held_receipts(database.engine, unit)
+    dossiers = classify_backlog(receipts(database.engine, unit), day, held=held)
     xlsx = write_backlog_xlsx(dossiers, office.report_dir(unit) / "backlog.xlsx", day)
     overdue = stalled(dossiers)
     today = backlog_aggregates(dossiers, "today")
@@ -73,9 +75,11 @@ def procedure_backlog(
             r.procedure or "",
             r.appointment_date or "",
             r.late_today,
+            r.held_in_quarantine or "",
         ]
         for r in overdue.itertuples()
     ]
+    pending = int(((dossiers["held_in_quarantine"] > 0) & dossiers["state_today"].isin(OPEN_STATES)).sum())
     check = AssetCheckResult(
         check_name="no_stalled_dossiers",
         passed=len(overdue) == 0,
@@ -83,7 +87,10 @@ def procedure_backlog(
         metadata={
             "overdue_dossiers": len(overdue),
             "overdue": MetadataValue.md(
-                markdown_table(["receipt", "former unit", "procedure", "due", "working days late"], listed)
+                markdown_table(
+                    ["receipt", "former unit", "procedure", "due", "working days late", "held in quarantine"],
+                    listed,
+                )
             ),
         },
     )
@@ -93,7 +100,8 @@ def procedure_backlog(
             "summary": MetadataValue.md(
                 f"**{new_unit_label(unit)}** on {day}: **{len(dossiers)} dossiers** from its former units' receipts; "
                 f"**{open_today} open** today ({len(overdue)} overdue), {unreadable} unreadable (to decide). At the "
-                f"cut-over {CUT_OVER}: {open_cut} open, {overdue_cut} overdue."
+                f"cut-over {CUT_OVER}: {open_cut} open, {overdue_cut} overdue. Open with a receipt of their number held "
+                f"in quarantine (its review may settle them): {pending}."
             ),
             "dossiers": len(dossiers),
             "open_today": open_today,
@@ -101,6 +109,7 @@ def procedure_backlog(
             "open_at_cut_over": open_cut,
             "overdue_at_cut_over": overdue_cut,
             "unreadable": unreadable,
+            "open_with_a_receipt_in_quarantine": pending,
             "by_former_unit_and_field": MetadataValue.md(
                 markdown_table(
                     list(today.columns), [[str(v) for v in row] for row in today.itertuples(index=False)]

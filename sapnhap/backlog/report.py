@@ -12,6 +12,8 @@ Classification rules and their sources: `sapnhap.backlog.classify` (Decree 61/20
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from sapnhap.backlog.classify import BUCKETS, CUT_OVER, classify_dossier
-from sapnhap.db.models import PersonMember, PersonRecord, RecordField
+from sapnhap.db.models import PersonMember, PersonRecord, QuarantinedRecord, RecordField
 from sapnhap.text import fold_diacritics
 
 RECEIPT_TYPES = ("procedure_receipt",)
@@ -98,6 +100,9 @@ def _day(text: object) -> date | None:
         return None
 
 
+OPEN_STATES = ("not_due", "overdue", "awaiting_applicant")
+HELD_NOTE = "; {count} receipt(s) of this number held in quarantine (its review may settle it)"
+
 DOSSIER_COLUMNS = (
     "dossier",
     "receipt_number",
@@ -117,14 +122,22 @@ DOSSIER_COLUMNS = (
     "late_today",
     "bucket_today",
     "reason",
+    "held_in_quarantine",
 )
 
 
-def classify_backlog(receipts_df: pd.DataFrame, today: date, cut_over: date = CUT_OVER) -> pd.DataFrame:
+def classify_backlog(
+    receipts_df: pd.DataFrame,
+    today: date,
+    cut_over: date = CUT_OVER,
+    held: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
     """One row per dossier (DOSSIER_COLUMNS) with its state at `cut_over` and on `today`
     (`classify_dossier`): the receipts of one number folded into one dossier, a returned one
     settling it; the other values from its earliest receipt. `reason` is today's (or, when the
-    receipt cannot be classified, why)."""
+    receipt cannot be classified, why). `held` (receipt number → receipts of that number held in
+    quarantine, `held_receipts`) fills `held_in_quarantine`; an open dossier with one says so in its
+    reason: the held receipt is not counted (it is not validated) but its review may settle it."""
     out = []
     receipts_df = receipts_df.astype(object).where(receipts_df.notna(), None)  # NaN from a frame: None
     frame = receipts_df.assign(
@@ -143,6 +156,7 @@ def classify_backlog(receipts_df: pd.DataFrame, today: date, cut_over: date = CU
         received, appointment = _day(first["received_date"]), _day(first["appointment_date"])
         at_cut = classify_dossier(received, appointment, status, cut_over)
         now = classify_dossier(received, appointment, status, today)
+        waiting = (held or {}).get(str(first["receipt_number"] or ""), 0)
         out.append(
             {
                 "dossier": key,
@@ -162,13 +176,12 @@ def classify_backlog(receipts_df: pd.DataFrame, today: date, cut_over: date = CU
                 "state_today": now.state,
                 "late_today": now.working_days_late,
                 "bucket_today": now.bucket,
-                "reason": now.reason,
+                "reason": now.reason
+                + (HELD_NOTE.format(count=waiting) if waiting and now.state in OPEN_STATES else ""),
+                "held_in_quarantine": waiting,
             }
         )
     return pd.DataFrame(out, columns=list(DOSSIER_COLUMNS))
-
-
-OPEN_STATES = ("not_due", "overdue", "awaiting_applicant")
 
 
 def backlog_aggregates(dossiers: pd.DataFrame, when: str = "today") -> pd.DataFrame:
@@ -206,6 +219,27 @@ def backlog_aggregates(dossiers: pd.DataFrame, when: str = "today") -> pd.DataFr
         "not_yet_received",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def held_receipts(engine: Engine, new_unit_code: str) -> dict[str, int]:
+    """Receipt number → how many receipts of that number routed to `new_unit_code` are held in
+    quarantine (a misread ID number, a date out of range …): evidence a reviewer may release, read from
+    the held record's fields as extracted (`QuarantinedRecord.fields`, JSON)."""
+    out: dict[str, int] = {}
+    with engine.connect() as conn:
+        for (fields,) in conn.execute(
+            select(QuarantinedRecord.fields).where(
+                QuarantinedRecord.new_unit_code == new_unit_code,
+                QuarantinedRecord.doc_type.in_(RECEIPT_TYPES),
+            )
+        ):
+            try:
+                number = (json.loads(fields or "{}").get("receipt_number") or {}).get("value")
+            except (ValueError, AttributeError):
+                continue  # fields that are not the loader's JSON: nothing to match on
+            if number:
+                out[str(number)] = out.get(str(number), 0) + 1
+    return out
 
 
 def stalled(dossiers: pd.DataFrame) -> pd.DataFrame:

@@ -182,3 +182,32 @@ def test_the_aggregates_add_up_and_the_workbook_holds_them(tmp_path: Path):
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert (summary["dossiers"], summary["overdue today"], summary["open at cut-over"]) == (6, 1, 3)
     assert book["Overdue"].max_row == 2
+
+
+def test_a_receipt_held_in_quarantine_is_named_on_the_dossier_it_may_settle(engine):
+    """The later receipt of a dossier quarantined (a misread ID number): not counted, but the open
+    dossier says a receipt of its number awaits review; the count comes from the database."""
+    from sapnhap.backlog.report import held_receipts
+    from sapnhap.db import upsert_former_units
+    from tests.db.test_db import UNITS
+    from tests.linkage.test_persons import NEW_UNIT, hand_over
+
+    upsert_former_units(engine, UNITS)
+    number = "000.00.14479-250102-0002"
+    hand_over(
+        engine,
+        "00004",
+        [
+            dict(unit="00004", doc="tn-held", role="applicant", full_name="Nguyễn Văn Hùng", status="quarantined",
+                 receipt_number=number, status_text="Đã trả kết quả ngày 10/02/2025"),
+            dict(unit="00004", doc="tn-other", role="applicant", full_name="Trần Thị Mai", receipt_number="X-1"),
+        ],
+    )  # fmt: skip
+    held = held_receipts(engine, NEW_UNIT)
+    assert held == {number: 1}  # the valid receipt X-1 is not held
+    dossiers = classify_backlog(RECEIPTS, TODAY, held=held).set_index("record_id")
+    assert dossiers.loc["r2", "held_in_quarantine"] == 1 and dossiers.loc["r2", "state_today"] == "overdue"
+    assert dossiers.loc["r2", "reason"].endswith(
+        "1 receipt(s) of this number held in quarantine (its review may settle it)"
+    )
+    assert dossiers.loc["r3", "held_in_quarantine"] == 0 and "quarantine" not in dossiers.loc["r3", "reason"]
