@@ -1,5 +1,6 @@
 """OCR on real scans with real Tesseract `vie`: accuracy bounds measured against ground truth."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,17 @@ def test_cache_makes_rerun_skip_ocr_and_parallel_run_keeps_every_page(tmp_path):
     second = list(run_pages(tasks, OcrSettings(), cache_dir=tmp_path, workers=2))
     assert all(r.cached for r in second)
     assert sorted(r.text for r in first) == sorted(r.text for r in second)
+    # A run killed while writing: an entry cut in half, another not JSON of a page, a temporary file
+    # left behind. Each damaged page is read again (never served cut) and its entry written whole.
+    cut, foreign = sorted(tmp_path.glob("*/*.json"))
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    foreign.write_text('{"not": "a page"}', encoding="utf-8")
+    (cut.parent / "tmpkilled.tmp").write_text('{"text": "half', encoding="utf-8")
+    third = list(run_pages(tasks, OcrSettings(), cache_dir=tmp_path, workers=1))
+    assert not any(r.cached for r in third)
+    assert sorted(r.text for r in third) == sorted(r.text for r in first)
+    assert all(json.loads(e.read_text(encoding="utf-8"))["text"] for e in (cut, foreign))
+    assert all(r.cached for r in run_pages(tasks, OcrSettings(), cache_dir=tmp_path, workers=1))
     other_settings = list(run_pages(tasks[:1], OcrSettings(psm=6), cache_dir=tmp_path, workers=1))
     assert not other_settings[0].cached
 
