@@ -19,6 +19,7 @@ def project(
     ocr_cache: Path | None = None,
     ocr_workers: int = 1,
     ocr_replay: Path | None = None,
+    archive: Path | None = None,
 ) -> Definitions:
     """The project's definitions over `inbox` (a folder per former unit) with `home` as SAPNHAP_HOME,
     the database at `db_url` (default: SQLite under `home`) migrated first, the OCR cache at
@@ -29,6 +30,8 @@ def project(
         env["SAPNHAP_DATABASE_URL"] = db_url
     if ocr_replay:
         env["SAPNHAP_OCR_REPLAY"] = str(ocr_replay)
+    if archive:
+        env["SAPNHAP_ARCHIVE"] = str(archive)
     settings = ProjectSettings.from_env(env)
     migrate_database(settings)
     return build_definitions(settings, ocr_cache_dir=ocr_cache or home / "ocr-cache")

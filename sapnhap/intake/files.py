@@ -19,6 +19,7 @@ Decisions:
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -112,6 +113,13 @@ class FileInspection:
 
 class FixityError(ValueError):
     """A copy's SHA-256 differs from the expected digest (the file changed or was corrupted)."""
+
+
+class ArchiveFull(OSError):
+    """The archive's volume ran out of space (ENOSPC) or quota (EDQUOT) while copying a file: nothing
+    of that file was archived (its partial copy is removed) and its original is untouched. Not the
+    file's fault, so never a quarantine: free space (or point SAPNHAP_ARCHIVE at a larger volume) and
+    run again."""
 
 
 def sha256_file(path: Path) -> str:
@@ -348,7 +356,8 @@ class ContentAddressedArchive:
         is written, the archived file is verified, and (path, False) is returned. `source` is only
         read. Raises FixityError (a ValueError) naming the file if the copy's digest differs from
         `sha256` (the source changed since it was hashed, or the wrong digest was given), or if an
-        already archived file no longer matches its digest; OSError for I/O failures.
+        already archived file no longer matches its digest; ArchiveFull (an OSError) when the volume
+        fills during the copy (the partial copy removed); OSError for other I/O failures.
         """
         source = Path(source)
         target = self.path_for(sha256)
@@ -359,11 +368,22 @@ class ContentAddressedArchive:
         handle, temp_name = tempfile.mkstemp(prefix=f".{sha256[:12]}.", suffix=".tmp", dir=target.parent)
         temp = Path(temp_name)
         try:
-            with os.fdopen(handle, "wb") as out, open(source, "rb") as src:
-                while chunk := src.read(CHUNK_BYTES):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+            try:
+                with os.fdopen(handle, "wb") as out, open(source, "rb") as src:
+                    while chunk := src.read(CHUNK_BYTES):
+                        out.write(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise ArchiveFull(
+                        exc.errno,
+                        f"the archive at {self.root} is full: copying {source.name} "
+                        f"({source.stat().st_size:,} bytes) failed ({os.strerror(exc.errno)}); nothing of it "
+                        "was archived and the original is untouched. Free space or set SAPNHAP_ARCHIVE to a "
+                        "larger volume, then run again",
+                    ) from exc
+                raise
             copied = sha256_file(temp)
             if copied != sha256:
                 raise FixityError(
