@@ -58,6 +58,7 @@ def reconciliation(
     """
     unit = context.partition_key
     found = len(store.files(unit))
+    not_read = store.ignored_entries(unit)
     statuses = dossier_files["status"].value_counts().to_dict()
     archived = dossier_files[dossier_files["status"] == "archived"]
     recorded = recorded_sources(database.engine, unit, "pre2025")
@@ -75,6 +76,8 @@ def reconciliation(
         ("pages expected", pages_expected),
         ("pages stored", pages_stored),
         ("earlier records of files since removed, renamed or replaced (kept as history)", history),
+        # Not files to read: each listed with why in dossier_files' `not_read` table.
+        ("entries not read: links, system files, special files (listed in dossier_files)", len(not_read)),
     ]
     docs = document_balance(documents, validated_records)
     lines += [

@@ -377,3 +377,84 @@ def seal_image_text_pdf(directory: Path) -> Path:
     ImageDraw.Draw(seal).ellipse((10, 10, 290, 290), outline=(200, 0, 0), width=12)
     path = Path(directory) / "seal_image_text.pdf"
     return scan_pdf(path, seal, [*HEADER_LINES, *BODY_LINES], text_mode=0, image_box=(380, 150, 110, 110))
+
+
+# --- hostile inputs: each must be accounted for, none may stall or crash a run ---------------------
+
+
+def bomb_tiff(directory: Path) -> Path:
+    """A tiny TIFF whose header declares 60,000 × 60,000 px (3.6 gigapixels): a decompression bomb."""
+    buffer = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(buffer, format="TIFF")
+    data = bytearray(buffer.getvalue())
+    assert data[:4] == b"II*\x00"
+    ifd = int.from_bytes(data[4:8], "little")
+    for i in range(int.from_bytes(data[ifd : ifd + 2], "little")):
+        entry = ifd + 2 + 12 * i
+        tag, kind = (
+            int.from_bytes(data[entry : entry + 2], "little"),
+            int.from_bytes(data[entry + 2 : entry + 4], "little"),
+        )
+        if tag in (256, 257):  # ImageWidth, ImageLength (SHORT or LONG)
+            data[entry + 8 : entry + 12] = (
+                (60_000).to_bytes(2 if kind == 3 else 4, "little").ljust(4, b"\x00")
+            )
+    path = Path(directory) / "bomb.tif"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def huge_declared_jpeg(directory: Path) -> Path:
+    """A small JPEG whose frame header (SOF0) declares 65,000 × 65,000 px."""
+    buffer = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(buffer, format="JPEG")
+    data = bytearray(buffer.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = (65_000).to_bytes(2, "big") * 2  # height, width
+    path = Path(directory) / "huge_declared.jpg"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def many_pages_pdf(directory: Path, pages: int = 10_000) -> Path:
+    """A valid PDF of `pages` blank pages (about 1.3 MB for 10,000)."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        document.new_page(595, 842)
+    path = Path(directory) / f"{pages}_pages.pdf"
+    document.save(path)
+    document.close()
+    return path
+
+
+def corrupt_xlsx(directory: Path) -> Path:
+    """A ZIP named .xlsx holding no workbook: a damaged spreadsheet."""
+    path = Path(directory) / "so_dang_ky_hong.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "not xml at all")
+    return path
+
+
+def tcvn3_csv(directory: Path) -> Path:
+    """A register exported as CSV in the legacy TCVN3 (ABC) encoding: Vietnamese letters in the
+    0x80-0xFF range of a font-hack code page, unreadable as UTF-8."""
+    path = Path(directory) / "so_ho_tich_tcvn3.csv"
+    path.write_bytes(b"STT,Ho va ten,Ngay sinh\n1," + bytes([0xA7, 0xB5, 0x6E, 0x67]) + b",01/02/1990\n")
+    return path
+
+
+def text_file(directory: Path) -> Path:
+    """A plain text note (not a format the pipeline reads)."""
+    path = Path(directory) / "ghi_chu.txt"
+    path.write_text("Bàn giao hồ sơ ngày 30/6/2025\n", encoding="utf-8")
+    return path
+
+
+def html_named_pdf(directory: Path) -> Path:
+    """A web page saved with a .pdf name."""
+    path = Path(directory) / "trang_web.pdf"
+    path.write_text("<!DOCTYPE html><html><body>Thông báo</body></html>", encoding="utf-8")
+    return path

@@ -73,6 +73,14 @@ class QuarantineReason(StrEnum):
     DOCUMENT_DAMAGED = "document_damaged"
     LEGACY_ENCODING = "legacy_encoding"
     NO_TEXT = "no_text"
+    TOO_MANY_PAGES = "too_many_pages"
+
+
+MAX_FILE_PAGES = 2_000
+"""Pages (PDF) or frames (TIFF) one handed-over file may hold before it is quarantined as
+`too_many_pages`: a dossier or a register book volume has hundreds of pages at most, and at about 1
+page/s of OCR per core a file of 10,000 blank or junk pages would hold the run for hours. An archivist
+who knows the file is genuine releases it in the review sheet and it is read whole."""
 
 
 _KIND_BY_MIME = {
@@ -181,13 +189,30 @@ def _inspect_pdf(path: Path) -> tuple[int, bool, QuarantineReason | None, str]:
             f"the PDF ends without its %%EOF end marker, so it was cut off in copying or download; "
             f"{summary.page_count} page(s) could be recovered but pages may be missing; {_ASK_FOR_COPY}",
         )
+    if summary.page_count > MAX_FILE_PAGES:
+        return (
+            summary.page_count,
+            summary.encrypted,
+            QuarantineReason.TOO_MANY_PAGES,
+            _too_many("PDF", summary.page_count, "pages"),
+        )
     return summary.page_count, summary.encrypted, None, ""
+
+
+def _too_many(name: str, count: int, unit: str) -> str:
+    return (
+        f"the {name} has {count:,} {unit}, more than the {MAX_FILE_PAGES:,} one file may hold; split it "
+        "into volumes (one dossier or register book per file) or release it in the review sheet to read "
+        "it whole"
+    )
 
 
 def _inspect_image(path: Path, kind: FileKind) -> tuple[int, QuarantineReason | None, str]:
     name = kind.value.upper()
     try:
         frames = image_frame_count(path)
+        if frames > MAX_FILE_PAGES:
+            return frames, QuarantineReason.TOO_MANY_PAGES, _too_many(f"{name} image", frames, "frames")
         for index in range(frames):
             width, height = load_frame(path, index).size
             if width < MIN_IMAGE_SIDE_PX or height < MIN_IMAGE_SIDE_PX:

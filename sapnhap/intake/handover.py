@@ -196,7 +196,12 @@ def _unreadable_row(former_unit: str, relative: str, exc: OSError) -> dict:
         "encrypted": False,
         "status": "quarantined",
         "quarantine_reason": str(QuarantineReason.UNREADABLE_FILE),
-        "detail": f"could not read the file from the inbox: {exc.strerror or exc}",
+        "detail": "could not read the file from the inbox: "
+        + (
+            "it is no longer there (removed or renamed after the folder was listed); hand it over again"
+            if isinstance(exc, FileNotFoundError)
+            else (exc.strerror or type(exc).__name__)  # never the path: it may hold a person's name
+        ),
         "archive_path": None,
         "duplicate_of": None,
     }
