@@ -22,7 +22,7 @@ DUPLICATES ?= 0.3
 # run: `make bench LINKAGE_RECORDS=100000` (about 1 minute).
 LINKAGE_RECORDS ?= 100000 1000000
 
-.PHONY: help sysdeps testdeps venv migrate demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots clean
+.PHONY: help sysdeps testdeps venv migrate demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots reliability clean
 
 help:
 	@echo "make demo   run the pipeline on the real scans plus a generated batch and score it (SQLite, local folders)"
@@ -33,6 +33,7 @@ help:
 	@echo "make bench  OCR, sample-generator and linkage benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md)"
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
 	@echo "make screenshots  regenerate docs/screenshots/*.png (the archivist's pages of the Dagster UI, headless chromium)"
+	@echo "make reliability  run the fault tests and write docs/reliability.md (faults injected, rows lost)"
 	@echo "make evaluate  generate DOSSIERS dossiers, run the pipeline, score it (the default batch writes docs/evaluation.md, others var/evaluate/)"
 
 # Install the Debian packages of $(1) that are missing (as root), else print the apt-get line to run.
@@ -115,6 +116,10 @@ evaluate-febrl: venv
 
 screenshots: sysdeps testdeps venv
 	$(PY) -m scripts.screenshots
+
+# The fault tests (bad input at once, disk full, damaged OCR cache, credentials), then docs/reliability.md.
+reliability: sysdeps testdeps venv
+	$(PY) -m scripts.reliability
 
 clean:
 	rm -rf var .dagster_home

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sapnhap.db.models import File, FileSource
 from sapnhap.db.session import make_engine
 from sapnhap.intake.files import sha256_file
+from tests.reliability import record
 from tests.runs import project
 
 FORMER = "14479"
@@ -86,3 +87,9 @@ def test_a_full_archive_volume_stops_the_run_clearly_and_records_nothing(small_v
     with engine.connect() as conn:
         assert conn.execute(select(File.sha256)).scalars().all() == [before]
     engine.dispose()
+    record(
+        "archive volume full while copying (a real 1 MiB tmpfs, a 2.5 MB scan)",
+        "the run fails at dossier_files with ArchiveFull naming the archive and file; original unchanged; no partial copy; no file recorded; re-run on a larger volume",
+        "clear error, nothing recorded, re-run archives and records the file",
+        0,
+    )

@@ -11,6 +11,7 @@ from sapnhap.ocr.engine import OcrEngineError, check_languages
 from sapnhap.ocr.geometry import estimate_skew, rotate_page
 from sapnhap.text import character_error_rate
 from tests import badfiles
+from tests.reliability import record
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 INBOX = SAMPLES / "inbox"
@@ -102,6 +103,12 @@ def test_cache_makes_rerun_skip_ocr_and_parallel_run_keeps_every_page(tmp_path):
     assert all(r.cached for r in run_pages(tasks, OcrSettings(), cache_dir=tmp_path, workers=1))
     other_settings = list(run_pages(tasks[:1], OcrSettings(psm=6), cache_dir=tmp_path, workers=1))
     assert not other_settings[0].cached
+    record(
+        "OCR cache damaged by a killed write (entry cut in half, foreign JSON, leftover temporary file)",
+        "each damaged page read again, never served cut; entries written whole; the next run all from cache",
+        "recomputed, texts equal to the first run's",
+        0,
+    )
 
 
 def test_bad_page_gives_failed_result_not_exception(tmp_path):

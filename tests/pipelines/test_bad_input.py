@@ -20,6 +20,7 @@ from sapnhap.db.session import make_engine
 from sapnhap.intake.files import ContentAddressedArchive
 from sapnhap.intake.handover import intake_handover
 from tests import badfiles
+from tests.reliability import record
 from tests.runs import check_evaluations, project
 
 FORMER = "21058"
@@ -117,6 +118,13 @@ def test_thirty_kinds_of_bad_input_at_once_are_each_accounted_for(tmp_path):
     assert status["nfd_name"] == "duplicate"
     for name in ("no_permission", "long_name", "three_page_tiff", "cmyk_jpeg", "rotated_text_layer_pdf"):
         assert status[name] == "archived", name
+    record(
+        "30 kinds of bad input in one folder, one run",
+        "the run succeeds; `balanced` passes; each entry archived, a duplicate, quarantined with its reason or listed as not read",
+        f"{len(sources)} files recorded ({sum(s.status == 'quarantined' for s in sources.values())} quarantined), 5 entries not read, balanced",
+        0,
+        kinds=[f"{name}: {reason.get(name) or status.get(name) or 'not read'}" for name in made],
+    )
 
 
 def test_a_file_that_vanishes_after_the_listing_is_quarantined_not_lost(tmp_path):
@@ -137,3 +145,9 @@ def test_a_file_that_vanishes_after_the_listing_is_quarantined_not_lost(tmp_path
         "was listed); hand it over again"
     )
     assert rows[f"{FORMER}/con_lai.pdf"]["status"] == "archived" and kept.exists()
+    record(
+        "a file removed between the folder's listing and its reading",
+        "the intake quarantines it as unreadable_file with a reason naming no path; the rest is archived",
+        "quarantined, not lost",
+        0,
+    )
