@@ -58,7 +58,7 @@ from sapnhap.samples.staff import LIST_DATE, plan_appointments, plan_staff_lists
 from sapnhap.samples.templates import VARIANT_TYPES, FieldTruth, lay_out
 from sapnhap.text import nfc
 
-GENERATOR_VERSION = "7"
+GENERATOR_VERSION = "8"
 BROKEN_KINDS = ("truncated_pdf", "password_pdf", "empty", "unsupported", "tiny_image")
 _PREFIX = {
     "birth_registration": "KS",
