@@ -1,0 +1,72 @@
+"""Helpers of the fault tests: a former unit's ingest run in a process of its own (to be run twice
+at once, or killed), and a database's content row for row without what differs between two equal
+runs (times, surrogate ids).
+
+`python -m tests.faults HOME INBOX DB_URL UNIT [OCR_CACHE]` runs `ingest_former_unit` for UNIT on a
+fresh ephemeral Dagster instance and exits 0 on success, 1 on a failed run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine, MetaData, select
+
+# Columns that differ between two runs of the same input: when a row was written, and surrogate
+# keys numbered in insertion order (compared through the natural keys they stand for).
+_SURROGATE = {
+    ("pages", "id"),
+    ("documents", "id"),
+    ("persons", "person_id"),
+    ("linkage_decisions", "decision_id"),
+}
+
+
+def database_rows(engine: Engine) -> dict[str, list[tuple]]:
+    """Every table's rows as sorted tuples of text, without time-stamp columns, the run id and
+    surrogate ids; a word's page id is replaced by its page's (file, page number)."""
+    meta = MetaData()
+    meta.reflect(engine)
+    out: dict[str, list[tuple]] = {}
+    with engine.connect() as conn:
+        pages = {r.id: (r.file_sha256, r.page_number) for r in conn.execute(select(meta.tables["pages"]))}
+        for name, table in sorted(meta.tables.items()):
+            if name == "alembic_version":
+                continue
+            keep = [
+                c
+                for c in table.columns
+                if (name, c.name) not in _SURROGATE
+                and c.name != "run_id"  # which Dagster run wrote the row: differs as a time stamp does
+                and not c.name.endswith(("_at",))
+                and "DATETIME" not in str(c.type).upper()
+                and "TIMESTAMP" not in str(c.type).upper()
+            ]
+            rows = []
+            for row in conn.execute(select(*keep)):
+                values = dict(zip([c.name for c in keep], row, strict=True))
+                if name == "words":
+                    values["page_id"] = pages.get(values["page_id"])
+                rows.append(tuple(str(values[c.name]) for c in keep))
+            out[name] = sorted(rows)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """Run one former unit's ingest (see the module docstring); 0 on success."""
+    from dagster import DagsterInstance
+
+    from tests.runs import project
+
+    home, inbox, db_url, unit = Path(argv[0]), Path(argv[1]), argv[2], argv[3]
+    cache = Path(argv[4]) if len(argv) > 4 else home / "ocr-cache"
+    job = project(home, inbox, db_url, cache, ocr_workers=1).resolve_job_def("ingest_former_unit")
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("former_units", [unit])
+        result = job.execute_in_process(partition_key=unit, instance=instance, raise_on_error=False)
+    return 0 if result.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
