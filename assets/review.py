@@ -7,7 +7,7 @@ from dagster import AssetDep, AssetExecutionContext, MaterializeResult, Metadata
 from assets.metadata import metadata_table
 from assets.operations import ARCHIVISTS, DATABASE_POOL
 from assets.partitions import new_units
-from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
+from resources import CommuneOffice, DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
 from sapnhap.reference.units import new_unit_label
 from sapnhap.review.images import render_field_images, render_page_images
 from sapnhap.review.queue import (
@@ -35,6 +35,7 @@ def review_queue(
     reviews: ReviewDesk,
     store: DossierStore,
     ocr: OcrEngine,
+    office: CommuneOffice,
 ) -> MaterializeResult:
     """The review sheet of one new unit: every open item waiting for an archivist, with its evidence
     and empty decision columns (accept, reject, corrected value, release, note, reviewer), as XLSX and
@@ -53,7 +54,7 @@ def review_queue(
     born-digital page rendered from its PDF).
     """
     unit = context.partition_key
-    refreshed = refresh_review_items(database.engine, unit)
+    refreshed = refresh_review_items(database.engine, unit, today=office.day())  # the reports' day
     review_dir = Path(store.archive_dir) / "review"
     # The page and the field as the OCR saw them, rendered into the archive for each uncertain field.
     images = render_field_images(uncertain_field_boxes(database.engine, unit), review_dir, ocr.settings())

@@ -78,6 +78,11 @@ def staffing(
             awaiting=staff_records(database.engine, code, former_units=pending) if pending else None,
         )
     picture = pictures[unit]
+    if picture.summary["quota"] is None:
+        context.log.warning(
+            f"staffing of new unit {unit}: quota unknown, no population figure ({picture.summary['population_source']}); "
+            "set SAPNHAP_POPULATION or put reference/population.csv beside the inbox (README 'For the commune office')"
+        )
     folder = office.report_dir(unit)
     xlsx = write_staffing_xlsx(picture, folder / "staffing.xlsx")
     chart = write_staffing_chart(picture, folder / "staffing.png")

@@ -247,9 +247,19 @@ def _office_line(result: object) -> str:
             f"staff {s['headcount'].value} vs quota {s['quota'].value} "
             f"({s['people_without_position'].value} without a position, {s['retiring_within_5y'].value} "
             f"reaching retirement age within 5 years, {_n(s['problems'].value, 'problem')} to decide, "
-            f"{s['staff_awaiting_placement'].value} awaiting placement)"
+            f"{s['staff_awaiting_placement'].value} awaiting placement"
+            + (
+                f", {s['staff_records_held_in_quarantine'].value} staff records held in quarantine"
+                if s["staff_records_held_in_quarantine"].value
+                else ""
+            )
+            + ")"
         )
-        if not (s["staff_records"].value or s["staff_awaiting_placement"].value):
+        if not (
+            s["staff_records"].value
+            or s["staff_awaiting_placement"].value
+            or s["staff_records_held_in_quarantine"].value
+        ):
             parts[-1] = "no staff record"
         report = Path(s["report"].value).parent
     except Exception:  # the step did not run

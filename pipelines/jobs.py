@@ -62,7 +62,8 @@ def apply_review_sheet_op(
             "follow-up runs needed for these decisions to take effect: "
             + "; ".join(needed)
             + " (review_follow_ups_sensor requests them once a Dagster daemon runs; without one, "
-            "launch them from the UI or `dagster job launch -j <job> --partition <code>`)"
+            "launch them from the UI (the job's partition) or with `dagster job execute -m pipelines.definitions -j "
+            '<job> --tags \'{"dagster/partition": "<code>"}\'`)'
         )
     if outcome.problems:
         context.log.warning(f"review sheet {sheet.name}: {len(outcome.problems)} problems, nothing applied")

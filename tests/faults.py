@@ -2,8 +2,9 @@
 at once, or killed), and a database's content row for row without what differs between two equal
 runs (times, surrogate ids).
 
-`python -m tests.faults HOME INBOX DB_URL UNIT [OCR_CACHE]` runs `ingest_former_unit` for UNIT on a
-fresh ephemeral Dagster instance and exits 0 on success, 1 on a failed run.
+`python -m tests.faults HOME INBOX DB_URL UNIT [OCR_CACHE [JOB]]` runs JOB (default
+`ingest_former_unit`; `link_new_unit` takes a new unit's code) for UNIT on a fresh ephemeral Dagster
+instance and exits 0 on success, 1 on a failed run.
 """
 
 from __future__ import annotations
@@ -18,19 +19,27 @@ from sqlalchemy import Engine, MetaData, select
 _SURROGATE = {
     ("pages", "id"),
     ("documents", "id"),
-    ("persons", "person_id"),
+    ("file_sources", "id"),
     ("linkage_decisions", "decision_id"),
 }
+_PERSON_COLUMNS = ("person_id", "merged_into")  # numbered in creation order: compared as their members
 
 
 def database_rows(engine: Engine) -> dict[str, list[tuple]]:
     """Every table's rows as sorted tuples of text, without time-stamp columns, the run id and
-    surrogate ids; a word's page id is replaced by its page's (file, page number)."""
+    surrogate ids; a word's page id is replaced by its page's (file, page number), a person id by
+    its members' record ids."""
     meta = MetaData()
     meta.reflect(engine)
     out: dict[str, list[tuple]] = {}
     with engine.connect() as conn:
         pages = {r.id: (r.file_sha256, r.page_number) for r in conn.execute(select(meta.tables["pages"]))}
+        members: dict[object, list[str]] = {}
+        for person, record in conn.execute(
+            select(meta.tables["person_members"].c.person_id, meta.tables["person_members"].c.record_id)
+        ):
+            members.setdefault(person, []).append(record)
+        person_key = {person: "|".join(sorted(records)) for person, records in members.items()}
         for name, table in sorted(meta.tables.items()):
             if name == "alembic_version":
                 continue
@@ -48,6 +57,11 @@ def database_rows(engine: Engine) -> dict[str, list[tuple]]:
                 values = dict(zip([c.name for c in keep], row, strict=True))
                 if name == "words":
                     values["page_id"] = pages.get(values["page_id"])
+                for column in _PERSON_COLUMNS:
+                    if column in values and values[column] is not None:
+                        values[column] = person_key.get(
+                            values[column], f"person without members {values[column]}"
+                        )
                 rows.append(tuple(str(values[c.name]) for c in keep))
             out[name] = sorted(rows)
     return out
@@ -61,9 +75,12 @@ def main(argv: list[str]) -> int:
 
     home, inbox, db_url, unit = Path(argv[0]), Path(argv[1]), argv[2], argv[3]
     cache = Path(argv[4]) if len(argv) > 4 else home / "ocr-cache"
-    job = project(home, inbox, db_url, cache, ocr_workers=1).resolve_job_def("ingest_former_unit")
+    name = argv[5] if len(argv) > 5 else "ingest_former_unit"
+    job = project(home, inbox, db_url, cache, ocr_workers=1).resolve_job_def(name)
     with DagsterInstance.ephemeral() as instance:
-        instance.add_dynamic_partitions("former_units", [unit])
+        instance.add_dynamic_partitions(
+            "former_units" if name == "ingest_former_unit" else "new_units", [unit]
+        )
         result = job.execute_in_process(partition_key=unit, instance=instance, raise_on_error=False)
     return 0 if result.success else 1
 

@@ -23,6 +23,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -185,7 +186,7 @@ repaired from the lexicons, goes to the review sheet as an uncertain field."""
 
 
 def refresh_review_items(
-    engine: Engine, new_unit_code: str, low_confidence: float | None = None
+    engine: Engine, new_unit_code: str, low_confidence: float | None = None, today: date | None = None
 ) -> dict[str, int]:
     """Open review items for the unit's uncertain OCR fields (loaded records' fields read by OCR with
     confidence under `low_confidence`, default LOW_CONFIDENCE, or repaired) and validation failures:
@@ -194,14 +195,15 @@ def refresh_review_items(
     .review_unit_of` of the file's first former unit), each with its evidence; withdraw the open
     ones no longer uncertain or quarantined; and the fields the staffing and backlog reports could not
     settle by rule (`sapnhap.review.office`). An item decided once is never opened again. Returns
-    counts: opened, withdrawn."""
+    counts: opened, withdrawn. `today` is the day the staffing and backlog problems are judged on
+    (the reports' day, `SAPNHAP_AS_OF`; default the machine's date)."""
     from sapnhap.db.models import PersonRecord, QuarantinedRecord, RecordField
     from sapnhap.db.queries import first_sources
     from sapnhap.review.office import office_items
 
     low_confidence = LOW_CONFIDENCE if low_confidence is None else low_confidence
     now = utcnow()
-    office = office_items(engine, new_unit_code)  # read before the write transaction opens
+    office = office_items(engine, new_unit_code, today)  # read before the write transaction opens
     with write_connection(engine) as conn:
         wanted: dict[str, dict] = {}
         fields = conn.execute(

@@ -282,7 +282,8 @@ def same_staff(records: pd.DataFrame) -> dict[str, str]:
     counted under. Linkage joins records within one new unit, but staff are counted by employer: a CV
     routed by its holder's residence to another new unit than the staff list row of the same person
     makes two persons. Among the staff of one employer's former units, keys whose records give the
-    same full name (`match_key`: case and marks folded) and the same birth date are one person, unless
+    same full name (`match_key`: case and marks folded, spaces aside) and the same birth date are one
+    person, unless
     their ID numbers differ (`RecordGroups`: one number per citizen, Decree 137/2015/NĐ-CP Art. 13).
     Columns read: `_key`, `full_name`, `birth_date`, `personal_id`."""
     keys = list(dict.fromkeys(records["_key"]))
@@ -296,7 +297,8 @@ def same_staff(records: pd.DataFrame) -> dict[str, str]:
     same: dict[tuple[str, str], list[str]] = {}
     for key, name, born in zip(records["_key"], records["full_name"], records["birth_date"], strict=True):
         if name and born:
-            same.setdefault((match_key(str(name)), str(born)[:10]), []).append(key)
+            # Spaces aside: OCR splits a syllable now and then (`Hươ Ng` for `Hương`).
+            same.setdefault(("".join(match_key(str(name)).split()), str(born)[:10]), []).append(key)
     for group in same.values():
         for other in group[1:]:
             groups.join(group[0], other)
@@ -463,9 +465,16 @@ def _awaiting(records: pd.DataFrame | None) -> pd.DataFrame:
     if records is None or records.empty:
         return pd.DataFrame(columns=list(AWAITING_COLUMNS))
     records = records.astype(object).where(records.notna(), None)
+    records = records.assign(
+        _key=[
+            f"p{int(pid)}" if pid is not None else f"r:{rid}"
+            for pid, rid in zip(records["person_id"], records["record_id"], strict=True)
+        ]
+    )
+    counted_as = same_staff(records)  # one person once, even when linkage left two
     rows = {}
-    for r in records.itertuples():
-        key = f"p{int(r.person_id)}" if r.person_id is not None else f"r:{r.record_id}"
+    for own, r in zip(records["_key"], records.itertuples(), strict=True):
+        key = counted_as[own]
         rows[key] = {
             "person": key,
             "former_unit_code": r.former_unit_code,

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sapnhap.text import nfc
+from sapnhap.text import fold_diacritics, nfc
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference" / "staffing"
 CATALOGUE_VERSION = "provisional-2025.1"
@@ -170,20 +170,65 @@ class Population:
     source: str
 
 
+POPULATION_COLUMNS = ("new_unit_code", "population", "mountain", "source")
+_MOUNTAIN = {
+    "yes": True,
+    "co": True,
+    "true": True,
+    "1": True,
+    "no": False,
+    "khong": False,
+    "false": False,
+    "0": False,
+    "": None,
+}
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:[.,\u00a0 ][0-9]{3})+|[0-9]+")
+
+
 def load_population(path: Path | None = None) -> dict[str, Population]:
-    """New unit code → Population from a table of columns new_unit_code, population, mountain
-    (`yes`/`no`/empty), source (default the shipped `population.csv`, empty: see the README).
+    """New unit code → Population from a table of columns POPULATION_COLUMNS (default the shipped
+    `population.csv`, empty: see the README), UTF-8 with or without a byte-order mark (Excel's "CSV
+    UTF-8").
+
+    A population is a whole number, thousands grouped or not (`20400`, `20.400`, `20,400`,
+    `20 400`); mountain is yes/có, no/không (or true/false, 1/0) or empty (not known). A row that
+    breaks these, or a unit given twice, does not stop the table: that unit's Population has no
+    figure (its quota is "unknown") and its `source` says which line of which file is wrong and why,
+    so the staffing report shows it; every other unit is read.
 
     Raises:
-        OSError: the table cannot be read. ValueError: a population that is not a whole number, or
-            a mountain value other than yes, no or empty.
+        OSError: the table cannot be read. ValueError: it lacks one of POPULATION_COLUMNS (the
+            message names the file and the columns it has).
     """
-    out = {}
-    for r in _read(path or REFERENCE_DIR / "population.csv"):
-        mountain = {"yes": True, "no": False, "": None}.get(r["mountain"].lower())
-        if r["mountain"].lower() not in ("yes", "no", ""):
-            raise ValueError(f"mountain must be yes, no or empty, not {r['mountain']!r}")
-        out[r["new_unit_code"]] = Population(
-            int(r["population"].replace(",", "")) if r["population"] else None, mountain, r["source"]
-        )
+    path = path or REFERENCE_DIR / "population.csv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in POPULATION_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(
+                f"population table {path}: columns {', '.join(missing)} missing (it has "
+                f"{', '.join(reader.fieldnames or []) or 'no header'}); expected {', '.join(POPULATION_COLUMNS)}"
+            )
+        rows = [{k: nfc(v or "").strip() for k, v in row.items() if k} for row in reader]
+    out: dict[str, Population] = {}
+    lines: dict[str, int] = {}
+    for line, r in enumerate(rows, start=2):
+        code = r["new_unit_code"]
+        if code in lines:
+            why = f"new unit {code} is given on lines {lines[code]} and {line} of {path.name}: keep one"
+            out[code] = Population(None, None, why)
+            continue
+        lines[code] = line
+        figure = r["population"].strip()
+        mountain_key = fold_diacritics(r["mountain"]).lower()
+        problems = []
+        if figure and not _THOUSANDS.fullmatch(figure):
+            problems.append(f"population {figure!r} is not a whole number")
+        if mountain_key not in _MOUNTAIN:
+            problems.append(f"mountain {r['mountain']!r} is not yes, no or empty")
+        if problems:
+            out[code] = Population(None, None, f"line {line} of {path.name}: {'; '.join(problems)}")
+            continue
+        number = int(re.sub(r"[^0-9]", "", figure)) if figure else None
+        out[code] = Population(number, _MOUNTAIN[mountain_key], r["source"])
     return out

@@ -124,7 +124,9 @@ def staffing_markdown(picture: StaffingPicture, label: str) -> str:
     return (
         f"**{label}** on {s['as_of']}: **{s['headcount']} staff** (from {s['staff_records']} staff records; "
         f"{s['staff_records_held_in_quarantine']} more held in quarantine) against a **quota of {quota}** "
-        f"({s['quota_rule']}). Reaching retirement age within 1 year: {s['retiring_within_1y']}, within 5 "
+        f"({s['quota_rule']}"
+        + (f"; population: {s['population_source']}" if s["quota"] is None else "")
+        + f"). Reaching retirement age within 1 year: {s['retiring_within_1y']}, within 5 "
         f"years: {s['retiring_within_5y']}. Without a catalogue position: {s['people_without_position']}; "
         f"problems to decide: {s['problems']}. Awaiting the province's placement (staff of split former "
         f"communes and former districts, not counted): {awaiting}"
@@ -149,11 +151,16 @@ PEOPLE_HEADERS = ("person", "former units", "former title", "position", "age", "
 
 def people_rows(picture: StaffingPicture) -> list[tuple[str, ...]]:
     """The people as rows under `PEOPLE_HEADERS`: names masked (initials), no birth date (the age
-    instead), the retirement date ISO or empty, problems as text. One row per person of
+    instead), the year they reach retirement age (not the day: retirement age is fixed by law, so the
+    day would give the birth date away) or empty, problems as text. One row per person of
     `picture.people`, in its order."""
     rows = []
     for r in picture.people.itertuples():
         age = "" if r.age is None or pd.isna(r.age) else str(int(r.age))
+        # The year only: with the age, the day would give the birth date away.
+        retires = (
+            "" if r.retirement_date is None or pd.isna(r.retirement_date) else str(r.retirement_date)[:4]
+        )
         rows.append(
             (
                 mask_name(r.full_name),
@@ -161,7 +168,7 @@ def people_rows(picture: StaffingPicture) -> list[tuple[str, ...]]:
                 r.former_title or "",
                 str(r.position),
                 age,
-                str(r.retirement_date or ""),
+                retires,
                 str(r.problems or ""),
             )
         )

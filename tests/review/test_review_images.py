@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from assets.review import review_queue
-from resources import DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
+from resources import CommuneOffice, DossierStore, OcrEngine, ReviewDesk, UnifiedDatabase
 from sapnhap.db import load_documents, load_files, load_pages, load_records, upsert_former_units
 from sapnhap.db.models import ReviewItem
 from sapnhap.linkage.model import Thresholds
@@ -117,6 +117,7 @@ def test_review_items_get_their_pages_rendered_once(engine, db_url, tmp_path, li
         "reviews": desk,
         "store": DossierStore(inbox_dir=str(tmp_path / "inbox"), archive_dir=str(archive)),
         "ocr": OcrEngine(),
+        "office": CommuneOffice(reports_dir=str(tmp_path / "reports")),
     }
 
     def run():

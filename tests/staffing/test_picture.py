@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from sapnhap.staffing.picture import RECORD_COLUMNS, province_balance, staffing_picture, unit_type_of
 from sapnhap.staffing.positions import (
@@ -150,6 +151,9 @@ def test_the_staffing_picture_counts_every_person_once_and_names_every_problem()
     assert len(people) == len(picture.people)
     cells = {cell for row in people for cell in row}
     assert "N. V. A." in cells and "Nguyễn Văn An" not in cells and "1964-03-10" not in cells
+    # The retirement year, never its day (with the legal age it would give the birth date away).
+    retires = {row[5] for row in people if row[5]}
+    assert retires and all(len(year) == 4 and year.isdigit() for year in retires)
     assert "| Chủ tịch Ủy ban nhân dân | leadership | 1 | 1 | +0 | filled |" in positions_markdown(picture)
 
 
@@ -311,6 +315,9 @@ def test_one_person_linked_in_two_new_units_is_counted_once():
         record("decision", None, "14479", doc_type="appointment_decision", full_name="Nguyễn Thị Mai",
                birth_date="1989-10-21", position="Công chức Tư pháp - Hộ tịch", declared_at="2025-06-29",
                rank_code=None, sex=None),
+        # Her name split by OCR in another copy, not linked: the same person still.
+        record("split", None, "14479", doc_type="staff_list", full_name="Nguyễn Thị Ma I", birth_date="1989-10-21",
+               sex="female", position="Công chức Văn phòng - Thống kê"),
         # Same name and birth date, another ID number: another person.
         record("other", 11, "14479", full_name="Nguyễn Thị Mai", birth_date="1989-10-21", sex="female",
                personal_id="037189000222", position="Công chức Văn hóa - Xã hội"),
@@ -320,6 +327,47 @@ def test_one_person_linked_in_two_new_units_is_counted_once():
     assert picture.summary["headcount"] == 2
     mai = picture.people.set_index("record_id")
     # The decision (latest) gives the post; the list and the CV the rank and the sex.
-    assert mai.loc["decision", "position_code"] == "P03" and mai.loc["decision", "records"] == 3
+    assert mai.loc["decision", "position_code"] == "P03" and mai.loc["decision", "records"] == 4
     assert mai.loc["decision", "retirement_date"] is not None  # the sex from the CV or the list
     assert mai.loc["other", "records"] == 1
+    # Awaiting placement (a split commune's staff): counted once the same way.
+    waiting = staffing_picture(frame.iloc[:0], COMMUNE, AS_OF, None, awaiting=frame)
+    assert waiting.summary["staff_awaiting_placement"] == 2 and len(waiting.awaiting) == 2
+
+
+def test_a_population_table_as_offices_type_it(tmp_path: Path):
+    """Excel's CSV UTF-8 (a byte-order mark), thousands grouped the Vietnamese way, có/không; a bad
+    row or a unit given twice leaves that unit without a figure and says why, the others are read."""
+    table = tmp_path / "population.csv"
+    table.write_bytes(
+        "new_unit_code,population,mountain,source\n"
+        "14488,20.400,Có,Quyết định 123/QĐ-UBND\n"
+        '14464,"37,800",không,NSO 2024\n'
+        "14494,abc,no,typed wrong\n"
+        "14500,18 000,maybe,typed wrong\n"
+        "14482,16000,,first\n"
+        "14482,17000,,second\n".encode("utf-8-sig")
+    )
+    population = load_population(table)
+    assert (population["14488"].population, population["14488"].mountain) == (20_400, True)
+    assert (population["14464"].population, population["14464"].mountain) == (37_800, False)
+    assert population["14494"].population is None
+    assert population["14494"].source == "line 4 of population.csv: population 'abc' is not a whole number"
+    assert population["14500"].source == "line 5 of population.csv: mountain 'maybe' is not yes, no or empty"
+    assert (
+        population["14482"].source == "new unit 14482 is given on lines 6 and 7 of population.csv: keep one"
+    )
+    # The unit's summary says why its quota is unknown; a mountain commune of 20,400 gets 32 + 4
+    # (one per whole 1,000 above 16,000).
+    records = pd.DataFrame(
+        [record("a", 1, "14494", full_name="A", birth_date="1980-01-01")], columns=list(RECORD_COLUMNS)
+    )
+    unknown = staffing_picture(records, "14494", AS_OF, population["14494"])
+    assert "population: line 4 of population.csv" in staffing_markdown(unknown, "new unit 14494")
+    assert staffing_picture(records, "14488", AS_OF, population["14488"]).summary["quota"] == 36
+    (tmp_path / "wrong.csv").write_text("unit,people\n14488,20400\n", encoding="utf-8")
+    with pytest.raises(
+        ValueError,
+        match=r"wrong.csv: columns new_unit_code, population, mountain, source missing \(it has unit, people\)",
+    ):
+        load_population(tmp_path / "wrong.csv")
