@@ -21,6 +21,7 @@ FAULT_TESTS = (
     "tests/ocr/test_ocr.py::test_cache_makes_rerun_skip_ocr_and_parallel_run_keeps_every_page",
     "tests/pipelines/test_security.py",
     "tests/pipelines/test_concurrent_runs.py",
+    "tests/pipelines/test_kill.py",
 )
 
 
