@@ -24,7 +24,7 @@ def migrate_database(settings: ProjectSettings | None = None) -> str:
     returns it. The SQLite file's folder is made when missing.
 
     Raises:
-        sqlalchemy.exc.OperationalError: the database cannot be reached; alembic's CommandError for a
+        DatabaseUnreachable (sapnhap.db.session): the database cannot be reached; alembic's CommandError for a
             schema this code's migrations do not know.
     """
     resource = database_resource(settings)

@@ -22,6 +22,7 @@ FAULT_TESTS = (
     "tests/pipelines/test_security.py",
     "tests/pipelines/test_concurrent_runs.py",
     "tests/pipelines/test_kill.py",
+    "tests/pipelines/test_database_outage.py",
 )
 
 

@@ -82,7 +82,34 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, **kwargs)
+    engine = create_engine(parsed, **kwargs)
+    _name_unreachable_server(engine)
+    return engine
+
+
+class DatabaseUnreachable(ConnectionError):
+    """The database server could not be reached, or the connection to it was lost mid-run. The step
+    stops: what earlier steps committed stays, the open transaction is rolled back (nothing of it is
+    recorded); run the job again once the server is back. The message names the server (password
+    hidden) and the driver's first line of error."""
+
+
+def _name_unreachable_server(engine: Engine) -> None:
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        if context.is_pre_ping:
+            return  # the pool reconnects by itself
+        original = context.original_exception
+        lost = context.is_disconnect or (context.connection is None and "connect" in str(original).lower())
+        if not lost:
+            return
+        where = engine.url.render_as_string(hide_password=True)
+        first = (str(original).strip().splitlines() or [type(original).__name__])[0]
+        raise DatabaseUnreachable(
+            f"the unified database at {where} cannot be reached ({first}); this step stopped and its "
+            "open transaction was rolled back, so nothing of it is recorded (what earlier steps committed "
+            "stays). Run the job again once the database is back."
+        ) from original
 
 
 def _set_wal(cursor: Any) -> None:

@@ -5,8 +5,8 @@ OCR cache holds no damaged entry."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import os
 import queue
 import signal
 import subprocess
@@ -20,7 +20,6 @@ import pytest
 
 from sapnhap.db.session import make_engine
 from sapnhap.intake.files import sha256_file
-from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
 from tests.faults import database_rows
 from tests.pipelines.test_concurrent_runs import _empty
 from tests.reliability import record
@@ -28,23 +27,6 @@ from tests.runs import project
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW_UNIT = "14488"
-
-
-@pytest.fixture(scope="module")
-def scanned_inbox(tmp_path_factory) -> Path:
-    """A small generated batch of scans (JPEG, PNG, TIFF: every page OCR'd) and born-digital PDFs."""
-    root = tmp_path_factory.mktemp("kill-sample")
-    profile = {
-        **dataclasses.asdict(PROFILES["clean"]),
-        "name": "mixed",
-        "format_weights": {"png": 0.5, "tiff": 0.3, "pdf_digital": 0.2},
-    }
-    (root / "mixed.json").write_text(json.dumps(profile), encoding="utf-8")
-    config = GeneratorConfig(
-        dossiers=10, seed=13, profile=str(root / "mixed.json"), exact_duplicates=1, broken_files=1, workers=1
-    )
-    generate(config, root / "sample")
-    return root / "sample" / "inbox"
 
 
 def _command(home: Path, inbox: Path, db_url: str, unit: str, cache: Path, job: str) -> list[str]:
@@ -57,11 +39,27 @@ def _run(command: list[str]) -> None:
 
 
 def _run_and_kill(
-    command: list[str], step: str, delay: float, ready: Callable[[], bool] = lambda: True
+    command: list[str],
+    step: str,
+    delay: float,
+    ready: Callable[[], bool] = lambda: True,
+    act: Callable[[], None] | None = None,
+    log: list[str] | None = None,
 ) -> str:
-    """Start the run, SIGKILL it `delay` seconds after it logs the start of `step` and `ready()` holds;
-    returns the step it was in (the last one started)."""
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    """Start the run, SIGKILL it `delay` seconds after it logs the start of `step` and `ready()` holds
+    (or call `act` instead and wait for the run to fail on its own); returns the step it was in (the
+    last one started). The run's output lines go to `log`."""
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+        },  # each line as it is written: the step is the current one
+    )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
     current, deadline, seen = "", None, []
@@ -78,8 +76,17 @@ def _run_and_kill(
             if process.poll() is not None:
                 break
         if deadline is not None and time.monotonic() >= deadline and ready():
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+            if act is None:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+            else:
+                act()
+                assert process.wait(timeout=600) != 0, "the run went on as if nothing happened"
+                time.sleep(0.5)  # the last lines
+                while not lines.empty():
+                    seen.append(lines.get())
+            if log is not None:
+                log.extend(seen)
             return current
     raise AssertionError(
         f"the run ended ({process.poll()}) before it was killed in {step}: {''.join(seen)[-2000:]}"
