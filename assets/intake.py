@@ -16,8 +16,7 @@ from assets.operations import DATA_ENGINEERS, DATABASE_POOL
 from assets.partitions import former_units
 from resources import DossierStore, UnifiedDatabase
 from sapnhap.db.load import record_events
-from sapnhap.db.queries import first_sources
-from sapnhap.intake.handover import intake_handover
+from sapnhap.intake.claim import take_in_former_unit
 from sapnhap.reference.units import former_unit_label
 from sapnhap.review.decisions import file_releases
 
@@ -43,15 +42,15 @@ def dossier_files(context: AssetExecutionContext, store: DossierStore, database:
     handed over, each with SHA-256 fixity, size, type read from its bytes, page count and state:
     archived (original copied, read-only, into the content-addressed archive),
     duplicate (same bytes already handed over, linked to the first) or quarantined (with the reason).
+    The files are recorded in the unified database at once, under a lock, so that former units taken
+    in at the same time never both claim the same bytes (`sapnhap.intake.claim`).
     """
     unit = context.partition_key
     paths = store.files(unit)
     files = [(p, store.relative_path(p)) for p in paths]
     # Quarantined files an archivist released in a review sheet are read like archived ones.
     released = file_releases(database.engine)
-    taken = intake_handover(
-        unit, files, store.archive(), lambda shas: first_sources(database.engine, shas), released
-    )
+    taken = take_in_former_unit(database.engine, unit, files, store.archive(), released)
     ignored = store.ignored_entries(unit)
     if ignored:
         context.log.warning(f"former unit {unit}: {len(ignored)} entries not read (links or system files)")

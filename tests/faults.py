@@ -67,6 +67,22 @@ def database_rows(engine: Engine) -> dict[str, list[tuple]]:
     return out
 
 
+def assert_same_rows(reference: dict[str, list[tuple]], other: dict[str, list[tuple]]) -> None:
+    """Fail unless `other` (from `database_rows`) holds exactly `reference`'s tables and rows; the
+    message names the first table that differs, how many rows are extra and missing, and up to three
+    extra rows' differing values against the reference row with the same first column."""
+    for table in sorted({*reference, *other}):
+        ours, theirs = reference.get(table, []), other.get(table, [])
+        extra, missing = set(theirs) - set(ours), set(ours) - set(theirs)
+        by_key = {row[0]: row for row in ours}
+        differs = [
+            [(a, b) for a, b in zip(row, by_key.get(row[0], ()), strict=False) if a != b] or row
+            for row in sorted(extra)[:3]
+        ]
+        assert not extra and not missing, (table, len(extra), len(missing), differs, sorted(missing)[:3])
+        assert len(theirs) == len(ours), (table, "rows repeated", len(ours), len(theirs))
+
+
 def main(argv: list[str]) -> int:
     """Run one former unit's ingest (see the module docstring); 0 on success."""
     from dagster import DagsterInstance

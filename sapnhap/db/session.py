@@ -13,7 +13,9 @@ upgrade to the write lock ("database is locked" without waiting).
 
 from __future__ import annotations
 
+import fcntl
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -161,6 +163,38 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
     """Yield a connection inside one write transaction; commit on success, roll back on error."""
     with writer(engine).begin() as connection:
         yield connection
+
+
+@contextmanager
+def exclusive(engine: Engine, name: str) -> Iterator[None]:
+    """Hold the lock `name` for the block, across every process (and, on PostgreSQL, every machine)
+    that uses this database, so that a read-then-write such as "is this file known? then record it"
+    cannot interleave with another run's. PostgreSQL: a session advisory lock on a connection of its
+    own (key: CRC-32 of `name`); SQLite: `flock` on the file `<database>.<name>.lock` beside it (an
+    in-memory SQLite database has one process: no lock). A process that dies loses the lock with
+    its connection or file descriptor, so a killed run never leaves it held. Blocks until the lock
+    is free."""
+    if engine.dialect.name == "postgresql":
+        key = zlib.crc32(f"sapnhap:{name}".encode())
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                connection.commit()
+        return
+    database = _sqlite_file(engine.url)
+    if database is None:
+        yield
+        return
+    with open(f"{database}.{name}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from sapnhap.db.session import make_engine
 from sapnhap.samples.generator import PROFILES, GeneratorConfig, generate
-from tests.faults import database_rows
+from tests.faults import assert_same_rows, database_rows
 from tests.reliability import record
 from tests.runs import project
 
@@ -85,15 +85,7 @@ def test_the_same_former_unit_launched_twice_at_once(db_url, tmp_path):
     engine = make_engine(db_url)
     twice = database_rows(engine)
     engine.dispose()
-    assert {t: len(r) for t, r in twice.items()} == {t: len(r) for t, r in reference.items()}
-    for table in reference:
-        extra, missing = set(twice[table]) - set(reference[table]), set(reference[table]) - set(twice[table])
-        by_key = {row[0]: row for row in reference[table]}
-        differs = [
-            [(a, b) for a, b in zip(row, by_key.get(row[0], ()), strict=False) if a != b]
-            for row in sorted(extra)[:3]
-        ]
-        assert not extra and not missing, (table, len(extra), len(missing), differs)
+    assert_same_rows(reference, twice)
     record(
         f"the same former unit launched twice at once ({db_url.split(':')[0]}: two processes, one database and archive)",
         "both runs' exit status; no 'database is locked' or duplicate-key error; every table row for row against one run alone (times and surrogate ids aside)",
