@@ -22,7 +22,7 @@ DUPLICATES ?= 0.3
 # run: `make bench LINKAGE_RECORDS=100000` (about 1 minute).
 LINKAGE_RECORDS ?= 100000 1000000
 
-.PHONY: help sysdeps testdeps venv migrate demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots reliability clean
+.PHONY: help sysdeps testdeps venv migrate demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots reliability profile profile-status profile-stop scaling clean
 
 help:
 	@echo "make demo   run the pipeline on the real scans plus a generated batch and score it (SQLite, local folders)"
@@ -34,6 +34,8 @@ help:
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
 	@echo "make screenshots  regenerate docs/screenshots/*.png (the archivist's pages of the Dagster UI, headless chromium)"
 	@echo "make reliability  run the fault tests and write docs/reliability.md (faults injected, rows lost)"
+	@echo "make profile  start the deployment profile (instance on PostgreSQL, daemon, webserver, PROFILE_WORKERS Celery workers on RabbitMQ); make profile-stop stops it"
+	@echo "make scaling  four former units through the profile on 1 and 2 workers: docs/scaling.md"
 	@echo "make evaluate  generate DOSSIERS dossiers, run the pipeline, score it (the default batch writes docs/evaluation.md, others var/evaluate/)"
 
 # Install the Debian packages of $(1) that are missing (as root), else print the apt-get line to run.
@@ -120,6 +122,23 @@ screenshots: sysdeps testdeps venv
 # The fault tests (bad input at once, disk full, damaged OCR cache, credentials), then docs/reliability.md.
 reliability: sysdeps testdeps venv
 	$(PY) -m scripts.reliability
+
+# The production deployment profile on this machine (deploy/, pipelines/profile.py; README "Scaling
+# out"): its databases on the local PostgreSQL, RabbitMQ as broker. Launch runs from the UI, or with
+# `$(PY) -m pipelines.profile launch <former unit codes>`.
+PROFILE_WORKERS ?= 2
+PROFILE_PORT ?= 3000
+profile: sysdeps venv
+	$(PY) -m pipelines.profile start --workers $(PROFILE_WORKERS) --port $(PROFILE_PORT)
+
+profile-status: venv
+	$(PY) -m pipelines.profile status
+
+profile-stop: venv
+	$(PY) -m pipelines.profile stop
+
+scaling: sysdeps venv
+	$(PY) -m scripts.scale_out
 
 clean:
 	rm -rf var .dagster_home

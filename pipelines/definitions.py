@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import Definitions, EnvVar, load_assets_from_modules
+from dagster import Definitions, EnvVar, ExecutorDefinition, in_process_executor, load_assets_from_modules
 
 from assets import (
     backlog,
@@ -39,6 +39,7 @@ from resources import (
 )
 from sapnhap.linkage.model import DEFAULT_MODEL_PATH
 
+CELERY_BROKER_VARIABLE = "SAPNHAP_CELERY_BROKER"
 DATABASE_URL_VARIABLE = "SAPNHAP_DATABASE_URL"
 DATABASE_PASSWORD_VARIABLE = "SAPNHAP_DATABASE_PASSWORD"
 
@@ -57,6 +58,29 @@ def database_resource(settings: ProjectSettings | None = None) -> UnifiedDatabas
         EnvVar(DATABASE_PASSWORD_VARIABLE) if os.environ.get(DATABASE_PASSWORD_VARIABLE) else ""
     )
     return UnifiedDatabase(url=url, password=password)
+
+
+def executor(settings: ProjectSettings | None = None) -> ExecutorDefinition | None:
+    """The executor of every job, from SAPNHAP_EXECUTOR: None for `multiprocess` (Dagster's default:
+    a process per step on this machine), `in_process_executor`, or for `celery` Dagster's
+    `celery_executor` sending each step to the queue SAPNHAP_CELERY_QUEUE of the broker
+    SAPNHAP_CELERY_BROKER (an `EnvVar` when read from the environment: a password in the URL stays
+    out of the UI), results over RabbitMQ (`rpc://`). The deployment profile (`pipelines.profile`,
+    `deploy/`) starts the workers that listen on that queue."""
+    s = settings or ProjectSettings.from_env()
+    if s.executor == "in_process":
+        return in_process_executor
+    if s.executor != "celery":
+        return None
+    from dagster_celery import celery_executor
+
+    broker: str | dict[str, str] = s.celery_broker
+    if settings is None and os.environ.get(CELERY_BROKER_VARIABLE):
+        broker = {"env": CELERY_BROKER_VARIABLE}
+    return celery_executor.configured(
+        {"broker": broker, "backend": "rpc://", "config_source": {"task_default_queue": s.celery_queue}},
+        name="celery_executor",
+    )
 
 
 def build_resources(
@@ -123,6 +147,7 @@ def build_definitions(
         jobs=[ingest_former_unit, link_new_unit, apply_review_sheet],
         sensors=[inbox_sensor, entities_sensor, reviews_sensor, review_follow_ups_sensor],
         resources=build_resources(settings, ocr_cache_dir),
+        executor=executor(settings),
     )
 
 

@@ -15,6 +15,9 @@
 | SAPNHAP_POPULATION | `reference/population.csv` beside the inbox if there is one (a generated batch's), else the shipped table (empty) | population table of new units for the staffing quota (columns new_unit_code, population, mountain, source) |
 | SAPNHAP_AS_OF | today in Vietnam | the day the staffing and backlog reports are made for (ISO date) |
 | SAPNHAP_REVIEWS | `$SAPNHAP_HOME/reviews` | where archivists drop filled review sheets (the sheets are written to `$SAPNHAP_HOME/review_queue`) |
+| SAPNHAP_EXECUTOR | `multiprocess` | how a run's steps are executed: `multiprocess` (Dagster's default, one machine), `in_process`, or `celery` (the deployment profile's Celery workers, `deploy/`) |
+| SAPNHAP_CELERY_BROKER | `pyamqp://guest@127.0.0.1:5672//` | the Celery broker (RabbitMQ) when SAPNHAP_EXECUTOR=celery; given to the executor as an `EnvVar` when set, so a password in it stays out of the UI |
+| SAPNHAP_CELERY_QUEUE | `sapnhap` | the Celery queue the steps are sent to and the workers listen on |
 """
 
 from __future__ import annotations
@@ -43,13 +46,17 @@ class ProjectSettings:
     reports: Path | None = None
     population: Path | None = None
     as_of: str = ""
+    executor: str = "multiprocess"
+    celery_broker: str = "pyamqp://guest@127.0.0.1:5672//"
+    celery_queue: str = "sapnhap"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ProjectSettings:
         """Read the SAPNHAP_* variables (see the module docstring), falling back to the defaults.
 
         Raises:
-            ValueError: when SAPNHAP_OCR_DPI or SAPNHAP_OCR_WORKERS is not a positive integer.
+            ValueError: when SAPNHAP_OCR_DPI or SAPNHAP_OCR_WORKERS is not a positive integer, or
+                SAPNHAP_EXECUTOR is not one of `EXECUTORS`.
         """
         env = os.environ if environ is None else environ
         home = Path(env.get("SAPNHAP_HOME") or REPO_ROOT / "var").resolve()
@@ -66,7 +73,20 @@ class ProjectSettings:
             reports=Path(env.get("SAPNHAP_REPORTS") or home / "reports").resolve(),
             population=Path(env["SAPNHAP_POPULATION"]).resolve() if env.get("SAPNHAP_POPULATION") else None,
             as_of=_iso_date(env, "SAPNHAP_AS_OF"),
+            executor=_choice(env, "SAPNHAP_EXECUTOR", EXECUTORS),
+            celery_broker=env.get("SAPNHAP_CELERY_BROKER") or "pyamqp://guest@127.0.0.1:5672//",
+            celery_queue=env.get("SAPNHAP_CELERY_QUEUE") or "sapnhap",
         )
+
+
+EXECUTORS = ("multiprocess", "in_process", "celery")
+
+
+def _choice(env: os._Environ[str] | dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = (env.get(name) or choices[0]).strip()
+    if raw not in choices:
+        raise ValueError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return raw
 
 
 def _iso_date(env: os._Environ[str] | dict[str, str], name: str) -> str:
