@@ -23,6 +23,7 @@ FAULT_TESTS = (
     "tests/pipelines/test_concurrent_runs.py",
     "tests/pipelines/test_kill.py",
     "tests/pipelines/test_database_outage.py",
+    "tests/pipelines/test_profile.py",
 )
 
 
