@@ -2,7 +2,7 @@
 worker and on 2 (each worker one Tesseract process, `SAPNHAP_OCR_WORKERS=1`), side by side in one
 run, fresh instance, database and OCR cache each time. Writes docs/scaling.md and docs/scaling.json.
 
-    python -m scripts.scale_out [--dossiers 40] [--workers 1 2]    # make scaling
+    python -m scripts.scale_out [--dossiers 100] [--workers 1 2]    # make scaling
 
 Needs PostgreSQL and RabbitMQ on loopback, as the profile does.
 """
@@ -140,7 +140,7 @@ def report(rows: list[dict], dossiers: int) -> str:
 def main() -> None:
     """Measure and write docs/scaling.md and docs/scaling.json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dossiers", type=int, default=40)
+    parser.add_argument("--dossiers", type=int, default=100)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sapnhap-scale-") as tmp:
