@@ -30,7 +30,7 @@ help:
 	@echo "make test-fast  lint and the tests not marked slow (under a minute; make test runs them all)"
 	@echo "make ui     Dagster UI on the same local instance as the demo"
 	@echo "make migrate  bring the unified database (SAPNHAP_DATABASE_URL) to this code's schema (make demo and make ui run it)"
-	@echo "make bench  OCR, sample-generator and linkage benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md)"
+	@echo "make bench  OCR, sample-generator, linkage and loading benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md, docs/benchmarks_load.md)"
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
 	@echo "make screenshots  regenerate docs/screenshots/*.png (the archivist's pages of the Dagster UI, headless chromium)"
 	@echo "make reliability  run the fault tests and write docs/reliability.md (faults injected, rows lost)"
@@ -103,6 +103,7 @@ bench: sysdeps venv
 	$(PY) -m scripts.bench_ocr
 	$(PY) -m scripts.bench_samples
 	$(PY) -m scripts.bench_linkage --records $(LINKAGE_RECORDS)
+	$(PY) -m scripts.bench_load
 
 sample: sysdeps venv
 	$(PY) -m sapnhap.samples dossiers --new-unit $(NEW_UNIT) --dossiers $(DOSSIERS) --profile $(PROFILE) \

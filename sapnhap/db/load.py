@@ -81,6 +81,7 @@ from sapnhap.db.sql import (
     bulk_insert_new,
     check_lengths,
     chunks,
+    copy_rows,
     dialect_insert,
     existing_keys,
     insert_new,
@@ -89,6 +90,7 @@ from sapnhap.db.sql import (
     upsert_rows,
 )
 from sapnhap.reference.units import find_unit, level_of_code
+from sapnhap.text import nfc as nfc_text
 
 STATUS_RANK = {"quarantined": 0, "duplicate": 1, "archived": 2}
 """A file's status only moves up this ranking when the same file is loaded again."""
@@ -325,6 +327,38 @@ def _word(word: Any, where: str) -> dict[str, Any]:
     }
 
 
+def _plain_word(word: Any) -> dict[str, Any] | None:
+    """The stored word when `word` is a dict of exactly the expected Python types (str text; float
+    box, not NaN; float or None confidence; int or missing block and line), the OCR step's own
+    output: the same result as the checked path at a fraction of its cost (5,000,000 words a run).
+    None for anything else, which the checked path then coerces or refuses with its message."""
+    if type(word) is not dict:
+        return None
+    get = word.get
+    text, confidence, left, top, width, height = (
+        get("text"), get("confidence"), get("left"), get("top"), get("width"), get("height")
+    )  # fmt: skip
+    block, line = get("block", 0), get("line", 0)
+    if not (
+        type(text) is str
+        and type(left) is float and type(top) is float and type(width) is float and type(height) is float
+        and left == left and top == top and width == width and height == height  # NaN is not equal to itself
+        and (confidence is None or (type(confidence) is float and confidence == confidence))
+        and type(block) is int and type(line) is int
+    ):  # fmt: skip
+        return None
+    return {
+        "text": text if text.isascii() else nfc_text(text),
+        "confidence": confidence,
+        "left": left,
+        "top": top,
+        "width": width,
+        "height": height,
+        "block": block,
+        "line": line,
+    }
+
+
 def _words(value: Any, where: str) -> list[dict[str, Any]] | None:
     """Words of a page: a list (or, after Parquet, a numpy array) of dicts; None = not given."""
     value = py_value(value)
@@ -332,7 +366,7 @@ def _words(value: Any, where: str) -> list[dict[str, Any]] | None:
         return None
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple, np.ndarray)):
         raise ValueError(f"{where}: expected a list of word dicts, got {type(value).__name__}")
-    return [_word(w, f"{where}[{j}]") for j, w in enumerate(value)]
+    return [_plain_word(w) or _word(w, f"{where}[{j}]") for j, w in enumerate(value)]
 
 
 def _page_row(r: Mapping[str, Any], i: int) -> dict[str, Any]:
@@ -463,26 +497,41 @@ def load_pages(engine: Engine, pages: pd.DataFrame | Iterable[Mapping[str, Any]]
                     counts.add("unchanged", "words", len(words))
                 else:
                     replace[page_id] = words
-            _replace_words(conn, replace, counts)
+            _replace_words(conn, replace, counts, fresh=set(new_ids.values()))
     return counts
 
 
 def _replace_words(
-    conn: Connection, words_by_page: Mapping[int, list[dict[str, Any]]], counts: LoadCounts
+    conn: Connection,
+    words_by_page: Mapping[int, list[dict[str, Any]]],
+    counts: LoadCounts,
+    fresh: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> None:
+    """Store the words of these pages in place of their stored ones. `fresh`: ids of pages inserted
+    in this transaction, which no other transaction can have words for (their page row is not
+    visible to it): their words are copied straight in; the others' are deleted and inserted
+    skipping rows a parallel run wrote meanwhile."""
     if not words_by_page:
         return
     deleted = 0
-    for chunk in chunks(sorted(words_by_page)):
+    for chunk in chunks(sorted(set(words_by_page) - fresh)):
         deleted += conn.execute(delete(WORDS).where(WORDS.c.page_id.in_(chunk))).rowcount or 0
     counts.add("deleted", "words", deleted)
-    rows = [
-        {"page_id": page_id, "word_index": index, **word}
-        for page_id, words in words_by_page.items()
-        for index, word in enumerate(words)
-    ]
-    check_lengths(WORDS, rows)
-    counts.add("inserted", "words", bulk_insert_new(conn, WORDS, rows, ("page_id", "word_index")))
+    for new_pages in (True, False):
+        rows = [
+            {"page_id": page_id, "word_index": index, **word}
+            for page_id, words in words_by_page.items()
+            if (page_id in fresh) == new_pages
+            for index, word in enumerate(words)
+        ]
+        if not rows:
+            continue
+        check_lengths(WORDS, rows)
+        if new_pages:
+            inserted = copy_rows(conn, WORDS, rows)
+        else:
+            inserted = bulk_insert_new(conn, WORDS, rows, ("page_id", "word_index"))
+        counts.add("inserted", "words", inserted)
 
 
 # --------------------------------------------------------------------------- documents

@@ -2,12 +2,13 @@
 
 `upsert_rows` and `insert_new` are `INSERT ... ON CONFLICT` (SQLite and PostgreSQL dialect inserts,
 chosen by the connection's dialect), so two runs loading the same rows at the same time do not fail
-on a unique key; `bulk_insert_new` sends large plain inserts to PostgreSQL as one array per column.
+on a unique key; `bulk_insert_new` sends large plain inserts to PostgreSQL with `COPY`.
 Messages name the table, row and column, never a value (`row_where`, `check_lengths`).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,8 +17,6 @@ from sqlalchemy import (
     Column,
     Connection,
     Table,
-    bindparam,
-    func,
     or_,
     select,
     tuple_,
@@ -51,11 +50,7 @@ QUARANTINED_RECORDS: Table = QuarantinedRecord.__table__  # type: ignore[assignm
 
 # Rows per statement; SQLAlchemy's "insertmanyvalues" further splits executemany inserts into
 # multi-row VALUES of 1000 rows, well below the bind-parameter limits (SQLite 32766, PostgreSQL 65535).
-# Rows per statement; SQLAlchemy's "insertmanyvalues" further splits executemany inserts into
-# multi-row VALUES of 1000 rows, well below the bind-parameter limits (SQLite 32766, PostgreSQL 65535).
 BATCH_ROWS = 1000
-# Rows per statement of the PostgreSQL array insert (`_bulk_insert_new`): one parameter per column.
-BULK_ROWS = 20_000
 
 
 @dataclass
@@ -200,31 +195,59 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], k
     return sum(len(conn.execute(stmt, list(chunk)).all()) for chunk in chunks(rows, BATCH_ROWS))
 
 
+def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert `rows` (every column of `table` a key) with the database's bulk path: `COPY … FROM
+    STDIN` on PostgreSQL (psycopg 3), an executemany INSERT elsewhere. Returns len(rows).
+
+    Only for rows no other transaction can write: children of parent rows inserted in this same
+    transaction (e.g. the words of pages just inserted). Anything else goes through
+    `bulk_insert_new`, which skips rows a parallel run wrote meanwhile.
+
+    Raises:
+        sqlalchemy.exc.IntegrityError / psycopg.errors.UniqueViolation: a row's key is stored already.
+    """
+    if not rows:
+        return 0
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), list(rows))
+        return len(rows)
+    names = [c.name for c in table.c]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
+    return len(rows)
+
+
 def bulk_insert_new(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> int:
-    """`insert_new` for large inserts of plain (text, number) columns, e.g. 100k words.
+    """`insert_new` for large inserts of plain (text, number) columns, e.g. 5,000,000 OCR words.
+    Returns the number of rows inserted (rows whose `keys` were stored already are skipped).
 
-    On PostgreSQL the rows go as one array per column, `INSERT ... SELECT unnest(...), ...`
-    (about 5x faster than multi-row VALUES through psycopg); elsewhere as `insert_new`.
+    On PostgreSQL the rows are streamed with `COPY … FROM STDIN` (psycopg 3) into a temporary table
+    dropped at commit, then moved with one `INSERT … SELECT … ON CONFLICT DO NOTHING`: the
+    database's bulk path, with the same "a row written meanwhile by a parallel run is left alone"
+    as `insert_new` (docs/benchmarks_load.md). Elsewhere as `insert_new`.
     """
     if conn.dialect.name != "postgresql" or not rows:
         return insert_new(conn, table, rows, keys)
-    columns = list(table.c)
-    arrays = select(
-        *[func.unnest(bindparam(c.name, type_=postgresql.ARRAY(c.type))).label(c.name) for c in columns]
+    names = [c.name for c in table.c]
+    quoted = ", ".join(f'"{name}"' for name in names)
+    stage = f"_stage_{table.name}_{uuid.uuid4().hex[:8]}"
+    conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "{stage}" (LIKE "{table.name}") ON COMMIT DROP')
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
+    key_list = ", ".join(f'"{k}"' for k in keys)
+    moved = conn.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{stage}" '
+        f"ON CONFLICT ({key_list}) DO NOTHING"
     )
-    stmt = (
-        postgresql.insert(table)
-        .from_select([c.name for c in columns], arrays)
-        .on_conflict_do_nothing(index_elements=list(keys))
-        .returning(table.c[keys[0]])
-    )
-    inserted = 0
-    for chunk in chunks(rows, BULK_ROWS):
-        params = {c.name: [row[c.name] for row in chunk] for c in columns}
-        inserted += len(conn.execute(stmt, params).all())
-    return inserted
+    conn.exec_driver_sql(f'DROP TABLE "{stage}"')
+    return moved.rowcount
 
 
 def missing_keys(

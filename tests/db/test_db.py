@@ -7,6 +7,7 @@ import threading
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 
+import numpy as np
 import pandas as pd
 import pytest
 from alembic import command
@@ -713,3 +714,47 @@ def test_revision_0005_records_decisions_with_their_agent_and_downgrades(db_url)
         assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
+
+
+def test_plain_words_take_the_fast_path_with_the_checked_paths_result():
+    from sapnhap.db.load import _plain_word, _word
+
+    decomposed = unicodedata.normalize("NFD", "Nguyễn")
+    plain = [
+        {
+            "text": "Ngày",
+            "confidence": 91.5,
+            "left": 1.0,
+            "top": 2.0,
+            "width": 3.0,
+            "height": 4.0,
+            "block": 1,
+            "line": 2,
+        },
+        {"text": decomposed, "confidence": None, "left": 1.0, "top": 2.0, "width": 3.0, "height": 4.0},
+        {
+            "text": "ÐINH",
+            "confidence": 50.0,
+            "left": 0.0,
+            "top": 0.0,
+            "width": 1.0,
+            "height": 1.0,
+            "block": 0,
+            "line": 0,
+        },
+    ]
+    for word in plain:
+        fast = _plain_word(word)
+        assert fast is not None and fast == _word(word, "w")
+    assert _plain_word(plain[1])["text"] == "Nguyễn" and _plain_word(plain[2])["text"] == "ĐINH"
+    # Anything else goes the checked way: coerced (numpy, ints) or refused with the field named.
+    assert _plain_word({**plain[0], "left": np.float64(1.0)}) is None
+    assert _plain_word({**plain[0], "top": 2}) is None
+    assert _word({**plain[0], "top": 2}, "w")["top"] == 2.0
+    nan_box = {**plain[0], "width": float("nan")}
+    assert _plain_word(nan_box) is None
+    with pytest.raises(ValueError, match=r"w\.width: a value is required"):
+        _word(nan_box, "w")
+    assert _plain_word({**plain[0], "confidence": float("nan")}) is None
+    assert _word({**plain[0], "confidence": float("nan")}, "w")["confidence"] is None
+    assert _plain_word({**plain[0], "block": True}) is None

@@ -1,0 +1,291 @@
+"""Loading benchmark (issue 17, item 3): the project's loader (`sapnhap.db.load.load_pages`, pages with
+their OCR words) against each database's own bulk path, side by side in one run, on the same rows:
+
+- PostgreSQL: `COPY words FROM STDIN` through psycopg 3 (the ceiling), after the same pages were
+  inserted; the loader sends words as one array per column (`INSERT … SELECT unnest(…) ON CONFLICT
+  DO NOTHING`).
+- SQLite: the sqlite3 module's `executemany` of a plain INSERT in one transaction (the ceiling).
+
+Then the same input is loaded a second time: the loader must change 0 rows (idempotence).
+
+    python -m scripts.bench_load [--words 5000000] [--words-per-page 250]
+
+Writes docs/benchmarks_load.md and docs/benchmarks_load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import sqlite3
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from sapnhap.db.load import load_files, load_pages, upsert_former_units
+from sapnhap.db.session import make_engine, migrate, normalise_url
+from sapnhap.db.sql import PAGES, WORDS
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("SAPNHAP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+UNIT = "21058"
+PAGES_PER_FILE = 10
+WORD_COLUMNS = (
+    "page_id",
+    "word_index",
+    "text",
+    "confidence",
+    "left",
+    "top",
+    "width",
+    "height",
+    "block",
+    "line",
+)
+VOCABULARY = (
+    "Cộng hòa xã hội chủ nghĩa Việt Nam Độc lập Tự do Hạnh phúc GIẤY KHAI SINH Họ chữ đệm tên "
+    "Ngày tháng năm sinh Giới tính Nữ Nam Dân tộc Kinh Quốc tịch Nơi cư trú Thôn xã huyện tỉnh "
+    "Nguyễn Trần Lê Phạm Hoàng Thị Văn Hường Minh Quảng Ngãi Số định danh cá nhân 0011 21/09/1973"
+).split()
+
+
+def synthetic(words: int, per_page: int, seed: int = 17) -> tuple[list[dict], list[dict]]:
+    """Files and pages (each with `per_page` words) holding `words` words in all. Words repeat a few
+    page layouts (the loader's work does not depend on the text), so 5,000,000 words fit in memory."""
+    rng = random.Random(seed)
+    layouts = []
+    for _ in range(20):
+        layout = []
+        for j in range(per_page):
+            layout.append(
+                {
+                    "text": rng.choice(VOCABULARY),
+                    "confidence": round(rng.uniform(60, 99), 2),
+                    "left": float(40 + (j % 12) * 150),
+                    "top": float(60 + (j // 12) * 40),
+                    "width": float(rng.randint(30, 140)),
+                    "height": 32.0,
+                    "block": 1 + j // 60,
+                    "line": 1 + j // 12,
+                }
+            )
+        layouts.append(layout)
+    n_pages = max(1, words // per_page)
+    n_files = (n_pages + PAGES_PER_FILE - 1) // PAGES_PER_FILE
+    files, pages = [], []
+    for f in range(n_files):
+        sha = hashlib.sha256(f"bench file {f}".encode()).hexdigest()
+        count = min(PAGES_PER_FILE, n_pages - f * PAGES_PER_FILE)
+        files.append(
+            {
+                "sha256": sha,
+                "size_bytes": 1000,
+                "kind": "tiff",
+                "mime": "image/tiff",
+                "page_count": count,
+                "encrypted": False,
+                "status": "archived",
+                "former_unit_code": UNIT,
+                "former_unit_vintage": "pre2025",
+                "original_path": f"{UNIT}/bench_{f:06d}.tif",
+            }
+        )
+        for p in range(1, count + 1):
+            pages.append(
+                {
+                    "file_sha256": sha,
+                    "page_number": p,
+                    "method": "ocr",
+                    "text": "",
+                    "mean_confidence": 90.0,
+                    "engine": "tesseract",
+                    "engine_version": "5.3.0",
+                    "languages": "vie",
+                    "dpi": 300,
+                    "width": 2480.0,
+                    "height": 3508.0,
+                    "box_unit": "px",
+                    "words": layouts[(f + p) % len(layouts)],
+                }
+            )
+    return files, pages
+
+
+def _prepare(engine, files: list[dict]) -> None:  # noqa: ANN001
+    migrate(engine)
+    upsert_former_units(engine, [{"code": UNIT}])
+    load_files(engine, files)
+
+
+def measure_loader(url: str, files: list[dict], pages: list[dict]) -> dict:
+    """The loader twice into a fresh database at `url`: seconds, words/s, rows changed the second time."""
+    engine = make_engine(url)
+    try:
+        _prepare(engine, files)
+        began = time.perf_counter()
+        first = load_pages(engine, pages)
+        seconds = time.perf_counter() - began
+        began = time.perf_counter()
+        second = load_pages(engine, pages)
+        again = time.perf_counter() - began
+        with engine.connect() as conn:
+            stored = conn.execute(select(func.count()).select_from(WORDS)).scalar_one()
+    finally:
+        engine.dispose()
+    return {
+        "seconds": round(seconds, 1),
+        "words_stored": stored,
+        "words_per_second": round(stored / seconds),
+        "second_load_seconds": round(again, 1),
+        "second_load_rows_changed": second.total_changed,
+        "first_load_inserted_words": first.inserted.get("words", 0),
+    }
+
+
+def _word_rows(page_ids: dict[tuple[str, int], int], pages: list[dict]):  # noqa: ANN202 - a generator
+    for page in pages:
+        page_id = page_ids[(page["file_sha256"], page["page_number"])]
+        for index, w in enumerate(page["words"]):
+            yield (page_id, index, w["text"], w["confidence"], w["left"], w["top"], w["width"], w["height"],
+                   w["block"], w["line"])  # fmt: skip
+
+
+def measure_ceiling(url: str, files: list[dict], pages: list[dict]) -> dict:
+    """The database's own bulk path for the words, after the same pages were inserted without words."""
+    engine = make_engine(url)
+    try:
+        _prepare(engine, files)
+        load_pages(engine, [{k: v for k, v in page.items() if k != "words"} for page in pages])
+        with engine.connect() as conn:
+            page_ids = {
+                (s, n): i
+                for i, s, n in conn.execute(select(PAGES.c.id, PAGES.c.file_sha256, PAGES.c.page_number))
+            }
+    finally:
+        engine.dispose()
+    columns = ", ".join(f'"{c}"' for c in WORD_COLUMNS)
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        began = time.perf_counter()
+        with connection:
+            connection.executemany(
+                f"INSERT INTO words ({columns}) VALUES ({', '.join('?' * len(WORD_COLUMNS))})",
+                _word_rows(page_ids, pages),
+            )
+        seconds = time.perf_counter() - began
+        stored = connection.execute("SELECT count(*) FROM words").fetchone()[0]
+        connection.close()
+        path = "sqlite3 executemany INSERT, one transaction"
+    else:
+        import psycopg
+
+        dsn = normalise_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(dsn) as connection:
+            began = time.perf_counter()
+            with connection.cursor() as cursor, cursor.copy(f"COPY words ({columns}) FROM STDIN") as copy:
+                for row in _word_rows(page_ids, pages):
+                    copy.write_row(row)
+            connection.commit()
+            seconds = time.perf_counter() - began
+            stored = connection.execute("SELECT count(*) FROM words").fetchone()[0]
+        path = "COPY words FROM STDIN (psycopg 3 write_row)"
+    return {
+        "path": path,
+        "seconds": round(seconds, 1),
+        "words_stored": stored,
+        "words_per_second": round(stored / seconds),
+    }
+
+
+def _pg_database(name: str) -> str:
+    admin = make_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return normalise_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop(name: str) -> None:
+    admin = make_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def report(result: dict) -> str:
+    """docs/benchmarks_load.md."""
+    lines = [
+        "# Loading benchmark: the project's loader against the database's own bulk path",
+        "",
+        f"Written by `make bench` (`scripts/bench_load.py`) on {result['date']}, {result['cores']} cores, Python "
+        f"{result['python']}. One run, side by side: {result['words']:,} OCR words on {result['pages']:,} pages "
+        f"({result['words_per_page']} words a page) loaded by `load_pages` (validation of every value, pages "
+        "keyed by file and page number, words as one array per column with `ON CONFLICT DO NOTHING`), "
+        "against each database's bulk path on the same words after the same pages. Then the same input "
+        "is loaded again.",
+        "",
+        "| database | loader words/s | loader s | bulk path | bulk words/s | bulk s | loader / bulk | second load: rows changed, s |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for name in ("postgresql", "sqlite"):
+        ours, ceiling = result[name]["loader"], result[name]["ceiling"]
+        lines.append(
+            f"| {name} | {ours['words_per_second']:,} | {ours['seconds']} | {ceiling['path']} | "
+            f"{ceiling['words_per_second']:,} | {ceiling['seconds']} | "
+            f"**{ours['words_per_second'] / ceiling['words_per_second']:.2f}×** | "
+            f"{ours['second_load_rows_changed']}, {ours['second_load_seconds']} |"
+        )
+    lines += ["", "Target (issue 17): ≥ 0.5× of `COPY` on PostgreSQL, idempotence kept.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Measure and write docs/benchmarks_load.md and .json."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, default=5_000_000)
+    parser.add_argument("--words-per-page", type=int, default=250)
+    args = parser.parse_args()
+    files, pages = synthetic(args.words, args.words_per_page)
+    result: dict = {
+        "date": f"{datetime.now(UTC):%Y-%m-%d}",
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "words": sum(len(p["words"]) for p in pages),
+        "pages": len(pages),
+        "words_per_page": args.words_per_page,
+    }
+    tag = uuid.uuid4().hex[:8]
+    with tempfile.TemporaryDirectory(prefix="sapnhap-bench-load-") as tmp:
+        for name in ("postgresql", "sqlite"):
+            urls = []
+            for kind in ("loader", "ceiling"):
+                if name == "sqlite":
+                    urls.append(f"sqlite:///{Path(tmp) / f'{kind}.db'}")
+                else:
+                    urls.append(_pg_database(f"sapnhap_bench_{kind}_{tag}"))
+            try:
+                result[name] = {
+                    "loader": measure_loader(urls[0], files, pages),
+                    "ceiling": measure_ceiling(urls[1], files, pages),
+                }
+            finally:
+                if name == "postgresql":
+                    for kind in ("loader", "ceiling"):
+                        _drop(f"sapnhap_bench_{kind}_{tag}")
+            print(name, json.dumps(result[name]))
+    docs = ROOT / "docs"
+    (docs / "benchmarks_load.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (docs / "benchmarks_load.md").write_text(report(result), encoding="utf-8")
+    print(f"wrote {docs / 'benchmarks_load.md'}")
+
+
+if __name__ == "__main__":
+    main()
