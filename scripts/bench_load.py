@@ -30,9 +30,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from sapnhap.db.load import load_files, load_pages, upsert_former_units
+from sapnhap.db.load import load_documents, load_files, load_pages, upsert_former_units
+from sapnhap.db.load_records import load_records
 from sapnhap.db.session import make_engine, migrate, normalise_url
-from sapnhap.db.sql import PAGES, WORDS
+from sapnhap.db.sql import PAGES, RECORD_FIELDS, WORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("SAPNHAP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -205,6 +206,107 @@ def measure_ceiling(url: str, files: list[dict], pages: list[dict]) -> dict:
     }
 
 
+FIELDS = ("full_name", "birth_date", "sex", "ethnicity", "nationality", "personal_id", "residence",
+          "hometown", "birth_place", "registration_number")  # fmt: skip
+
+
+def synthetic_records(
+    fields: int, per_document: int = 10
+) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    """Files, documents (register pages), validated records (`per_document` register rows each) and
+    source rows: `fields` record fields in all, len(FIELDS) a record."""
+    n_records = max(1, fields // len(FIELDS))
+    n_docs = (n_records + per_document - 1) // per_document
+    files, documents, validated, source = [], [], [], []
+    for d in range(n_docs):
+        sha = hashlib.sha256(f"bench register {d}".encode()).hexdigest()
+        files.append(
+            {"sha256": sha, "size_bytes": 1000, "kind": "pdf", "mime": "application/pdf", "page_count": 1,
+             "encrypted": False, "status": "archived", "former_unit_code": UNIT, "former_unit_vintage": "pre2025",
+             "original_path": f"{UNIT}/so_dang_ky_{d:06d}.pdf"}
+        )  # fmt: skip
+        documents.append(
+            {"file_sha256": sha, "first_page": 1, "last_page": 1, "doc_type": "birth_registration", "type_rule": "bench"}
+        )  # fmt: skip
+        for entry in range(1, min(per_document, n_records - d * per_document) + 1):
+            record_id = f"{UNIT}:{sha[:16]}:1.{entry}:child"
+            common = {"record_id": record_id, "former_unit_code": UNIT, "file_sha256": sha, "first_page": 1,
+                      "doc_type": "birth_registration", "role": "child", "extractor": "register_table", "entry": entry}  # fmt: skip
+            validated.append(
+                {**common, "status": "valid", "n_errors": 0, "n_warnings": 0, "reasons": "", "route_status": "routed",
+                 "former_commune_code": UNIT, "new_unit_code": "14488", "candidates": '["14488"]',
+                 "route_evidence": "bench"}
+            )  # fmt: skip
+            for k, name in enumerate(FIELDS):
+                value = f"Nguyễn Thị Hường {d}-{entry}" if name == "full_name" else f"{name} {d}.{entry}"
+                source.append(
+                    {**common, "field": name, "raw": value, "value": value, "confidence": 91.0, "page": 1,
+                     "left": 100.0, "top": 40.0 * entry, "width": 90.0 + k, "height": 30.0, "box_unit": "px",
+                     "method": "ocr", "engine": "tesseract", "engine_version": "5.3.0", "repaired": False,
+                     "note": "", "status": "found"}
+                )  # fmt: skip
+    return files, documents, validated, source
+
+
+def measure_records(url: str, data: tuple[list[dict], list[dict], list[dict], list[dict]]) -> dict:
+    """`load_records` twice into a fresh database at `url`, then the record fields' rows re-sent by
+    the database's bulk path into an empty copy of the table (`COPY` on PostgreSQL, executemany on
+    SQLite): seconds and fields/s of each, rows changed by the second load."""
+    files, documents, validated, source = data
+    engine = make_engine(url)
+    try:
+        _prepare(engine, files)
+        load_documents(engine, documents)
+        began = time.perf_counter()
+        load_records(engine, validated, source)
+        seconds = time.perf_counter() - began
+        began = time.perf_counter()
+        second = load_records(engine, validated, source)
+        again = time.perf_counter() - began
+        with engine.connect() as conn:
+            stored = conn.execute(select(func.count()).select_from(RECORD_FIELDS)).scalar_one()
+            rows = [tuple(r) for r in conn.execute(select(RECORD_FIELDS))]
+        names = [c.name for c in RECORD_FIELDS.c]
+        quoted = ", ".join(f'"{c}"' for c in names)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM record_fields")
+        if url.startswith("sqlite"):
+            connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+            began = time.perf_counter()
+            with connection:
+                connection.executemany(
+                    f"INSERT INTO record_fields ({quoted}) VALUES ({', '.join('?' * len(names))})", rows
+                )
+            bulk = time.perf_counter() - began
+            connection.close()
+        else:
+            import psycopg
+
+            dsn = normalise_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+            with psycopg.connect(dsn) as connection:
+                began = time.perf_counter()
+                with (
+                    connection.cursor() as cursor,
+                    cursor.copy(f"COPY record_fields ({quoted}) FROM STDIN") as copy,
+                ):
+                    for row in rows:
+                        copy.write_row(row)
+                connection.commit()
+                bulk = time.perf_counter() - began
+    finally:
+        engine.dispose()
+    return {
+        "fields_stored": stored,
+        "records": len(validated),
+        "seconds": round(seconds, 1),
+        "fields_per_second": round(stored / seconds),
+        "second_load_seconds": round(again, 1),
+        "second_load_rows_changed": second.total_changed,
+        "bulk_seconds": round(bulk, 1),
+        "bulk_fields_per_second": round(stored / bulk),
+    }
+
+
 def _pg_database(name: str) -> str:
     admin = make_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -243,6 +345,25 @@ def report(result: dict) -> str:
             f"**{ours['words_per_second'] / ceiling['words_per_second']:.2f}×** | "
             f"{ours['second_load_rows_changed']}, {ours['second_load_seconds']} |"
         )
+    if "records" in result:
+        lines += [
+            "",
+            f"Record fields: {result['records']['postgresql']['fields_stored']:,} fields of "
+            f"{result['records']['postgresql']['records']:,} person records (register rows, "
+            f"{len(FIELDS)} fields each) by `load_records` (validation, routing columns, upsert of records "
+            "and fields keyed by record and field), against the bulk path sending the stored field rows "
+            "again into the emptied table.",
+            "",
+            "| database | loader fields/s | loader s | bulk fields/s | bulk s | loader / bulk | second load: rows changed, s |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name in ("postgresql", "sqlite"):
+            r = result["records"][name]
+            lines.append(
+                f"| {name} | {r['fields_per_second']:,} | {r['seconds']} | {r['bulk_fields_per_second']:,} | "
+                f"{r['bulk_seconds']} | **{r['fields_per_second'] / r['bulk_fields_per_second']:.2f}×** | "
+                f"{r['second_load_rows_changed']}, {r['second_load_seconds']} |"
+            )
     lines += ["", "Target (issue 17): ≥ 0.5× of `COPY` on PostgreSQL, idempotence kept.", ""]
     return "\n".join(lines)
 
@@ -252,6 +373,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--words", type=int, default=5_000_000)
     parser.add_argument("--words-per-page", type=int, default=250)
+    parser.add_argument("--fields", type=int, default=1_000_000)
     args = parser.parse_args()
     files, pages = synthetic(args.words, args.words_per_page)
     result: dict = {
@@ -281,6 +403,20 @@ def main() -> None:
                     for kind in ("loader", "ceiling"):
                         _drop(f"sapnhap_bench_{kind}_{tag}")
             print(name, json.dumps(result[name]))
+        del files, pages
+        records = synthetic_records(args.fields)
+        result["records"] = {}
+        for name in ("postgresql", "sqlite"):
+            if name == "sqlite":
+                url = f"sqlite:///{Path(tmp) / 'records.db'}"
+            else:
+                url = _pg_database(f"sapnhap_bench_records_{tag}")
+            try:
+                result["records"][name] = measure_records(url, records)
+            finally:
+                if name == "postgresql":
+                    _drop(f"sapnhap_bench_records_{tag}")
+            print(name, json.dumps(result["records"][name]))
     docs = ROOT / "docs"
     (docs / "benchmarks_load.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (docs / "benchmarks_load.md").write_text(report(result), encoding="utf-8")
