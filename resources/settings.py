@@ -19,7 +19,7 @@
 | SAPNHAP_CELERY_BROKER | `pyamqp://guest@127.0.0.1:5672//` | the Celery broker (RabbitMQ) when SAPNHAP_EXECUTOR=celery; given to the executor as an `EnvVar` when set, so a password in it stays out of the UI |
 | SAPNHAP_CELERY_QUEUE | `sapnhap` | the Celery queue the steps are sent to and the workers listen on |
 | SAPNHAP_LINKAGE_BACKEND | `duckdb` | where Splink runs the record linkage: `duckdb` (in process) or `spark` (needs pyspark, `pip install '.[spark]'`, and Java; `sapnhap.linkage.backends`) |
-| SAPNHAP_SPARK_MASTER | `local[*]` | the Spark master URL when SAPNHAP_LINKAGE_BACKEND=spark: every core of this machine, or a cluster's (`spark://host:7077`, `yarn`); read when the first linkage starts Spark |
+| SAPNHAP_SPARK_MASTER | `local[*]` | the Spark master URL when SAPNHAP_LINKAGE_BACKEND=spark: every core of this machine, or a cluster's (`spark://host:7077`, `yarn`); read from the environment by `sapnhap.linkage.backends.spark_session` when the first linkage starts Spark |
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ class ProjectSettings:
     celery_broker: str = "pyamqp://guest@127.0.0.1:5672//"
     celery_queue: str = "sapnhap"
     linkage_backend: str = "duckdb"
-    spark_master: str = "local[*]"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ProjectSettings:
@@ -84,7 +83,6 @@ class ProjectSettings:
             celery_broker=env.get("SAPNHAP_CELERY_BROKER") or "pyamqp://guest@127.0.0.1:5672//",
             celery_queue=env.get("SAPNHAP_CELERY_QUEUE") or "sapnhap",
             linkage_backend=_choice(env, "SAPNHAP_LINKAGE_BACKEND", LINKAGE_BACKENDS),
-            spark_master=env.get("SAPNHAP_SPARK_MASTER") or "local[*]",
         )
 
 
