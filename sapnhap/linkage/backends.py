@@ -15,7 +15,8 @@ The Spark session, created on first use and then reused:
 - `SPARK_SHUFFLE_PARTITIONS` shuffle partitions (a unit's batch is small: Spark's default of 200
   spends its time on empty tasks), the web UI off, UTC session time zone;
 - scratch space and Splink's checkpoints (its intermediate tables are written as Parquet) under a
-  fresh `sapnhap-spark-*` folder in the system temp folder (`TMPDIR`).
+  fresh `sapnhap-spark-*` folder in the system temp folder (`TMPDIR`), removed when the process
+  exits (the session is stopped first).
 
 On a cluster set `SAPNHAP_SPARK_MASTER` to its master URL (`spark://host:7077`, `yarn`,
 `k8s://https://host:443`) before the first linkage: the jar is shipped to the executors by
@@ -28,7 +29,9 @@ JVM of a classic session, which a Connect client does not have.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import threading
 from typing import TYPE_CHECKING, Any
@@ -91,7 +94,13 @@ def spark_session(master: str | None = None) -> Any:
         checkpoint = session.conf.get("spark.checkpoint.dir", None) or os.path.join(scratch, "checkpoints")
         session.sparkContext.setCheckpointDir(checkpoint)
         _session = session
+        atexit.register(_clean_up, scratch)
         return session
+
+
+def _clean_up(scratch: str) -> None:
+    stop_spark()
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def stop_spark() -> None:
