@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 SYS_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-eng fonts-dejavu-core
-# Debian's chromium for the browser test and make screenshots (driven by Playwright, no browser download).
-TEST_PACKAGES := chromium
+# Debian's chromium for the browser test and make screenshots (driven by Playwright, no browser download);
+# a Java runtime for the Spark backend test of the linkage (tests/linkage/test_spark_backend.py).
+TEST_PACKAGES := chromium openjdk-17-jre-headless
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export SAPNHAP_HOME ?= $(CURDIR)/var
 

@@ -75,7 +75,7 @@ def entities(
     one person with one golden record.
 
     Records not linked before are scored against the persons already built and among themselves
-    (Splink on DuckDB, the former unit as the source dataset); existing persons keep their ids. Pairs
+    (Splink on DuckDB or Spark, the former unit as the source dataset); existing persons keep their ids. Pairs
     sure enough merge by themselves, pairs in the review band wait in the review queue with both
     records side by side, and archivists' decisions (accept, reject) are applied and kept: a rejected
     merge is split back. Each golden value names the record, page and file it comes from.
@@ -83,7 +83,9 @@ def entities(
     unit = context.partition_key
     thresholds = linkage.thresholds()
     model = linkage.path_for(config.retrain)
-    outcome = link_unit(database.engine, unit, model, thresholds, retrain=config.retrain)
+    outcome = link_unit(
+        database.engine, unit, model, thresholds, retrain=config.retrain, backend=linkage.linkage_backend()
+    )
     context.log.info(
         f"linked new unit {unit}: {outcome.records} records ({outcome.new_records} new), "
         f"{outcome.persons_active} persons ({outcome.persons_created} new), "

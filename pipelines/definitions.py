@@ -112,7 +112,9 @@ def build_resources(
             as_of=s.as_of,
         ),
         "linkage": LinkageModel(
-            model_path=str(s.home / "models" / "linkage_model.json"), shipped_path=str(DEFAULT_MODEL_PATH)
+            model_path=str(s.home / "models" / "linkage_model.json"),
+            shipped_path=str(DEFAULT_MODEL_PATH),
+            backend=s.linkage_backend,
         ),
     }
 

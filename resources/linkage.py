@@ -1,4 +1,5 @@
-"""The record-linkage resource: which trained model the `entities` asset uses, and its thresholds."""
+"""The record-linkage resource: which trained model the `entities` asset uses, its thresholds, and
+where Splink runs."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from sapnhap.linkage.backends import check_backend
 from sapnhap.linkage.model import DEFAULT_THRESHOLDS, Thresholds
 
 
@@ -18,12 +20,15 @@ class LinkageModel(ConfigurableResource):
     its unit's records). review_threshold / auto_merge_threshold (0..1): pairs from `auto_merge` up
     merge without review, pairs from `review` up to it wait for an archivist, pairs below are two
     people (defaults `sapnhap.linkage.model.DEFAULT_THRESHOLDS`, chosen from measured precision).
+    backend: where Splink runs, `duckdb` (default) or `spark` (`SAPNHAP_LINKAGE_BACKEND`; the Spark
+    session and its master, `SAPNHAP_SPARK_MASTER`, in `sapnhap.linkage.backends`).
     """
 
     model_path: str
     shipped_path: str = ""
     review_threshold: float = DEFAULT_THRESHOLDS.review
     auto_merge_threshold: float = DEFAULT_THRESHOLDS.auto_merge
+    backend: str = "duckdb"
 
     def path_for(self, retrain: bool = False) -> Path:
         """The model file a run uses: the own model when it exists or when retraining (it is written
@@ -47,3 +52,11 @@ class LinkageModel(ConfigurableResource):
                 f"{self.review_threshold} and {self.auto_merge_threshold}"
             )
         return Thresholds(review=self.review_threshold, auto_merge=self.auto_merge_threshold)
+
+    def linkage_backend(self) -> str:
+        """The backend, checked.
+
+        Raises:
+            ValueError: unless it is one of `sapnhap.linkage.backends.BACKENDS`.
+        """
+        return check_backend(self.backend)

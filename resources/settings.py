@@ -18,6 +18,8 @@
 | SAPNHAP_EXECUTOR | `multiprocess` | how a run's steps are executed: `multiprocess` (Dagster's default, one machine), `in_process`, or `celery` (the deployment profile's Celery workers, `deploy/`) |
 | SAPNHAP_CELERY_BROKER | `pyamqp://guest@127.0.0.1:5672//` | the Celery broker (RabbitMQ) when SAPNHAP_EXECUTOR=celery; given to the executor as an `EnvVar` when set, so a password in it stays out of the UI |
 | SAPNHAP_CELERY_QUEUE | `sapnhap` | the Celery queue the steps are sent to and the workers listen on |
+| SAPNHAP_LINKAGE_BACKEND | `duckdb` | where Splink runs the record linkage: `duckdb` (in process) or `spark` (needs pyspark, `pip install '.[spark]'`, and Java; `sapnhap.linkage.backends`) |
+| SAPNHAP_SPARK_MASTER | `local[*]` | the Spark master URL when SAPNHAP_LINKAGE_BACKEND=spark: every core of this machine, or a cluster's (`spark://host:7077`, `yarn`); read from the environment by `sapnhap.linkage.backends.spark_session` when the first linkage starts Spark |
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from sapnhap.linkage.backends import BACKENDS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +53,7 @@ class ProjectSettings:
     executor: str = "multiprocess"
     celery_broker: str = "pyamqp://guest@127.0.0.1:5672//"
     celery_queue: str = "sapnhap"
+    linkage_backend: str = "duckdb"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ProjectSettings:
@@ -56,7 +61,8 @@ class ProjectSettings:
 
         Raises:
             ValueError: when SAPNHAP_OCR_DPI or SAPNHAP_OCR_WORKERS is not a positive integer, or
-                SAPNHAP_EXECUTOR is not one of `EXECUTORS`.
+                SAPNHAP_EXECUTOR is not one of `EXECUTORS`, or SAPNHAP_LINKAGE_BACKEND not one of
+                `LINKAGE_BACKENDS`.
         """
         env = os.environ if environ is None else environ
         home = Path(env.get("SAPNHAP_HOME") or REPO_ROOT / "var").resolve()
@@ -76,10 +82,12 @@ class ProjectSettings:
             executor=_choice(env, "SAPNHAP_EXECUTOR", EXECUTORS),
             celery_broker=env.get("SAPNHAP_CELERY_BROKER") or "pyamqp://guest@127.0.0.1:5672//",
             celery_queue=env.get("SAPNHAP_CELERY_QUEUE") or "sapnhap",
+            linkage_backend=_choice(env, "SAPNHAP_LINKAGE_BACKEND", LINKAGE_BACKENDS),
         )
 
 
 EXECUTORS = ("multiprocess", "in_process", "celery")
+LINKAGE_BACKENDS = BACKENDS  # sapnhap.linkage.backends: duckdb (default), spark
 
 
 def _choice(env: os._Environ[str] | dict[str, str], name: str, choices: tuple[str, ...]) -> str:

@@ -1,4 +1,5 @@
-"""Record linkage of person records across the former units merged into a new unit (Splink 5 on DuckDB).
+"""Record linkage of person records across the former units merged into a new unit (Splink 5 on DuckDB,
+or on Spark: `sapnhap.linkage.backends`).
 
 Dagster-free. The pieces, each usable alone:
 
@@ -24,6 +25,14 @@ Dagster-free. The pieces, each usable alone:
   cannot-link) for a whole group; `cluster_records`: persons from scored pairs with it, under the
   ID rule, cannot-link and must-link.
 
+Backends: every function that builds a Linker takes `backend` (`"duckdb"`, the default, or
+`"spark"`, `sapnhap.linkage.backends.db_api`). The SQL is written for DuckDB (a saved model's structure
+version, `model_version`, is that of the DuckDB settings); the hand-written levels and rules are
+translated to Spark SQL by sqlglot (`base_dialect_str`/`sql_dialect="duckdb"`: `"col"` becomes
+`` `col` ``, which Spark would otherwise read as a string literal), and the anagram blocking key has
+its own Spark form (`ANAGRAM_KEY`). `tests/linkage/test_spark_backend.py` checks both backends give
+the same pairs and probabilities.
+
 DuckDB's string functions count characters, not UTF-8 bytes, on NFC text (`tests/linkage/test_linkage.py`
 pins it): `levenshtein('Hùng', 'Hưng') = 1`.
 """
@@ -40,9 +49,10 @@ import pandas as pd
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
-from splink.backends.duckdb import DuckDBAPI
 from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
+
+from sapnhap.linkage.backends import check_backend, db_api
 
 logger = logging.getLogger(__name__)
 # Splink's Linker sets its own logger to INFO and prints every training step and, on a small batch, a
@@ -109,21 +119,32 @@ def _birth_comparison() -> cl.CustomComparison:
         output_column_name="birth_date",
         comparison_levels=[
             cll.CustomLevel(
-                '"birth_year_l" IS NULL OR "birth_year_r" IS NULL', label_for_charts="birth unknown"
+                '"birth_year_l" IS NULL OR "birth_year_r" IS NULL',
+                label_for_charts="birth unknown",
+                base_dialect_str="duckdb",
             ).configure(is_null_level=True),
             cll.ExactMatchLevel("birth_date"),
             cll.CustomLevel(
                 '"birth_day_l" = "birth_month_r" AND "birth_month_l" = "birth_day_r" '
                 'AND "birth_year_l" = "birth_year_r"',
                 label_for_charts="day and month swapped",
+                base_dialect_str="duckdb",
             ),
             cll.CustomLevel(
-                'levenshtein("birth_date_l", "birth_date_r") = 1', label_for_charts="one digit off"
+                'levenshtein("birth_date_l", "birth_date_r") = 1',
+                label_for_charts="one digit off",
+                base_dialect_str="duckdb",
             ).configure(m_probability=M_ONE_DIGIT_OFF, fix_m_probability=True),
             cll.CustomLevel(
-                f'{both} AND "birth_year_l" = "birth_year_r"', label_for_charts="same year, other day"
+                f'{both} AND "birth_year_l" = "birth_year_r"',
+                label_for_charts="same year, other day",
+                base_dialect_str="duckdb",
             ).configure(m_probability=M_DATE_DIFFERS, fix_m_probability=True),
-            cll.CustomLevel('"birth_year_l" = "birth_year_r"', label_for_charts="same year, one year only"),
+            cll.CustomLevel(
+                '"birth_year_l" = "birth_year_r"',
+                label_for_charts="same year, one year only",
+                base_dialect_str="duckdb",
+            ),
             cll.ElseLevel().configure(m_probability=M_BIRTH_DIFFERS, fix_m_probability=True),
         ],
         comparison_description="date of birth: exact, day/month swapped, one digit off, year only",
@@ -137,7 +158,9 @@ def _id_comparison() -> cl.CustomComparison:
             cll.NullLevel("personal_id"),
             cll.ExactMatchLevel("personal_id"),
             cll.CustomLevel(
-                'levenshtein("personal_id_l", "personal_id_r") = 1', label_for_charts="one digit off"
+                'levenshtein("personal_id_l", "personal_id_r") = 1',
+                label_for_charts="one digit off",
+                base_dialect_str="duckdb",
             ).configure(m_probability=M_ONE_DIGIT_OFF, fix_m_probability=True),
             cll.ElseLevel().configure(m_probability=M_ID_DIFFERS, fix_m_probability=True),
         ],
@@ -188,10 +211,16 @@ def comparisons() -> list[cl.CustomComparison | cl.ExactMatch]:
     ]
 
 
-_ANAGRAM = "array_to_string(list_sort(string_split(given_folded, '')), '')"
+ANAGRAM_KEY = {
+    "duckdb": "array_to_string(list_sort(string_split(given_folded, '')), '')",
+    "spark": "array_join(array_sort(split(given_folded, '')), '')",
+}
+"""The folded given name's letters in sorted order (rule 8 of `blocking_rules`), per SQL dialect:
+sqlglot would translate DuckDB's `string_split` into a Spark regular expression split, written here
+directly (`given_folded` is ASCII once folded, so both sort alike)."""
 
 
-def blocking_rules() -> list:
+def blocking_rules(dialect: str = "duckdb") -> list:
     """Blocking rules whose union still finds a pair that differs in any one field (a typo in one name
     part, another date, a missing or different ID number), with blocks small enough for a million
     records (never a name alone, nor a family name and a year: a third of people are Nguyễn):
@@ -218,16 +247,22 @@ def blocking_rules() -> list:
     Candidate pairs at 1,000,000 generated records, summed over the rules: 73 million (rules 5, 6 and
     9: 20.7, 25.1 and 11.8 million); a rule on the folded name and village added 10.8 million pairs
     and no true pair on the OCR sample.
+
+    dialect: the SQL dialect of the rules (`"duckdb"` or `"spark"`); only rule 8 differs.
+
+    Raises:
+        ValueError: for another dialect.
     """
+    anagram = ANAGRAM_KEY[check_backend(dialect)]
     return [
         block_on("personal_id"),
-        CustomRule('"l"."name_only_key" = "r"."name_folded"'),
-        CustomRule('"l"."name_folded" = "r"."name_only_key"'),
+        CustomRule('"l"."name_only_key" = "r"."name_folded"', sql_dialect="duckdb"),
+        CustomRule('"l"."name_folded" = "r"."name_only_key"', sql_dialect="duckdb"),
         block_on("birth_date", "given_folded"),
         block_on("birth_year", "given_folded", "middle_folded"),
         block_on("birth_year", "family_folded", "middle_folded", "substr(given_folded, 1, 1)"),
         block_on("birth_year", "family_folded", "middle_folded", "substr(given_folded, 2)"),
-        block_on("birth_year", "family_folded", "middle_folded", _ANAGRAM),
+        block_on("birth_year", "family_folded", "middle_folded", anagram),
         block_on("birth_year", "family_folded", "given_folded"),
         block_on("name_folded", "birth_month", "birth_day"),
     ]
@@ -249,13 +284,13 @@ def plain_settings(link_type: str = "dedupe_only") -> SettingsCreator:
     )
 
 
-def settings(link_type: str = "link_and_dedupe") -> SettingsCreator:
-    """Splink settings: the project's comparisons and blocking rules; records keyed by unique_id,
-    each former unit a source dataset."""
+def settings(link_type: str = "link_and_dedupe", dialect: str = "duckdb") -> SettingsCreator:
+    """Splink settings: the project's comparisons and blocking rules (in `dialect`, `"duckdb"` or
+    `"spark"`: see `blocking_rules`); records keyed by unique_id, each former unit a source dataset."""
     return SettingsCreator(
         link_type=link_type,
         comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=blocking_rules(),
+        blocking_rules_to_generate_predictions=blocking_rules(dialect),
         retain_intermediate_calculation_columns=False,
     )
 
@@ -278,6 +313,7 @@ def train_linker(
     seed: int = 1,
     max_training_records: int = TRAINING_SAMPLE,
     calibrate: bool = True,
+    backend: str = "duckdb",
 ) -> Linker:
     """A Linker over `features` (one frame for a dedupe of one table, or one frame per former unit
     for link-and-dedupe), trained without labels: a first prior from rules that almost only pair the
@@ -291,6 +327,8 @@ def train_linker(
     pair of the session shows) or a probability of exactly 0 or 1 and fails, leaving the linker half
     changed: training then starts again without that session. With no session left, the levels keep
     Splink's default m values and the fixed ones.
+
+    backend: where Splink runs (`sapnhap.linkage.backends.BACKENDS`); ValueError for another.
     """
     frames = [features] if isinstance(features, pd.DataFrame) else list(features)
     total = sum(len(f) for f in frames)
@@ -298,7 +336,7 @@ def train_linker(
     training = [f.sample(frac=share, random_state=seed) if share < 1.0 else f for f in frames]
     sessions = list(EM_BLOCKINGS)
     while True:
-        linker = _untrained(training, seed)
+        linker = _untrained(training, seed, backend)
         try:
             for columns in sessions:
                 failed = columns
@@ -314,7 +352,7 @@ def train_linker(
     if calibrate:
         calibrate_prior(linker)
     if share < 1.0:
-        linker = _linker(frames, linker.misc.save_model_to_json())
+        linker = _linker(frames, linker.misc.save_model_to_json(), backend)
     return linker
 
 
@@ -334,7 +372,7 @@ def calibrate_prior(linker: Linker, iterations: int = 50, max_records: int = TRA
     `max_records` records is calibrated on a seeded random sample of that many (a uniform sample keeps
     the share of matching pairs). Returns the prior; unchanged when the batch has no candidate pair or
     the link type is link_only. A saved model keeps the prior of its training batch: on a batch of
-    another size call this after `load_linker`.
+    another size call this after `load_linker`. Runs on the linker's own backend.
     """
     import math
 
@@ -354,8 +392,16 @@ def calibrate_prior(linker: Linker, iterations: int = 50, max_records: int = TRA
     n, scorer = sum(counts), linker
     if n > max_records:
         percent = 100.0 * max_records / n
-        frames = [run(f"SELECT * FROM {t} USING SAMPLE {percent:.6f}% (bernoulli, 1)") for t in tables]
-        n, scorer = sum(len(f) for f in frames), _linker(frames, model)
+        backend = linker._db_api.sql_dialect.sql_dialect_str  # noqa: SLF001
+        # A seeded Bernoulli sample; Spark's TABLESAMPLE takes no seed through Splink's SQL (sqlglot
+        # writes REPEATABLE as SEED, which Spark refuses): a seeded rand() instead.
+        sample = (
+            f"WHERE rand(1) < {percent / 100.0:.8f}"
+            if backend == "spark"
+            else f"USING SAMPLE {percent:.6f}% (bernoulli, 1)"
+        )
+        frames = [run(f"SELECT * FROM {t} {sample}") for t in tables]
+        n, scorer = sum(len(f) for f in frames), _linker(frames, model, backend)
     predictions = scorer.inference.predict(threshold_match_probability=CALIBRATION_FLOOR)
     weights = np.asarray(
         run(f"SELECT match_weight FROM {predictions.physical_name}", scorer)["match_weight"], dtype=float
@@ -389,22 +435,33 @@ def set_prior(linker: Linker, probability: float) -> None:
     linker._settings_obj._probability_two_random_records_match = probability  # noqa: SLF001 - as Splink sets it
 
 
-def _linker(frames: list[pd.DataFrame], model: dict[str, Any] | SettingsCreator) -> Linker:
-    """A Linker over `frames` (one table: dedupe; several: one per source dataset) with `model`."""
-    db = DuckDBAPI()
-    tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
+def _register(frames: list[pd.DataFrame], backend: str) -> list:
+    """`frames` registered as Splink tables on a new database API of `backend`: `records_<i>` on
+    DuckDB (one database per linker); on Spark, whose session is shared, names of their own."""
+    import uuid
+
+    db = db_api(backend)
+    prefix = "records" if backend == "duckdb" else f"records_{uuid.uuid4().hex[:8]}"
+    return [db.register(frame, table_name=f"{prefix}_{i}") for i, frame in enumerate(frames)]
+
+
+def _linker(
+    frames: list[pd.DataFrame], model: dict[str, Any] | SettingsCreator, backend: str = "duckdb"
+) -> Linker:
+    """A Linker over `frames` (one table: dedupe; several: one per source dataset) with `model`
+    (its SQL in `backend`'s dialect)."""
+    tables = _register(frames, backend)
     return Linker(tables if len(tables) > 1 else tables[0], model, log_level=SPLINK_LOG_LEVEL)
 
 
-def _untrained(frames: list[pd.DataFrame], seed: int) -> Linker:
+def _untrained(frames: list[pd.DataFrame], seed: int, backend: str = "duckdb") -> Linker:
     """A new Linker with its prior and u probabilities estimated (no m yet)."""
 
     def fresh() -> Linker:
-        db = DuckDBAPI()
-        tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
+        tables = _register(frames, backend)
         return Linker(
             tables if len(tables) > 1 else tables[0],
-            settings("link_and_dedupe" if len(tables) > 1 else "dedupe_only"),
+            settings("link_and_dedupe" if len(tables) > 1 else "dedupe_only", backend),
             log_level=SPLINK_LOG_LEVEL,
         )
 
@@ -442,12 +499,16 @@ def model_version(model: dict[str, Any]) -> str:
 def save_model(linker: Linker, path: str | Path, training: dict[str, Any] | None = None) -> str:
     """Write the trained model as JSON (Splink's model with `sapnhap` metadata: format, structure
     version, when trained, and `training`: what it was trained on, if given); returns the version.
+    The SQL is saved in DuckDB's dialect whichever backend trained the model (`model_in_dialect`).
     The folder is created if needed. An m or u probability of 0.0 (a level never seen in training) is
     written as `NEVER`."""
     import json
     from datetime import UTC, datetime
 
     model = linker.misc.save_model_to_json()
+    if model.get("sql_dialect", "duckdb") != "duckdb":
+        # Saved in DuckDB SQL whichever backend trained it: one file, one structure version.
+        model = model_in_dialect(model, "duckdb")
     # A level never seen in training gets m (or u) 0.0, which Splink refuses to load again: keep it
     # as the smallest probability Splink accepts to mean "never", so the file loads and scores alike.
     for comparison in model["comparisons"]:
@@ -473,6 +534,7 @@ def load_linker(
     path: str | Path,
     link_type: str | None = None,
     explain: bool = False,
+    backend: str = "duckdb",
 ) -> Linker:
     """A Linker over `features` with the model saved at `path` (no training).
 
@@ -481,14 +543,19 @@ def load_linker(
     against the records already linked with "link_only" and within itself with "dedupe_only".
     explain: predictions also carry each comparison's match weight (`mw_<comparison>`, and
     `mw_tf_adj_<comparison>` where term frequencies adjust it), for an archivist's evidence.
+    backend: where Splink runs (`sapnhap.linkage.backends.BACKENDS`). A model is saved with DuckDB
+    SQL; for Spark its conditions and blocking rules are replaced by this code's Spark forms, level by
+    level (the structure check below makes them the same comparisons), its parameters kept.
 
     Raises:
         FileNotFoundError: when there is no model at `path`.
         ValueError: when the file is not a sapnhap model, or its structure differs from this code's
-            (`model_version` of `settings()`): retrain it (`train_linker`, `save_model`).
+            (`model_version` of `settings()`): retrain it (`train_linker`, `save_model`); or when
+            `backend` is not one of `BACKENDS`.
     """
     import json
 
+    check_backend(backend)
     model = json.loads(Path(path).read_text(encoding="utf-8"))
     meta = model.pop("sapnhap", None)
     if not meta or meta.get("format") != MODEL_FORMAT:
@@ -499,14 +566,47 @@ def load_linker(
         raise ValueError(
             f"{path}: trained for other comparisons or blocking rules than this code's; retrain it"
         )
+    if backend != model.get("sql_dialect", "duckdb"):
+        model = model_in_dialect(model, backend)
     if link_type is not None:
         model["link_type"] = link_type
     if explain:
         model["retain_intermediate_calculation_columns"] = True
     frames = [features] if isinstance(features, pd.DataFrame) else list(features)
-    db = DuckDBAPI()
-    tables = [db.register(frame, table_name=f"records_{i}") for i, frame in enumerate(frames)]
-    return Linker(tables if len(tables) > 1 else tables[0], model, log_level=SPLINK_LOG_LEVEL)
+    return _linker(frames, model, backend)
+
+
+def model_in_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """A copy of a saved model (Splink's JSON dict, with this code's structure: `model_version` of
+    `settings()`) with every level's SQL condition and every blocking rule in `dialect` (`"duckdb"`
+    or `"spark"`), taken from `settings(link_type, dialect)`; m and u probabilities, term-frequency
+    settings, labels and the prior are kept.
+
+    Raises:
+        ValueError: when `dialect` is not a backend, or the model's comparisons or blocking rules
+            are not as many, or their levels not as many, as this code's.
+    """
+    import copy
+
+    target = settings(model["link_type"], check_backend(dialect)).create_settings_dict(dialect)
+    out = copy.deepcopy(model)
+    ours, theirs = target["comparisons"], out["comparisons"]
+    rules = target["blocking_rules_to_generate_predictions"]
+    if (
+        len(ours) != len(theirs)
+        or len(rules) != len(out["blocking_rules_to_generate_predictions"])
+        or any(
+            len(a["comparison_levels"]) != len(b["comparison_levels"])
+            for a, b in zip(ours, theirs, strict=True)
+        )
+    ):
+        raise ValueError("the model's comparisons or blocking rules differ from this code's; retrain it")
+    for mine, saved in zip(ours, theirs, strict=True):
+        for level, kept in zip(mine["comparison_levels"], saved["comparison_levels"], strict=True):
+            kept["sql_condition"] = level["sql_condition"]
+    out["blocking_rules_to_generate_predictions"] = rules
+    out["sql_dialect"] = dialect
+    return out
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,7 @@ def link_unit(
     model_path: str | Path,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     retrain: bool = False,
+    backend: str = "duckdb",
 ) -> LinkOutcome:
     """Link the person records of one new unit into persons and write persons, memberships, golden
     values, kept pairs and review items (see the module docstring). Idempotent: a second run with no
@@ -133,10 +134,11 @@ def link_unit(
 
     model_path: the trained model (`sapnhap.linkage.model.save_model`). When it does not exist, or
     `retrain` is asked for, a model is trained on this unit's records and saved there first.
+    backend: where Splink runs, `duckdb` or `spark` (`sapnhap.linkage.backends`).
 
     Raises:
         ValueError: the model at `model_path` is not a sapnhap model or does not fit this code's
-            comparisons (`sapnhap.linkage.model.load_linker`).
+            comparisons (`sapnhap.linkage.model.load_linker`), or `backend` is not a backend.
     """
     model_path = Path(model_path)
     outcome = LinkOutcome(new_unit_code=new_unit_code, thresholds=thresholds)
@@ -175,12 +177,14 @@ def link_unit(
 
         features = linkage_features(records) if len(records) else pd.DataFrame()
         needed = retrain or (bool(new_ids) and len(records) > 1)
-        model, outcome.model_trained = unit_model(model_path, features, retrain) if needed else ({}, False)
+        model, outcome.model_trained = (
+            unit_model(model_path, features, retrain, backend) if needed else ({}, False)
+        )
         if model:
             outcome.model_version = model["sapnhap"]["version"]
         if new_ids and len(records) > 1:
             pairs, outcome.prior = score_pairs(
-                features, new_ids, model_path, thresholds.review, outcome.candidate_pairs_by_rule
+                features, new_ids, model_path, thresholds.review, outcome.candidate_pairs_by_rule, backend
             )
         else:
             pairs = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "match_weight"])

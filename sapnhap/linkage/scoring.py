@@ -69,14 +69,20 @@ def _saved_prior(model_path: Path) -> float:
 
 
 def score_pairs(
-    features: pd.DataFrame, new_ids: set[str], model_path: Path, threshold: float, counts: dict[str, int]
+    features: pd.DataFrame,
+    new_ids: set[str],
+    model_path: Path,
+    threshold: float,
+    counts: dict[str, int],
+    backend: str = "duckdb",
 ) -> tuple[pd.DataFrame, float]:
     """Pairs involving at least one new record with a match probability of at least `threshold`, every
     candidate pair of the blocking rules scored:
     new against already linked ("link_only"), new among themselves across and within former units.
     Adds the candidate pairs per blocking rule (its SQL) to `counts`. Returns (pairs, the prior used:
     the unit's calibrated one, or the saved model's for a small unit); pairs' columns unique_id_l,
-    unique_id_r, match_probability, match_weight, match_key, gamma_*, mw_*."""
+    unique_id_r, match_probability, match_weight, match_key, gamma_*, mw_*. backend: where Splink runs
+    (`sapnhap.linkage.backends`); the rules in `counts` are named by their DuckDB SQL on either."""
     new = features[features["unique_id"].isin(new_ids)]
     old = features[~features["unique_id"].isin(new_ids)]
     frames = []
@@ -92,10 +98,16 @@ def score_pairs(
     # (`calibrate_prior`); a smaller unit keeps the model's prior, lower than its own would be: on a
     # handful of records the calibration is unstable and would merge namesakes.
     calibrate = len(features) >= MIN_CALIBRATION_RECORDS
-    prior = calibrate_prior(load_linker(features, model_path, "dedupe_only")) if calibrate else None
+    prior = (
+        calibrate_prior(load_linker(features, model_path, "dedupe_only", backend=backend))
+        if calibrate
+        else None
+    )
     used_prior = prior if calibrate else _saved_prior(model_path)
     for tables, link_type in runs:
-        linker = load_linker(tables if len(tables) > 1 else tables[0], model_path, link_type, explain=True)
+        linker = load_linker(
+            tables if len(tables) > 1 else tables[0], model_path, link_type, explain=True, backend=backend
+        )
         if prior is not None:
             set_prior(linker, prior)
         predicted = linker.inference.predict()
@@ -127,11 +139,13 @@ maximisation): it starts from the shipped model instead (`DEFAULT_MODEL_PATH`, t
 `scripts/train_linkage_model.py` on 200,000 generated records)."""
 
 
-def unit_model(model_path: Path, features: pd.DataFrame, retrain: bool) -> tuple[dict[str, Any], bool]:
+def unit_model(
+    model_path: Path, features: pd.DataFrame, retrain: bool, backend: str = "duckdb"
+) -> tuple[dict[str, Any], bool]:
     """The model at `model_path`, trained on the unit's records (one frame per former unit) and saved
     there first when it is missing or `retrain` is asked for; a unit with fewer than
     MIN_TRAINING_RECORDS records gets a copy of the shipped model there instead. Returns (model
-    JSON, trained now)."""
+    JSON, trained now). backend: where a training runs (`sapnhap.linkage.backends`)."""
     trained = False
     if retrain or not model_path.exists():
         if len(features) < MIN_TRAINING_RECORDS:
@@ -142,6 +156,6 @@ def unit_model(model_path: Path, features: pd.DataFrame, retrain: bool) -> tuple
             shutil.copyfile(DEFAULT_MODEL_PATH, model_path)
         else:
             frames = [g for _, g in features.groupby("source_dataset", sort=True)]
-            save_model(train_linker(frames if len(frames) > 1 else features), model_path)
+            save_model(train_linker(frames if len(frames) > 1 else features, backend=backend), model_path)
             trained = True
     return json.loads(model_path.read_text(encoding="utf-8")), trained
