@@ -72,7 +72,7 @@ def profile_from_env(
     environ: dict[str, str] | None = None,
     state_dir: Path | None = None,
     workers: int = 2,
-    port: int = 3000,
+    port: int | None = None,
 ) -> Profile:
     """The profile for this environment. Defaults: the instance database
     `sapnhap_dagster` and the unified database `sapnhap` on the local PostgreSQL
@@ -89,7 +89,7 @@ def profile_from_env(
     env = {
         **base,
         "SAPNHAP_EXECUTOR": "celery",
-        "SAPNHAP_DAGSTER_PG_URL": base.get("SAPNHAP_DAGSTER_PG_URL") or DEFAULT_DAGSTER_PG_URL,
+        "SAPNHAP_DAGSTER_PG_URL": instance_url(base.get("SAPNHAP_DAGSTER_PG_URL") or DEFAULT_DAGSTER_PG_URL),
         "SAPNHAP_DATABASE_URL": base.get("SAPNHAP_DATABASE_URL") or DEFAULT_DATABASE_URL,
         "SAPNHAP_OCR_WORKERS": base.get("SAPNHAP_OCR_WORKERS") or "1",
     }
@@ -101,26 +101,58 @@ def profile_from_env(
     env["DAGSTER_HOME"] = str(state / "dagster_home")
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + base.get("PATH", "")
+    if port is None:  # the port the running profile was started on (profile.json), else 3000
+        saved = state / "profile.json"
+        port = json.loads(saved.read_text(encoding="utf-8"))["port"] if saved.exists() else 3000
     return Profile(state, env, workers, port=port, pools={"ocr": workers, "database_writes": 4})
 
 
-def ensure_database(url: str) -> bool:
-    """Create the PostgreSQL database named in `url` when it does not exist (connecting to the
-    server's `postgres` database). Returns True when it was created.
+def instance_url(url: str) -> str:
+    """The Dagster instance's URL with the psycopg2 driver dagster-postgres is written for: a bare
+    `postgresql://` (which SQLAlchemy 2.1 gives to psycopg 3, with which dagster-postgres loses its
+    connection on the first query) or `postgresql+psycopg://` becomes `postgresql+psycopg2://`.
 
     Raises:
-        sapnhap.db.session.DatabaseUnreachable: the server cannot be reached.
+        ValueError: `url` is not a PostgreSQL URL (the profile's instance lives on PostgreSQL).
+    """
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(
+            f"SAPNHAP_DAGSTER_PG_URL must name a PostgreSQL database, not {parsed.get_backend_name()}"
+        )
+    return parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+
+
+def ensure_database(url: str, role: str = "unified") -> bool:
+    """Create the PostgreSQL database named in `url` when it does not exist (connecting to the
+    server's `postgres` database). Returns True when it was created. `role` names the database in
+    messages ("unified", "Dagster instance").
+
+    Raises:
+        RuntimeError: the server cannot be reached (the message names the database, password hidden).
     """
     from sqlalchemy import text
 
-    from sapnhap.db.session import make_engine, normalise_url
+    from sapnhap.db.session import DatabaseUnreachable, make_engine, normalise_url
 
     target = normalise_url(url)
+    if target.drivername == "postgresql+psycopg2":
+        target = target.set(drivername="postgresql+psycopg")
     admin = make_engine(
         target.set(database="postgres").render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
     )
     try:
-        with admin.connect() as conn:
+        try:
+            conn = admin.connect()
+        except DatabaseUnreachable as exc:
+            first = str(exc.__cause__ or exc).strip().splitlines()[0]
+            raise RuntimeError(
+                f"the {role} database {target.render_as_string(hide_password=True)}: its server cannot be "
+                f"reached ({first})"
+            ) from None
+        with conn:
             exists = conn.execute(
                 text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
             ).first()
@@ -161,7 +193,8 @@ def start(profile: Profile, timeout: float = 120.0) -> dict[str, int]:
         raise RuntimeError(f"a profile is running from {profile.state_dir}: stop it first")
     from pipelines.migrate import migrate_database
 
-    ensure_database(profile.env["SAPNHAP_DAGSTER_PG_URL"])
+    _port_free(profile.host, profile.port)
+    ensure_database(profile.env["SAPNHAP_DAGSTER_PG_URL"], "Dagster instance")
     if profile.env["SAPNHAP_DATABASE_URL"].startswith("postgresql"):
         ensure_database(profile.env["SAPNHAP_DATABASE_URL"])
     migrate_database(ProjectSettings.from_env(profile.env))
@@ -176,6 +209,7 @@ def start(profile: Profile, timeout: float = 120.0) -> dict[str, int]:
         if done.returncode:
             raise RuntimeError(f"pool limit {pool}={limit} not set:\n{done.stderr[-2000:]}")
     pids: dict[str, int] = {}
+    _purge_queue(profile)
     for name, command in _service_commands(profile).items():
         log = open(profile.state_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
         process = subprocess.Popen(
@@ -189,12 +223,52 @@ def start(profile: Profile, timeout: float = 120.0) -> dict[str, int]:
         log.close()
         pids[name] = process.pid
     (profile.state_dir / "pids.json").write_text(json.dumps(pids), encoding="utf-8")
+    (profile.state_dir / "profile.json").write_text(
+        json.dumps({"host": profile.host, "port": profile.port, "workers": profile.workers}), encoding="utf-8"
+    )
     try:
         _wait_ready(profile, pids, timeout)
     except RuntimeError:
         stop(profile)
         raise
     return pids
+
+
+def _purge_queue(profile: Profile) -> int:
+    """Drop the steps left in the profile's Celery queue by runs that are no longer running (no run
+    can be in progress before the profile starts: `stop` cancels them): a worker would otherwise
+    execute them first. Returns the number dropped (0 when the queue does not exist yet).
+
+    Raises:
+        RuntimeError: the broker cannot be reached (named, password hidden).
+    """
+    from kombu import Connection
+
+    broker = profile.env["SAPNHAP_CELERY_BROKER"]
+    try:
+        with Connection(broker, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+            try:
+                return connection.default_channel.queue_purge(profile.env["SAPNHAP_CELERY_QUEUE"]) or 0
+            except Exception:  # noqa: BLE001 - amqp's NOT_FOUND: nothing was ever queued there
+                return 0
+    except OSError as exc:
+        raise RuntimeError(
+            f"the Celery broker {Connection(broker).as_uri()} cannot be reached ({exc})"
+        ) from None
+
+
+def _port_free(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the webserver binds: TIME_WAIT is free
+        try:
+            s.bind((host, port))
+        except OSError:
+            raise RuntimeError(
+                f"{host}:{port} is taken (another webserver?): choose another port (PROFILE_PORT=…, --port)"
+            ) from None
 
 
 def _wait_ready(profile: Profile, pids: dict[str, int], timeout: float) -> None:
@@ -272,6 +346,8 @@ def stop(profile: Profile, grace: float = 30.0) -> list[str]:
         return []
     pids = json.loads(path.read_text(encoding="utf-8"))
     running = [name for name, pid in pids.items() if _alive(pid)]
+    if "webserver" in running:
+        cancel_unfinished(profile)
     for name in running:
         _signal_group(pids[name], signal.SIGTERM)
     deadline = time.monotonic() + grace
@@ -291,6 +367,41 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
     except ProcessLookupError:
         pass
+
+
+_UNFINISHED = """
+query Unfinished {
+  runsOrError(filter: {statuses: [QUEUED, NOT_STARTED, STARTING, STARTED, CANCELING]}) {
+    ... on Runs { results { runId tags { key value } } }
+  }
+}
+"""
+
+_CANCEL = """
+mutation Cancel($runId: String!) {
+  terminateRun(runId: $runId, terminatePolicy: MARK_AS_CANCELED_IMMEDIATELY) { __typename }
+  freeConcurrencySlotsForRun(runId: $runId)
+}
+"""
+
+
+def cancel_unfinished(profile: Profile) -> list[str]:
+    """Mark every run not finished yet as canceled (their processes stop with the services) and
+    free the pool slots its steps held, so that after a restart they neither hold the
+    one-run-per-partition slot or an `ocr` slot nor look alive; what they
+    committed stays, and running them again completes them. Returns the canceled run ids (printed by
+    `stop` with their partitions). An unreachable webserver cancels nothing."""
+    try:
+        graphql = client(profile)
+        runs = graphql._execute(_UNFINISHED)["runsOrError"].get("results", [])  # noqa: SLF001
+        for run in runs:
+            graphql._execute(_CANCEL, {"runId": run["runId"]})  # noqa: SLF001
+    except Exception:  # noqa: BLE001 - the webserver is going away anyway
+        return []
+    for run in runs:
+        partition = next((t["value"] for t in run["tags"] if t["key"] == "dagster/partition"), "")
+        print(f"canceled run {run['runId']} ({partition}): launch it again after the next start")
+    return [run["runId"] for run in runs]
 
 
 def client(profile: Profile):  # noqa: ANN201 - dagster_graphql is imported lazily
@@ -320,6 +431,16 @@ def launch(profile: Profile, partitions: list[str], job: str = "ingest_former_un
         dagster_graphql.DagsterGraphQLClientError: the webserver refused a submission.
         RuntimeError: a partition could not be added.
     """
+    if not partitions:
+        raise ValueError("name at least one former unit (new unit for link_new_unit) to launch")
+    if job == "ingest_former_unit":
+        inbox = ProjectSettings.from_env(profile.env).inbox
+        missing = [key for key in partitions if not _is_unit_folder(inbox, key)]
+        if missing:
+            raise ValueError(
+                f"no folder in the inbox {inbox} for: {', '.join(missing)} (a former unit's folder is named by "
+                "its official 3- or 5-digit code; set SAPNHAP_INBOX before `make profile`)"
+            )
     graphql = client(profile)
     name = "former_units" if job == "ingest_former_unit" else "new_units"
     selector = {"repositoryLocationName": LOCATION, "repositoryName": "__repository__"}
@@ -332,6 +453,10 @@ def launch(profile: Profile, partitions: list[str], job: str = "ingest_former_un
         graphql.submit_job_execution(job, repository_location_name=LOCATION, tags={"dagster/partition": key})
         for key in partitions
     ]
+
+
+def _is_unit_folder(inbox: Path, key: str) -> bool:
+    return key.isdigit() and len(key) in (3, 5) and (inbox / key).is_dir()
 
 
 FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
@@ -361,9 +486,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["start", "stop", "status", "launch"])
     parser.add_argument("partitions", nargs="*", help="launch: former-unit codes")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--port", type=int, default=None, help="default: the running profile's, else 3000")
     parser.add_argument("--job", default="ingest_former_unit")
     args = parser.parse_args(argv)
+    try:
+        return _command(args)
+    except (RuntimeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _command(args: argparse.Namespace) -> int:
     profile = profile_from_env(workers=args.workers, port=args.port)
     if args.command == "start":
         pids = start(profile)

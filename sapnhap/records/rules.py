@@ -83,13 +83,22 @@ reads the whole rule book in one file; each rule is a small pure function.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
 import pandas as pd
-import pandera.pandas as pa
+
+# pandera imports pyspark.pandas whenever pyspark is installed (the optional Spark linkage backend,
+# `sapnhap.linkage.backends`), and pyspark.pandas warns on import that it does not support pandas 3.
+# This project never uses pyspark.pandas: the warning would only repeat in every run's log.
+with warnings.catch_warnings():
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
+    import pandera.pandas as pa
 
 from sapnhap.records.normalise import parse_date
 from sapnhap.records.vocabulary import (
