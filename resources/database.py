@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
@@ -52,6 +52,14 @@ class UnifiedDatabase(ConfigurableResource):
             engine.dispose()
             raise
         return engine
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        """Close the engine's pooled connections when the run or step ends: a run's steps each make
+        an engine, and idle pooled connections left to the garbage collector add up to PostgreSQL's
+        `max_connections` over many runs in one process (tests, the demo)."""
+        engine = self.__dict__.pop("engine", None)
+        if engine is not None:
+            engine.dispose()
 
     def display_url(self) -> str:
         """The URL with any password hidden, for logs and metadata."""
