@@ -176,21 +176,41 @@ def upsert_rows(
     key_cols = [table.c[k] for k in keys]
     before = existing_keys(conn, key_cols, (tuple(r[k] for k in keys) for r in rows))
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_ROWS:
-        return _upsert_by_copy(conn, table, rows, keys, values, touch, before)
-    stmt = dialect_insert(conn, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: stmt.excluded[c] for c in (*values, *touch)},
-        where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in values]),
-    ).returning(*key_cols)
+        stage = _stage(conn, table, rows)
+        insert = postgresql.insert(table).from_select([c.name for c in stage.c], select(*stage.c))
+        returned = conn.execute(_update_on_conflict(insert, table, keys, values, touch))
+        inserted, updated = _new_and_updated(returned, before)
+        conn.exec_driver_sql(f'DROP TABLE "{stage.name}"')
+        return inserted, updated, len(rows) - inserted - updated
+    stmt = _update_on_conflict(dialect_insert(conn, table), table, keys, values, touch)
     inserted = updated = 0
     for chunk in chunks(rows, BATCH_ROWS):
-        for key in conn.execute(stmt, list(chunk)):
-            if tuple(key) in before:
-                updated += 1
-            else:
-                inserted += 1
+        new, changed = _new_and_updated(conn.execute(stmt, list(chunk)), before)
+        inserted, updated = inserted + new, updated + changed
     return inserted, updated, len(rows) - inserted - updated
+
+
+def _update_on_conflict(
+    stmt: Insert, table: Table, keys: Sequence[str], values: Sequence[str], touch: Sequence[str]
+) -> Insert:
+    """`stmt` (a dialect insert, of values or from a select) updating `values` and `touch` of a row
+    whose `keys` exist when a value differs, returning the keys of rows written."""
+    return stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in (*values, *touch)},  # type: ignore[attr-defined]
+        where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in values]),  # type: ignore[attr-defined]
+    ).returning(*[table.c[k] for k in keys])
+
+
+def _new_and_updated(returned: Iterable[Any], before: set[tuple[Any, ...]]) -> tuple[int, int]:
+    """(inserted, updated) among the keys an upsert returned: those stored `before` were updated."""
+    inserted = updated = 0
+    for key in returned:
+        if tuple(key) in before:
+            updated += 1
+        else:
+            inserted += 1
+    return inserted, updated
 
 
 COPY_ROWS = 1000
@@ -209,41 +229,18 @@ def _stage(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Ta
     conn.exec_driver_sql(
         f'CREATE TEMPORARY TABLE "{stage.name}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA'
     )
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    names = [c.name for c in columns]
-    with cursor.copy(f'COPY "{stage.name}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in names])
+    _copy(conn, stage.name, [c.name for c in columns], rows)
     return stage
 
 
-def _upsert_by_copy(
-    conn: Connection,
-    table: Table,
-    rows: list[dict[str, Any]],
-    keys: Sequence[str],
-    values: Sequence[str],
-    touch: Sequence[str],
-    before: set[tuple[Any, ...]],
-) -> tuple[int, int, int]:
-    """`upsert_rows` on PostgreSQL for many rows: staged by `COPY`, then one `INSERT … SELECT … ON
-    CONFLICT DO UPDATE … WHERE` a value differs, with the same result and counts."""
-    stage = _stage(conn, table, rows)
-    names = [c.name for c in stage.c]
-    stmt = postgresql.insert(table).from_select(names, select(*stage.c))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: stmt.excluded[c] for c in (*values, *touch)},
-        where=or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in values]),
-    ).returning(*[table.c[k] for k in keys])
-    inserted = updated = 0
-    for key in conn.execute(stmt):
-        if tuple(key) in before:
-            updated += 1
-        else:
-            inserted += 1
-    conn.exec_driver_sql(f'DROP TABLE "{stage.name}"')
-    return inserted, updated, len(rows) - inserted - updated
+def _copy(conn: Connection, table_name: str, names: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
+    """Stream `rows` (their `names` values) into `table_name` with `COPY … FROM STDIN` (psycopg 3),
+    inside the connection's transaction."""
+    quoted = ", ".join(f'"{name}"' for name in names)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f'COPY "{table_name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> int:
@@ -274,12 +271,7 @@ def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) ->
     if conn.dialect.name != "postgresql":
         conn.execute(table.insert(), list(rows))
         return len(rows)
-    names = [c.name for c in table.c]
-    quoted = ", ".join(f'"{name}"' for name in names)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in names])
+    _copy(conn, table.name, [c.name for c in table.c], rows)
     return len(rows)
 
 
@@ -296,21 +288,12 @@ def bulk_insert_new(
     """
     if conn.dialect.name != "postgresql" or not rows:
         return insert_new(conn, table, rows, keys)
-    names = [c.name for c in table.c]
-    quoted = ", ".join(f'"{name}"' for name in names)
-    stage = f"_stage_{table.name}_{uuid.uuid4().hex[:8]}"
-    conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "{stage}" (LIKE "{table.name}") ON COMMIT DROP')
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in names])
-    key_list = ", ".join(f'"{k}"' for k in keys)
-    moved = conn.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{stage}" '
-        f"ON CONFLICT ({key_list}) DO NOTHING"
-    )
-    conn.exec_driver_sql(f'DROP TABLE "{stage}"')
-    return moved.rowcount
+    stage = _stage(conn, table, rows)
+    insert = postgresql.insert(table).from_select([c.name for c in stage.c], select(*stage.c))
+    moved = conn.execute(insert.on_conflict_do_nothing(index_elements=list(keys)).returning(table.c[keys[0]]))
+    inserted = len(moved.all())
+    conn.exec_driver_sql(f'DROP TABLE "{stage.name}"')
+    return inserted
 
 
 def missing_keys(
