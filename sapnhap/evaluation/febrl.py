@@ -172,7 +172,7 @@ def febrl_records(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     birth_date ISO when `date_of_birth` is a real date, else None; birth_year its first four digits
     whenever they are a year 1800-2099 (also for a corrupted date); sex None (FEBRL has none);
     personal_id `soc_sec_id` as text (leading zeros kept); residence `street_number address_1,
-    address_2, suburb, state postcode` without the blank parts; father_name and mother_name None.
+    address_2, suburb, state postcode` without the blank parts; father_name, mother_name and spouse_name None.
     Every text NFC.
     """
     out = pd.DataFrame({"record_id": raw["rec_id"].tolist()})
@@ -198,6 +198,7 @@ def febrl_records(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     ]  # fmt: skip
     out["father_name"] = None
     out["mother_name"] = None
+    out["spouse_name"] = None
     out = out[RECORD_INPUT_COLUMNS].map(
         lambda v: unicodedata.normalize("NFC", v) if isinstance(v, str) else v
     )

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 FEATURE_COLUMNS = [
     "unique_id", "source_dataset", "full_name", "family", "middle", "given", "name_folded",
     "family_folded", "middle_folded", "given_folded", "birth_date", "birth_year", "birth_month", "birth_day", "sex",
-    "personal_id", "father_folded", "mother_folded", "residence_folded", "commune_folded", "residence_unit",
+    "personal_id", "father_folded", "mother_folded", "spouse_folded", "residence_folded", "commune_folded", "residence_unit",
     "residence_village", "residence_key", "name_only_key",
 ]  # fmt: skip
 _MIDDLE_SEX = {"van": "male", "thi": "female"}
@@ -78,7 +78,8 @@ def linkage_features(records: pd.DataFrame) -> pd.DataFrame:
 
     records: columns record_id, source (the former unit's code: the source dataset), full_name,
     birth_date (ISO text or blank), birth_year, sex ("male"/"female"/blank), personal_id (text);
-    optional role, residence, father_name and mother_name. Names are title-cased NFC and split
+    optional role, residence, father_name and mother_name (a child's parents) and spouse_name (the
+    other parent named beside a father or mother, the other party of a marriage). Names are title-cased NFC and split
     family / middle / given (`sapnhap.records.normalise.split_name`); folded names drop every mark
     (`Đặng` → `dang`). The residence gives the village (everything before the commune: it stays
     the same in the former and the new address form) and the commune, folded.
@@ -147,8 +148,8 @@ def linkage_features(records: pd.DataFrame) -> pd.DataFrame:
         f"{u}|{v}" if u and v else None
         for u, v in zip(out["residence_unit"], out["residence_village"], strict=True)
     ]
-    for parent in ("father", "mother"):
-        out[f"{parent}_folded"] = _per_value(column(f"{parent}_name"), _folded)
+    for relative in ("father", "mother", "spouse"):
+        out[f"{relative}_folded"] = _per_value(column(f"{relative}_name"), _folded)
     out["name_only_key"] = name_only_keys(out["name_folded"], out["birth_year"])
     out = out.astype(object).where(out.notna(), None)
     return out[FEATURE_COLUMNS]
@@ -174,16 +175,20 @@ def name_only_keys(name_folded: pd.Series, birth_year: pd.Series) -> pd.Series:
 
 RECORD_INPUT_COLUMNS = [
     "record_id", "source", "role", "full_name", "birth_date", "birth_year", "sex", "personal_id",
-    "residence", "father_name", "mother_name",
+    "residence", "father_name", "mother_name", "spouse_name",
 ]  # fmt: skip
+SPOUSE_ROLE = {"father": "mother", "mother": "father", "husband": "wife", "wife": "husband"}
+"""The role named beside a person in the same document as that person's spouse: the other parent of
+a birth extract, the other party of a marriage extract."""
 
 
 def records_from_source(source: pd.DataFrame) -> pd.DataFrame:
     """Person records for `linkage_features` from the `source_records` table (one row per field).
 
     One row per person record (role not empty) with the values read for it: full name, date and year
-    of birth, sex, ID number, residence, and for a child of a birth extract the names of the father
-    and mother named in the same document. `source` is the former unit's code. Columns
+    of birth, sex, ID number, residence, for a child of a birth extract the names of the father
+    and mother named in the same document, and for a parent or a party of a marriage the name of the
+    other (`SPOUSE_ROLE`). `source` is the former unit's code. Columns
     RECORD_INPUT_COLUMNS; a value not found is None.
     """
     found = source[(source["role"] != "") & (source["status"] == "found")]
@@ -205,5 +210,9 @@ def records_from_source(source: pd.DataFrame) -> pd.DataFrame:
             names.get(f"{document[r]}:{parent}") if role == "child" else None
             for r, role in zip(out.index, out["role"], strict=True)
         ]
+    out["spouse_name"] = [
+        names.get(f"{document[r]}:{SPOUSE_ROLE[role]}") if role in SPOUSE_ROLE else None
+        for r, role in zip(out.index, out["role"], strict=True)
+    ]
     out = out.reset_index()
     return out[RECORD_INPUT_COLUMNS].astype(object).where(out[RECORD_INPUT_COLUMNS].notna(), None)

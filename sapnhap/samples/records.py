@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sapnhap.linkage.features import SPOUSE_ROLE
 from sapnhap.samples.generator import SampleConfigError
 from sapnhap.samples.geography import build_scenario
 from sapnhap.samples.plan import PlanConfig, Planner
@@ -28,7 +29,7 @@ MANIFEST_GENERATOR = "sapnhap.samples (records only)"
 RECORD_COLUMNS = (
     "record_id", "entity_id", "source", "doc_type", "role", "doc_date", "full_name", "birth_date",
     "birth_date_text", "birth_year", "sex", "personal_id", "residence", "father_name", "mother_name",
-    "former_commune_code", "new_unit_code", "routing_decidable", "variations",
+    "spouse_name", "former_commune_code", "new_unit_code", "routing_decidable", "variations",
 )  # fmt: skip
 _CHUNK = 50_000
 
@@ -103,6 +104,7 @@ def write_records(config: RecordsConfig, out: Path, overwrite: bool = False) -> 
                     "residence": person.printed("residence"),
                     "father_name": names.get("father", "") if record.role == "child" else "",
                     "mother_name": names.get("mother", "") if record.role == "child" else "",
+                    "spouse_name": names.get(SPOUSE_ROLE.get(record.role, ""), ""),
                     "former_commune_code": record.former_commune_code,
                     "new_unit_code": record.new_unit_code,
                     "routing_decidable": record.routing_decidable,

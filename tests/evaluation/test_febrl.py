@@ -74,6 +74,7 @@ def test_mapping_to_the_linkage_input(tmp_path):
         "residence": "26 chant street, williamstown, vic 2650",
         "father_name": None,
         "mother_name": None,
+        "spouse_name": None,
     }
     assert rows["rec-223-org"]["full_name"] == "waller"  # no given name
     # 19371233 is no date: blank, its year kept; and it is counted.

@@ -230,7 +230,7 @@ def test_saved_model_is_reused_and_refused_when_edited(generated_records, tmp_pa
     version = save_model(linker, path)
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert saved["sapnhap"]["version"] == version and len(version) == 12
-    assert len(saved["comparisons"]) == 9  # a session Splink refused on this small batch left none out
+    assert len(saved["comparisons"]) == 10  # a session Splink refused on this small batch left none out
     before = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
     after = (
         load_linker(features, path).inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
@@ -255,7 +255,7 @@ def test_a_tiny_batch_still_trains_and_scores(generated_records):
     linker = train_linker(features)  # no pair for some sessions, none for the prior: no failure
     pairs = linker.inference.predict(threshold_match_probability=0.0).as_pandas_dataframe()
     assert len(pairs) >= 1 and pairs["match_probability"].between(0.0, 1.0).all()
-    assert len(linker.misc.save_model_to_json()["comparisons"]) == 9
+    assert len(linker.misc.save_model_to_json()["comparisons"]) == 10
 
 
 def test_thresholds_are_chosen_from_measured_precision():

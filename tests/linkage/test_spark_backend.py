@@ -218,7 +218,7 @@ def test_spark_and_duckdb_give_the_same_pairs(batch):
     assert spark_prior == pytest.approx(duck_prior, rel=TOLERANCE)
     assert list(spark.index) == list(duck.index)
     gammas = [c for c in duck.columns if c.startswith("gamma_")]
-    assert len(gammas) == 9
+    assert len(gammas) == 10
     pd.testing.assert_frame_equal(spark[gammas].astype(int), duck[gammas].astype(int))
     assert (spark["match_key"].astype(int) == duck["match_key"].astype(int)).all()
     difference = (spark["match_probability"] - duck["match_probability"]).abs().max()
