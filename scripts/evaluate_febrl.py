@@ -55,9 +55,10 @@ def _project(frames: list[pd.DataFrame], link: bool) -> tuple[pd.DataFrame, floa
     features = pd.concat(frames, ignore_index=True)
     ids = dict(zip(features["unique_id"], features["personal_id"], strict=True))
     records = list(features["unique_id"])
+    born = dict(zip(features["unique_id"], features["birth_date"], strict=True))
 
     def cluster(threshold: float) -> dict[str, str]:
-        return cluster_records(records, pairs, threshold, ids)
+        return cluster_records(records, pairs, threshold, ids, birth_dates=born)
 
     return pairs, seconds, cluster
 

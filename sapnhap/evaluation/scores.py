@@ -464,7 +464,7 @@ def _score_linkage(
         return
     import logging
 
-    from sapnhap.linkage.clusters import cluster_records
+    from sapnhap.linkage.clusters import cluster_records, relatives_of
     from sapnhap.linkage.features import linkage_features, records_from_source
     from sapnhap.linkage.model import DEFAULT_MODEL_PATH, calibrate_prior, choose_thresholds, load_linker
 
@@ -487,9 +487,13 @@ def _score_linkage(
     prior = calibrate_prior(linker)
     pairs = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
     ids = dict(zip(features["unique_id"], features["personal_id"], strict=True))
+    born = dict(zip(features["unique_id"], features["birth_date"], strict=True))
+    relatives = relatives_of(features)
     by_threshold = {}
     for threshold in LINKAGE_THRESHOLDS:
-        persons = cluster_records(list(features["unique_id"]), pairs, threshold, ids)
+        persons = cluster_records(
+            list(features["unique_id"]), pairs, threshold, ids, birth_dates=born, relatives=relatives
+        )
         by_threshold[str(threshold)] = pairwise_linkage_scores(truth, persons)
     chosen = by_threshold[str(LINKAGE_THRESHOLD)]
     true_pairs = chosen["pairwise"]["tp"] + chosen["pairwise"]["fn"]

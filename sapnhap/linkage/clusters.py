@@ -5,10 +5,12 @@ well-formed ID numbers nor a cannot-link pair (`RecordGroups`, the one union-fin
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
+from rapidfuzz.distance import Levenshtein
 
 from sapnhap.reference.personal_id import decode_personal_id
 
@@ -19,12 +21,14 @@ logger = logging.getLogger(__name__)
 # warning per untrained level: only its errors are shown (our own log line says what training left out).
 @dataclass
 class RecordGroup:
-    """One group of `RecordGroups`: its records, the well-formed 12-digit ID numbers they hold, and
-    the existing person ids (`persons` table) among them."""
+    """One group of `RecordGroups`: its records, the well-formed 12-digit ID numbers they hold, the
+    existing person ids (`persons` table) among them, and the full dates of birth (ISO) they print."""
 
     members: set[str]
     ids: set[str]
     persons: set[int]
+    dates: set[str] = field(default_factory=set)
+    relatives: dict[str, set[str]] = field(default_factory=dict)
 
 
 class RecordGroups:
@@ -32,26 +36,42 @@ class RecordGroups:
     two different well-formed 12-digit ID numbers (Decree 137/2015/NĐ-CP Art. 13: one number per
     citizen), nor two records an archivist said are different people (`apart`: record id → the
     records it must stay apart from). The rules hold for the whole group, so a third record never
-    chains two ID holders together. Used by `cluster_records` (a batch) and by the incremental
+    chains two ID holders together. An automatic merge (`auto_blocked`) also keeps one date of birth
+    per group (`birth_dates`: record id → ISO date or None), allowing an OCR or typing slip
+    (`dates_agree`): a record without a date never chains two namesakes born on other days; and
+    one name per relative (`relatives`: record id → {"father"|"mother"|"spouse": folded name}, see
+    `relatives_of`), allowing two characters of difference: two namesakes of one village and year
+    whose fathers, mothers or spouses differ wait for an archivist. Used by `cluster_records` (a batch) and by the incremental
     linkage of `sapnhap.linkage.persons` (which also tracks the existing person each record belongs to).
 
     parent: record id → parent record id; group: root record id → `RecordGroup`.
     """
 
     def __init__(
-        self, personal_ids: Mapping[str, object] | None = None, apart: Mapping[str, set[str]] | None = None
+        self,
+        personal_ids: Mapping[str, object] | None = None,
+        apart: Mapping[str, set[str]] | None = None,
+        birth_dates: Mapping[str, object] | None = None,
+        relatives: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.parent: dict[str, str] = {}
         self.group: dict[str, RecordGroup] = {}
         self.personal_ids = personal_ids or {}
         self.apart = apart or {}
+        self.birth_dates = birth_dates or {}
+        self.relatives = relatives or {}
 
     def add(self, record: str, person: int | None = None) -> None:
         """Add `record` as a group of its own (in existing person `person`, if any)."""
         number = self.personal_ids.get(record)
         self.parent[record] = record
+        born = self.birth_dates.get(record)
         self.group[record] = RecordGroup(
-            {record}, {number} if well_formed_id(number) else set(), {person} if person else set()
+            {record},
+            {number} if well_formed_id(number) else set(),
+            {person} if person else set(),
+            {born} if isinstance(born, str) and _ISO_DATE.fullmatch(born) else set(),
+            {kind: {name} for kind, name in self.relatives.get(record, {}).items() if name},
         )
 
     def find(self, record: str) -> str:
@@ -71,6 +91,33 @@ class RecordGroups:
             return "cannot_link"
         return None
 
+    def auto_blocked(self, a: str, b: str) -> str | None:
+        """Why the groups of a and b may not merge without an archivist: as `blocked`, or
+        "birth_date" when a date of birth printed in either group agrees with none of the other's
+        (`dates_agree`; a group may hold a date and its slips, each of which must agree with one
+        date of the other group), or "father", "mother" or "spouse" when a name of that relative in
+        either group is more than two characters from every one in the other."""
+        why = self.blocked(a, b)
+        if why:
+            return why
+        ga, gb = self.group[self.find(a)], self.group[self.find(b)]
+        if (
+            ga.dates
+            and gb.dates
+            and not (
+                all(any(dates_agree(x, y) for y in gb.dates) for x in ga.dates)
+                and all(any(dates_agree(x, y) for x in ga.dates) for y in gb.dates)
+            )
+        ):
+            return "birth_date"
+        for kind in ga.relatives.keys() & gb.relatives.keys():
+            x, y = ga.relatives[kind], gb.relatives[kind]
+            if not (
+                all(any(_close(m, n) for n in y) for m in x) and all(any(_close(m, n) for m in x) for n in y)
+            ):
+                return kind
+        return None
+
     def merge(self, a: str, b: str) -> None:
         """Merge the groups of a and b, whatever the rules (check `blocked` first)."""
         ra, rb = self.find(a), self.find(b)
@@ -83,15 +130,55 @@ class RecordGroups:
         g.members |= h.members
         g.ids |= h.ids
         g.persons |= h.persons
+        g.dates |= h.dates
+        for kind, names in h.relatives.items():
+            g.relatives.setdefault(kind, set()).update(names)
 
-    def join(self, a: str, b: str) -> bool:
-        """Merge the groups of a and b unless a rule blocks it; True when they are one group now."""
+    def join(self, a: str, b: str, auto: bool = False) -> bool:
+        """Merge the groups of a and b unless a rule blocks it (`auto`: also the date rule of
+        `auto_blocked`); True when they are one group now."""
         if self.find(a) == self.find(b):
             return True
-        if self.blocked(a, b):
+        if self.auto_blocked(a, b) if auto else self.blocked(a, b):
             return False
         self.merge(a, b)
         return True
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+RELATIVES = ("father", "mother", "spouse")
+
+
+def relatives_of(features: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Record id → {relative: folded name} from `linkage_features` output (columns unique_id and
+    `father_folded`, `mother_folded`, `spouse_folded`; a missing column or blank value is left out),
+    for `RecordGroups(relatives=...)`."""
+    out: dict[str, dict[str, str]] = {}
+    if features.empty:
+        return out
+    columns = [k for k in RELATIVES if f"{k}_folded" in features.columns]
+    for row in zip(features["unique_id"], *(features[f"{k}_folded"] for k in columns), strict=True):
+        named = {k: v for k, v in zip(columns, row[1:], strict=True) if isinstance(v, str) and v}
+        if named:
+            out[str(row[0])] = named
+    return out
+
+
+def _close(a: str, b: str) -> bool:
+    """Two folded names of one relative: at most two characters apart (a typing or OCR slip)."""
+    return Levenshtein.distance(a, b, score_cutoff=2) <= 2
+
+
+def dates_agree(a: str, b: str) -> bool:
+    """True when two ISO dates of birth (`YYYY-MM-DD`) can be one person's: equal, one character
+    apart (a digit misread or mistyped), or day and month swapped (`04/12` printed for `12/04`)."""
+    if a == b:
+        return True
+    if len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1:
+        return True
+    return a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
 
 
 def cluster_records(
@@ -101,15 +188,18 @@ def cluster_records(
     personal_ids: dict[str, str | None] | None = None,
     cannot_link: Sequence[tuple[str, str]] = (),
     must_link: Sequence[tuple[str, str]] = (),
+    birth_dates: Mapping[str, object] | None = None,
+    relatives: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, str]:
     """Persons from scored pairs: record id → cluster id (the smallest record id of the cluster).
 
     pairs: columns unique_id_l, unique_id_r, match_probability (0..1), e.g. Splink's predictions.
     Pairs at or above `threshold` are merged strongest first (`RecordGroups`), except when the merge
     would put two different well-formed 12-digit ID numbers in one person (`personal_ids`: record id
-    → ID or None) or join two records an archivist said are different (`cannot_link`). `must_link`
-    pairs (an archivist's accepted matches) are merged first, whatever their score, under the same
-    rules. Every record of `record_ids` ends in exactly one cluster (a record without a pair is its
+    → ID or None), join two records an archivist said are different (`cannot_link`), or put dates
+    of birth (`birth_dates`: record id → ISO date or None) or relatives' names (`relatives`, see
+    `relatives_of`) that do not agree in one person (`RecordGroups.auto_blocked`). `must_link` pairs (an archivist's accepted matches) are merged
+    first, whatever their score, under the ID and cannot-link rules. Every record of `record_ids` ends in exactly one cluster (a record without a pair is its
     own person).
     """
     apart: dict[str, set[str]] = {}
@@ -118,7 +208,7 @@ def cluster_records(
         if a in known and b in known:
             apart.setdefault(a, set()).add(b)
             apart.setdefault(b, set()).add(a)
-    groups = RecordGroups(personal_ids, apart)
+    groups = RecordGroups(personal_ids, apart, birth_dates, relatives)
     for r in record_ids:
         groups.add(r)
     for a, b in must_link:
@@ -129,7 +219,7 @@ def cluster_records(
     )
     for a, b in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
         if a in known and b in known:
-            groups.join(str(a), str(b))
+            groups.join(str(a), str(b), auto=True)
     first = {root: min(g.members) for root, g in groups.group.items()}
     return {r: first[groups.find(r)] for r in record_ids}
 

@@ -58,7 +58,7 @@ from sapnhap.db.models import (
 )
 from sapnhap.db.session import write_connection
 from sapnhap.db.sql import chunks
-from sapnhap.linkage.clusters import RecordGroups
+from sapnhap.linkage.clusters import RecordGroups, relatives_of
 from sapnhap.linkage.features import linkage_features
 from sapnhap.linkage.golden import (
     Golden,
@@ -200,7 +200,9 @@ def link_unit(
             if d == "cannot_link":
                 apart.setdefault(a, set()).add(b)
                 apart.setdefault(b, set()).add(a)
-        groups = RecordGroups(personal_ids, apart)
+        birth_dates = dict(zip(records["record_id"], records["birth_date"], strict=True))
+        relatives = relatives_of(features)
+        groups = RecordGroups(personal_ids, apart, birth_dates, relatives)
         # Persons split by a rejected pair: their records are clustered again from the kept pairs.
         by_person: dict[int, list[str]] = {}
         for r, p in current.items():
@@ -213,7 +215,9 @@ def link_unit(
         claimed: set[int] = set(by_person) - to_split
         reassigned: dict[str, int] = {}
         for person in sorted(to_split):
-            parts = _recluster(conn, by_person[person], personal_ids, apart, decisions, thresholds)
+            parts = _recluster(
+                conn, by_person[person], personal_ids, apart, decisions, thresholds, birth_dates, relatives
+            )
             outcome.splits += 1
             outcome.rejected_applied += 1
             ordered_parts = sorted(
@@ -271,7 +275,7 @@ def link_unit(
             if groups.find(a) == groups.find(b):
                 continue
             p = float(row["match_probability"])
-            why = groups.blocked(a, b)
+            why = groups.auto_blocked(a, b)
             if why == "id":
                 continue  # two different valid ID numbers: never the same person, nothing to review
             two_persons = groups.group[groups.find(a)].persons and groups.group[groups.find(b)].persons
@@ -341,11 +345,13 @@ def _recluster(
     apart: Mapping[str, set[str]],
     decisions: Mapping[tuple[str, str], str],
     thresholds: Thresholds,
+    birth_dates: Mapping[str, Any] | None = None,
+    relatives: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[set[str]]:
     """The records of one person clustered again from the kept pairs among them (at or above the
     auto-merge threshold) and the accepted pairs, under the cannot-link decisions: the parts a split
-    leaves."""
-    groups = RecordGroups(personal_ids, apart)
+    leaves (automatic merges under the date and relatives rules of `RecordGroups.auto_blocked`)."""
+    groups = RecordGroups(personal_ids, apart, birth_dates, relatives)
     for r in records:
         groups.add(r)
     inside = set(records)
@@ -361,7 +367,7 @@ def _recluster(
         ).all()
     for a, b, _ in sorted(rows, key=lambda t: (-t[2], t[0], t[1])):
         if b in inside:
-            groups.join(a, b)
+            groups.join(a, b, auto=True)
     return [groups.group[root].members for root in {groups.find(r) for r in records}]
 
 

@@ -11,7 +11,7 @@ import pytest
 from rapidfuzz.distance import JaroWinkler
 
 from sapnhap.evaluation.scores import pairwise_linkage_scores
-from sapnhap.linkage.clusters import cluster_records
+from sapnhap.linkage.clusters import cluster_records, dates_agree, relatives_of
 from sapnhap.linkage.features import FEATURE_COLUMNS, NAME_ONLY_BLOCK_MAX, linkage_features
 from sapnhap.linkage.model import (
     DEFAULT_MODEL_PATH,
@@ -221,6 +221,50 @@ def test_clusters_never_join_two_id_holders_even_through_a_third_record():
     }
 
 
+def test_automatic_merges_keep_one_date_of_birth_per_person():
+    # b prints no date: a-b and b-c both score high, but a and c print other days of birth.
+    born = {"a": "1976-05-14", "b": None, "c": "1976-07-31", "d": "1976-05-19", "e": "1976-14-05"}
+    pairs = pd.DataFrame(
+        [("a", "b", 0.999), ("b", "c", 0.998), ("a", "d", 0.995), ("a", "e", 0.994)],
+        columns=["unique_id_l", "unique_id_r", "match_probability"],
+    )
+    clusters = cluster_records(list(born), pairs, 0.99, birth_dates=born)
+    # d is a one-digit slip of a's date and joins it; e swaps a's day and month but agrees with
+    # none of d's: every date of a person must agree with one of the other's, so e waits for review.
+    assert clusters == {"a": "a", "b": "a", "c": "c", "d": "a", "e": "e"}
+    assert cluster_records(["a", "e"], pairs.tail(1), 0.99, birth_dates=born) == {"a": "a", "e": "a"}
+    # Without the dates the record without one chains the two namesakes together.
+    assert cluster_records(list(born), pairs, 0.99)["c"] == "a"
+    # An archivist's accepted pair is merged although the dates differ (the archivist saw the pages).
+    assert cluster_records(list(born), pairs, 0.99, must_link=[("a", "c")], birth_dates=born)["c"] == "a"
+    assert (dates_agree("1960-04-12", "1960-12-04"), dates_agree("1960-04-12", "1961-05-12")) == (True, False)
+
+
+def test_automatic_merges_keep_one_name_per_relative():
+    # Namesakes of one year and village: p and q name other spouses, r names p's spouse with a slip
+    # and s names no relative; the father of t is one character off p's, u's is another man.
+    features = pd.DataFrame(
+        {
+            "unique_id": ["p", "q", "r", "s", "t", "u"],
+            "spouse_folded": ["do thi hanh", "vu thi nga", "do thi hahn", None, "", None],
+            "father_folded": ["pham van tu", None, None, None, "pham van tuu", "le van tam"],
+        }
+    )
+    relatives = relatives_of(features)
+    assert relatives["r"] == {"spouse": "do thi hahn"} and "s" not in relatives
+    assert relatives["t"] == {"father": "pham van tuu"}  # a blank spouse is no spouse
+    pairs = pd.DataFrame(
+        [("p", "q", 0.999), ("p", "r", 0.998), ("q", "s", 0.997), ("p", "t", 0.996), ("p", "u", 0.995)],
+        columns=["unique_id_l", "unique_id_r", "match_probability"],
+    )
+    clusters = cluster_records(list(features["unique_id"]), pairs, 0.99, relatives=relatives)
+    assert clusters == {"p": "p", "q": "q", "r": "p", "s": "q", "t": "p", "u": "u"}
+    # Without the rule every record is one person; an archivist's pair still merges across it.
+    assert set(cluster_records(list(features["unique_id"]), pairs, 0.99).values()) == {"p"}
+    accepted = cluster_records(["p", "q"], pairs.head(1), 0.99, must_link=[("p", "q")], relatives=relatives)
+    assert accepted == {"p": "p", "q": "p"}
+
+
 @pytest.mark.slow
 def test_saved_model_is_reused_and_refused_when_edited(generated_records, tmp_path):
     logging.getLogger("splink").setLevel(logging.WARNING)
@@ -310,6 +354,16 @@ def test_shipped_model_merges_a_true_pair_and_not_namesakes(generated_records):
                     father_name="Trần Văn Khánh", mother_name="Lê Thị Hoa"),
             _person("n:2", "14503", "Trần Thị Lụa", "1990-11-23", role="child",
                     father_name="Trần Quốc Bảo", mother_name="Phạm Thị Mai"),
+            # Two fathers of one name, year and village, no date or ID: their children's mothers differ.
+            _person("f:1", "14479", "Phạm Văn Quân", "", birth_year="1962", role="father",
+                    residence="Thôn 10, Xã Gia Tân", spouse_name="Đỗ Thị Hạnh"),
+            _person("f:2", "14503", "Phạm Văn Quân", "", birth_year="1962", role="father",
+                    residence="Thôn 10, Xã Gia Tân", spouse_name="Vũ Thị Nga"),
+            # One father named on two birth extracts, beside the same mother.
+            _person("g:1", "14479", "Lê Văn Thành", "", birth_year="1958", role="father",
+                    residence="Thôn 2, Xã Gia Vân", spouse_name="Hoàng Thị Yến"),
+            _person("g:2", "14503", "Lê Văn Thành", "", birth_year="1958", role="father",
+                    residence="Thôn 2, Xã Gia Vân", spouse_name="Hoàng Thị Yến"),
         ]
     )  # fmt: skip
     batch = pd.concat([generated_records.head(1000), planted], ignore_index=True)
@@ -328,6 +382,17 @@ def test_shipped_model_merges_a_true_pair_and_not_namesakes(generated_records):
     true_pair, namesakes = score[frozenset(("t:1", "t:2"))], score[frozenset(("n:1", "n:2"))]
     assert true_pair >= DEFAULT_THRESHOLDS.auto_merge
     assert namesakes < DEFAULT_THRESHOLDS.review
+    # The spouse named beside a father counts against two namesakes and for one man's two records;
+    # the score alone still clears the auto-merge threshold for the namesakes (same name, year and
+    # village outweigh one differing spouse), so the relatives rule of the clustering holds them apart.
+    fathers, one_father = score[frozenset(("f:1", "f:2"))], score[frozenset(("g:1", "g:2"))]
+    assert fathers < one_father
+    assert DEFAULT_THRESHOLDS.auto_merge <= one_father
+    ids = [str(u) for u in features["unique_id"]]
+    clusters = cluster_records(ids, pairs, DEFAULT_THRESHOLDS.auto_merge, relatives=relatives_of(features))
+    assert clusters["g:1"] == clusters["g:2"]
+    assert clusters["t:1"] == clusters["t:2"]
+    assert clusters["f:1"] != clusters["f:2"]
 
 
 @pytest.mark.slow
