@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
@@ -27,8 +27,10 @@ class RecordGroup:
     members: set[str]
     ids: set[str]
     persons: set[int]
-    dates: set[str] = field(default_factory=set)
-    relatives: dict[str, set[str]] = field(default_factory=dict)
+    # None while the group is one record (read from `RecordGroups.birth_dates` / `.relatives`, so a
+    # million singletons carry no sets); set when it merges.
+    dates: frozenset[str] | None = None
+    relatives: dict[str, frozenset[str]] | None = None
 
 
 class RecordGroups:
@@ -65,14 +67,23 @@ class RecordGroups:
         """Add `record` as a group of its own (in existing person `person`, if any)."""
         number = self.personal_ids.get(record)
         self.parent[record] = record
-        born = self.birth_dates.get(record)
         self.group[record] = RecordGroup(
-            {record},
-            {number} if well_formed_id(number) else set(),
-            {person} if person else set(),
-            {born} if isinstance(born, str) and _ISO_DATE.fullmatch(born) else set(),
-            {kind: {name} for kind, name in self.relatives.get(record, {}).items() if name},
+            {record}, {number} if well_formed_id(number) else set(), {person} if person else set()
         )
+
+    def dates_of(self, group: RecordGroup) -> frozenset[str]:
+        """The well-formed ISO dates of birth printed in `group`'s records."""
+        if group.dates is not None:
+            return group.dates
+        born = self.birth_dates.get(next(iter(group.members)))
+        return frozenset((born,)) if isinstance(born, str) and _ISO_DATE.fullmatch(born) else _NO_DATES
+
+    def relatives_in(self, group: RecordGroup) -> Mapping[str, frozenset[str]]:
+        """Relative ("father", "mother", "spouse") → the folded names `group`'s records give it."""
+        if group.relatives is not None:
+            return group.relatives
+        named = self.relatives.get(next(iter(group.members)))
+        return {kind: frozenset((name,)) for kind, name in named.items() if name} if named else {}
 
     def find(self, record: str) -> str:
         """The root of the record's group (path halving). Raises KeyError for a record not added."""
@@ -101,17 +112,19 @@ class RecordGroups:
         if why:
             return why
         ga, gb = self.group[self.find(a)], self.group[self.find(b)]
+        da, db = self.dates_of(ga), self.dates_of(gb)
         if (
-            ga.dates
-            and gb.dates
+            da
+            and db
             and not (
-                all(any(dates_agree(x, y) for y in gb.dates) for x in ga.dates)
-                and all(any(dates_agree(x, y) for x in ga.dates) for y in gb.dates)
+                all(any(dates_agree(x, y) for y in db) for x in da)
+                and all(any(dates_agree(x, y) for x in da) for y in db)
             )
         ):
             return "birth_date"
-        for kind in ga.relatives.keys() & gb.relatives.keys():
-            x, y = ga.relatives[kind], gb.relatives[kind]
+        ra, rb = self.relatives_in(ga), self.relatives_in(gb)
+        for kind in ra.keys() & rb.keys():
+            x, y = ra[kind], rb[kind]
             if not (
                 all(any(_close(m, n) for n in y) for m in x) and all(any(_close(m, n) for m in x) for n in y)
             ):
@@ -127,12 +140,14 @@ class RecordGroups:
             ra, rb = rb, ra
         self.parent[rb] = ra
         g, h = self.group[ra], self.group.pop(rb)
+        # Dates and relatives first: a group of one record reads them from its record.
+        dates, relatives = self.dates_of(g) | self.dates_of(h), dict(self.relatives_in(g))
+        for kind, names in self.relatives_in(h).items():
+            relatives[kind] = relatives.get(kind, _NO_DATES) | names
+        g.dates, g.relatives = dates, relatives
         g.members |= h.members
         g.ids |= h.ids
         g.persons |= h.persons
-        g.dates |= h.dates
-        for kind, names in h.relatives.items():
-            g.relatives.setdefault(kind, set()).update(names)
 
     def join(self, a: str, b: str, auto: bool = False) -> bool:
         """Merge the groups of a and b unless a rule blocks it (`auto`: also the date rule of
@@ -146,6 +161,7 @@ class RecordGroups:
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NO_DATES: frozenset[str] = frozenset()
 
 
 RELATIVES = ("father", "mother", "spouse")
