@@ -31,6 +31,7 @@ class RecordGroup:
     # million singletons carry no sets); set when it merges.
     dates: frozenset[str] | None = None
     relatives: dict[str, frozenset[str]] | None = None
+    numbers: frozenset[str] | None = None
 
 
 class RecordGroups:
@@ -78,6 +79,14 @@ class RecordGroups:
         born = self.birth_dates.get(next(iter(group.members)))
         return frozenset((born,)) if isinstance(born, str) and _ISO_DATE.fullmatch(born) else _NO_DATES
 
+    def numbers_of(self, group: RecordGroup) -> frozenset[str]:
+        """The identity numbers (six digits or more, any scheme: a 12-digit ID, a 9-digit former ID
+        card, a foreign benchmark's social security number) printed in `group`'s records."""
+        if group.numbers is not None:
+            return group.numbers
+        number = self.personal_ids.get(next(iter(group.members)))
+        return frozenset((number,)) if isinstance(number, str) and _NUMBER.fullmatch(number) else _NO_DATES
+
     def relatives_in(self, group: RecordGroup) -> Mapping[str, frozenset[str]]:
         """Relative ("father", "mother", "spouse") → the folded names `group`'s records give it."""
         if group.relatives is not None:
@@ -107,11 +116,15 @@ class RecordGroups:
         "birth_date" when a date of birth printed in either group agrees with none of the other's
         (`dates_agree`; a group may hold a date and its slips, each of which must agree with one
         date of the other group), or "father", "mother" or "spouse" when a name of that relative in
-        either group is more than two characters from every one in the other."""
+        either group is more than two characters from every one in the other. Neither date nor
+        relatives block two groups that print one same identity number (`numbers_of`): there the
+        number tells who the person is and the differing value is a slip."""
         why = self.blocked(a, b)
         if why:
             return why
         ga, gb = self.group[self.find(a)], self.group[self.find(b)]
+        if self.numbers_of(ga) & self.numbers_of(gb):
+            return None  # one identity number printed in both: a differing date or relative is a slip
         da, db = self.dates_of(ga), self.dates_of(gb)
         if (
             da
@@ -144,7 +157,7 @@ class RecordGroups:
         dates, relatives = self.dates_of(g) | self.dates_of(h), dict(self.relatives_in(g))
         for kind, names in self.relatives_in(h).items():
             relatives[kind] = relatives.get(kind, _NO_DATES) | names
-        g.dates, g.relatives = dates, relatives
+        g.dates, g.relatives, g.numbers = dates, relatives, self.numbers_of(g) | self.numbers_of(h)
         g.members |= h.members
         g.ids |= h.ids
         g.persons |= h.persons
@@ -161,6 +174,7 @@ class RecordGroups:
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NUMBER = re.compile(r"\d{6,}")
 _NO_DATES: frozenset[str] = frozenset()
 
 

@@ -238,6 +238,12 @@ def test_automatic_merges_keep_one_date_of_birth_per_person():
     # An archivist's accepted pair is merged although the dates differ (the archivist saw the pages).
     assert cluster_records(list(born), pairs, 0.99, must_link=[("a", "c")], birth_dates=born)["c"] == "a"
     assert (dates_agree("1960-04-12", "1960-12-04"), dates_agree("1960-04-12", "1961-05-12")) == (True, False)
+    # One identity number printed in both (any scheme of six digits or more): the date is a slip.
+    one = pd.DataFrame([("a", "c", 0.999)], columns=["unique_id_l", "unique_id_r", "match_probability"])
+    same_number = {"a": "5033334", "c": "5033334"}
+    assert cluster_records(["a", "c"], one, 0.99, same_number, birth_dates=born) == {"a": "a", "c": "a"}
+    other_number = {"a": "5033334", "c": "5033335"}
+    assert cluster_records(["a", "c"], one, 0.99, other_number, birth_dates=born) == {"a": "a", "c": "c"}
 
 
 def test_automatic_merges_keep_one_name_per_relative():
