@@ -695,7 +695,11 @@ def load_records(
         counts.add(
             "deleted", "person_records", _delete_in(conn, PERSON_RECORDS, "record_id", quarantined_ids)
         )
-        if conn.dialect.name == "postgresql" and len(batch.person_rows) + n_fields >= sql.COPY_ROWS:
+        if (
+            conn.dialect.name == "postgresql"
+            and batch.person_rows
+            and len(batch.person_rows) + n_fields >= sql.COPY_ROWS
+        ):
             _load_staged(conn, batch, counts)
         else:
             _load_by_statements(conn, batch, counts)
@@ -757,7 +761,7 @@ def _load_staged(conn: Connection, batch: _Batch, counts: LoadCounts) -> None:
     `record_fields` with `COPY` (no other transaction can hold a field of a record this one
     inserted), the fields of records stored before are staged and compared (`upsert_staged`:
     only the rows that differ are written), and their stored fields no longer read are deleted."""
-    names = [c.name for c in PERSON_RECORDS.c if c.name in batch.person_rows[0]] if batch.person_rows else []
+    names = [c.name for c in PERSON_RECORDS.c if c.name in batch.person_rows[0]]
     records = stage_rows(conn, PERSON_RECORDS, names, ([r[n] for n in names] for r in batch.person_rows))
     # Records loaded again after a quarantine leave quarantined_records.
     moved = conn.execute(

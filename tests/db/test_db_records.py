@@ -463,7 +463,11 @@ def test_second_identical_load_changes_nothing(engine, tmp_path):
     assert snapshot(engine) == before
 
 
-def test_record_moving_to_quarantine_and_back(engine):
+@pytest.mark.parametrize("copy_from", [1, 10**9], ids=["copy", "statement"])
+def test_record_moving_to_quarantine_and_back(engine, monkeypatch, copy_from):
+    from sapnhap.db import sql
+
+    monkeypatch.setattr(sql, "COPY_ROWS", copy_from)
     prepare(engine)
     load_records(engine, validated_df(), source_df())
     # The rules changed: the husband's ID now fails a hard rule.
