@@ -659,6 +659,14 @@ def load_records(
     with errors not quarantined, a routed record without a new unit code ...); LookupError when a
     former unit or a document (file_sha256, first_page) is not in the database (load them first).
     Messages name the row, record_id and column, never a value (values are personal data).
+
+    The input is read column by column, each distinct value of a column checked once by the same
+    coercers (`sapnhap.db.coerce`); when anything is refused it is read again row by row, which
+    raises the error naming the first bad value. On PostgreSQL (from `sapnhap.db.sql.COPY_ROWS`
+    rows) records go through `COPY` into a temporary table; the fields of records this load
+    inserted go by `COPY` into `record_fields`, those of stored records are staged and only the
+    rows whose values differ are written (`sapnhap.db.sql.upsert_staged`), so a second load of
+    the same input reads and compares but writes nothing (docs/benchmarks_load.md).
     """
     now = utcnow()
     # The read allocates millions of tuples and lists that all live until the load ends: the cyclic
