@@ -2,7 +2,9 @@
 
 `upsert_rows` and `insert_new` are `INSERT ... ON CONFLICT` (SQLite and PostgreSQL dialect inserts,
 chosen by the connection's dialect), so two runs loading the same rows at the same time do not fail
-on a unique key; `bulk_insert_new` sends large plain inserts to PostgreSQL with `COPY`.
+on a unique key; `bulk_insert_new` sends large plain inserts to PostgreSQL with `COPY`, and
+large upserts there go through `COPY` into a temporary table (`stage_rows`) and `upsert_staged`,
+which writes only the rows that are new or differ.
 Messages name the table, row and column, never a value (`row_where`, `check_lengths`).
 """
 
