@@ -2,7 +2,9 @@
 
 `upsert_rows` and `insert_new` are `INSERT ... ON CONFLICT` (SQLite and PostgreSQL dialect inserts,
 chosen by the connection's dialect), so two runs loading the same rows at the same time do not fail
-on a unique key; `bulk_insert_new` sends large plain inserts to PostgreSQL with `COPY`.
+on a unique key; `bulk_insert_new` sends large plain inserts to PostgreSQL with `COPY`, and
+large upserts there go through `COPY` into a temporary table (`stage_rows`) and `upsert_staged`,
+which writes only the rows that are new or differ.
 Messages name the table, row and column, never a value (`row_where`, `check_lengths`).
 """
 
@@ -14,12 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     MetaData,
     Table,
+    exists,
+    literal_column,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
@@ -173,20 +179,18 @@ def upsert_rows(
     """
     if not rows:
         return 0, 0, 0
-    key_cols = [table.c[k] for k in keys]
-    before = existing_keys(conn, key_cols, (tuple(r[k] for k in keys) for r in rows))
     if conn.dialect.name == "postgresql" and len(rows) >= COPY_ROWS:
         stage = _stage(conn, table, rows)
-        insert = postgresql.insert(table).from_select([c.name for c in stage.c], select(*stage.c))
-        returned = conn.execute(_update_on_conflict(insert, table, keys, values, touch))
-        inserted, updated = _new_and_updated(returned, before)
-        conn.exec_driver_sql(f'DROP TABLE "{stage.name}"')
-        return inserted, updated, len(rows) - inserted - updated
+        new, updated = upsert_staged(conn, table, stage, keys, values, touch=touch)
+        drop_stage(conn, stage)
+        return len(new), updated, len(rows) - len(new) - updated
+    key_cols = [table.c[k] for k in keys]
+    before = existing_keys(conn, key_cols, (tuple(r[k] for k in keys) for r in rows))
     stmt = _update_on_conflict(dialect_insert(conn, table), table, keys, values, touch)
     inserted = updated = 0
     for chunk in chunks(rows, BATCH_ROWS):
-        new, changed = _new_and_updated(conn.execute(stmt, list(chunk)), before)
-        inserted, updated = inserted + new, updated + changed
+        new_rows, changed = _new_and_updated(conn.execute(stmt, list(chunk)), before)
+        inserted, updated = inserted + new_rows, updated + changed
     return inserted, updated, len(rows) - inserted - updated
 
 
@@ -218,10 +222,11 @@ COPY_ROWS = 1000
 VALUES statement of thousands of rows costs psycopg more to build than the server takes to run it."""
 
 
-def _stage(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Table:
-    """A temporary table (dropped at commit) with `table`'s columns present in `rows[0]`, no
-    constraints, filled by `COPY … FROM STDIN` (psycopg 3)."""
-    columns = [c for c in table.c if c.name in rows[0]]
+def stage_rows(conn: Connection, table: Table, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
+    """A temporary table (dropped at commit) with `table`'s columns `names`, no constraints, filled
+    with `rows` (sequences of the `names` values) by `COPY … FROM STDIN` (psycopg 3), then analysed
+    so that the statements joining it are planned on its real size. PostgreSQL only."""
+    columns = [table.c[name] for name in names]
     stage = Table(
         f"_stage_{table.name}_{uuid.uuid4().hex[:8]}", MetaData(), *(Column(c.name, c.type) for c in columns)
     )
@@ -229,18 +234,79 @@ def _stage(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Ta
     conn.exec_driver_sql(
         f'CREATE TEMPORARY TABLE "{stage.name}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA'
     )
-    _copy(conn, stage.name, [c.name for c in columns], rows)
+    copy_sequences(conn, stage.name, names, rows)
+    conn.exec_driver_sql(f'ANALYZE "{stage.name}"')
     return stage
 
 
-def _copy(conn: Connection, table_name: str, names: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
-    """Stream `rows` (their `names` values) into `table_name` with `COPY … FROM STDIN` (psycopg 3),
-    inside the connection's transaction."""
+def drop_stage(conn: Connection, stage: Table) -> None:
+    """Drop a table made by `stage_rows` before the transaction ends."""
+    conn.exec_driver_sql(f'DROP TABLE "{stage.name}"')
+
+
+def _stage(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> Table:
+    """`stage_rows` of `rows` as mappings (the columns of `table` present in `rows[0]`)."""
+    names = [c.name for c in table.c if c.name in rows[0]]
+    return stage_rows(conn, table, names, ([row[name] for name in names] for row in rows))
+
+
+def upsert_staged(
+    conn: Connection,
+    table: Table,
+    stage: Table,
+    keys: Sequence[str],
+    values: Sequence[str],
+    *,
+    touch: Sequence[str] = (),
+) -> tuple[list[tuple[Any, ...]], int]:
+    """Upsert the rows of a `stage_rows` table into `table` (PostgreSQL). Returns (the keys of the
+    rows inserted, the number of rows updated); `stage` must have unique keys.
+
+    Two set statements instead of an `INSERT … ON CONFLICT DO UPDATE … WHERE` of every row: that
+    statement locks (writes) every stored row it meets even when its `WHERE` leaves it alone, which
+    made a second load of 1,000,000 unchanged record fields take 91 s (docs/benchmarks_load.md).
+    First an `UPDATE … FROM` of the stored rows whose `values` are distinct (`IS DISTINCT FROM`:
+    NULLs compare) from the staged ones, setting `touch` too; then an `INSERT … SELECT` of the
+    staged rows whose keys are not stored, still `ON CONFLICT DO UPDATE` for a row a parallel run
+    wrote meanwhile (counted as updated, `xmax <> 0`). Unchanged rows are only read.
+    """
+    key_pairs = [table.c[k] == stage.c[k] for k in keys]
+    differs = or_(*[table.c[c].is_distinct_from(stage.c[c]) for c in values])
+    updated = (
+        conn.execute(
+            update(table).where(*key_pairs, differs).values({c: stage.c[c] for c in (*values, *touch)})
+        ).rowcount
+        or 0
+    )
+    names = [c.name for c in stage.c]
+    fresh = select(*stage.c).where(~exists().where(*key_pairs))
+    insert = _update_on_conflict(
+        postgresql.insert(table).from_select(names, fresh), table, keys, values, touch
+    )
+    inserted: list[tuple[Any, ...]] = []
+    for row in conn.execute(insert.returning(literal_column("xmax = 0", Boolean))):
+        if row[-1]:
+            inserted.append(tuple(row[:-1]))
+        else:
+            updated += 1
+    return inserted, updated
+
+
+def copy_sequences(
+    conn: Connection, table_name: str, names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Stream `rows` (sequences of the `names` values) into `table_name` with `COPY … FROM STDIN`
+    (psycopg 3), inside the connection's transaction."""
     quoted = ", ".join(f'"{name}"' for name in names)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f'COPY "{table_name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([row[name] for name in names])
+            copy.write_row(row)
+
+
+def _copy(conn: Connection, table_name: str, names: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
+    """`copy_sequences` of `rows` as mappings (their `names` values)."""
+    copy_sequences(conn, table_name, names, ([row[name] for name in names] for row in rows))
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> int:
@@ -292,7 +358,7 @@ def bulk_insert_new(
     insert = postgresql.insert(table).from_select([c.name for c in stage.c], select(*stage.c))
     moved = conn.execute(insert.on_conflict_do_nothing(index_elements=list(keys)).returning(table.c[keys[0]]))
     inserted = len(moved.all())
-    conn.exec_driver_sql(f'DROP TABLE "{stage.name}"')
+    drop_stage(conn, stage)
     return inserted
 
 
