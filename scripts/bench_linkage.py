@@ -55,6 +55,7 @@ def _run_one(kind: str, records_path: str, extra_thresholds: tuple[float, ...] =
         calibrate_prior,
         load_linker,
         plain_settings,
+        scaled_thresholds,
         train_linker,
     )
 
@@ -69,6 +70,7 @@ def _run_one(kind: str, records_path: str, extra_thresholds: tuple[float, ...] =
     phases = {"features": time.perf_counter() - started}
     scores = {}
     review_band = {}
+    auto = None
     if kind in ("project", "shipped"):
         mark = time.perf_counter()
         if kind == "project":
@@ -87,7 +89,10 @@ def _run_one(kind: str, records_path: str, extra_thresholds: tuple[float, ...] =
         record_ids = list(features["unique_id"])
         born = dict(zip(features["unique_id"], features["birth_date"], strict=True))
         relatives = relatives_of(features)
-        for threshold in (PLAIN_THRESHOLD, DEFAULT_THRESHOLDS.auto_merge, *extra_thresholds):
+        auto = scaled_thresholds(DEFAULT_THRESHOLDS, len(record_ids)).auto_merge
+        for threshold in dict.fromkeys(
+            (PLAIN_THRESHOLD, auto, DEFAULT_THRESHOLDS.auto_merge, *extra_thresholds)
+        ):
             persons = cluster_records(
                 record_ids, pairs, threshold, ids, birth_dates=born, relatives=relatives
             )
@@ -123,6 +128,7 @@ def _run_one(kind: str, records_path: str, extra_thresholds: tuple[float, ...] =
     return {
         "seconds": round(seconds, 1),
         "peak_mib": round(peak_mib),
+        "auto_merge": auto if kind != "plain" else None,
         "phases": {k: round(v, 1) for k, v in phases.items()},
         "review_band": review_band,
         "by_threshold": {
@@ -148,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(_run_one(args.one[0], args.one[1], tuple(args.thresholds))))
         return 0
-    from sapnhap.linkage.model import DEFAULT_THRESHOLDS
+    from sapnhap.linkage.model import DEFAULT_THRESHOLDS, SCALE_RECORDS
     from sapnhap.samples.records import RecordsConfig, write_records
 
     results = []
@@ -197,29 +203,32 @@ def main(argv: list[str] | None = None) -> int:
         "  `DateOfBirthComparison`, exact ID number and sex), the same features, blocking rules and training",
         "  steps, Splink's own clustering.",
         "",
-        f"Pairwise scores at match probability {PLAIN_THRESHOLD} for every model, and at the shipped",
-        f"auto-merge threshold ({auto}) for the project's, where persons are formed under the ID, date-of-birth",
-        "and relatives' names rules (`sapnhap.linkage.clusters.RecordGroups.auto_blocked`). Wall time includes",
-        "features, training, prediction and one clustering (the pipeline clusters once); peak memory is the",
-        "process's maximum resident set. The review band is the number of scored pairs (match probability",
+        f"Pairwise scores at match probability {PLAIN_THRESHOLD} for every model, and at the auto-merge",
+        f"threshold the pipeline applies to a batch of that size for the project's ({auto} up to",
+        f"{SCALE_RECORDS:,} records, its odds growing with the records above: `scaled_thresholds`), where",
+        "persons are formed under the ID, date-of-birth and relatives' names rules",
+        "(`sapnhap.linkage.clusters.RecordGroups.auto_blocked`). Wall time includes features, training,",
+        "prediction and one clustering (the pipeline clusters once); peak memory is the process's maximum",
+        "resident set. The review band is the number of scored pairs (match probability",
         f"≥ {DEFAULT_THRESHOLDS.review}) whose records the automatic merge left in different persons: the pairs",
         "an archivist is asked about.",
         "",
-        f"| records | model | wall time (s) | × plain | peak memory (MiB) | P | R | F1 | P at {auto} | R at {auto} "
-        f"| review band at {auto} |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| records | model | wall time (s) | × plain | peak memory (MiB) | P | R | F1 | auto-merge threshold "
+        "| P there | R there | review band there |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     plain_seconds = {r["records"]: r["seconds"] for r in results if r["kind"] == "plain"}
     for r in results:
         pw = r["by_threshold"][str(PLAIN_THRESHOLD)]
-        high = r["by_threshold"].get(auto)
+        at = str(r["auto_merge"]) if r.get("auto_merge") else None
+        high = r["by_threshold"].get(at) if at else None
         ratio = r["seconds"] / plain_seconds[r["records"]] if plain_seconds.get(r["records"]) else None
-        band = r.get("review_band", {}).get(auto)
+        band = r.get("review_band", {}).get(at) if at else None
         lines.append(
             f"| {r['records']:,} | {r['kind']} | {r['seconds']} | "
             + (f"{ratio:.2f}" if ratio else "")
             + f" | {r['peak_mib']} | {pw['precision']:.3f} | {pw['recall']:.3f} | {pw['f1']:.3f} | "
-            + (f"{high['precision']:.4f} | {high['recall']:.3f} |" if high else " | |")
+            + (f"{at} | {high['precision']:.4f} | {high['recall']:.3f} |" if high else " | | |")
             + (f" {band:,} |" if band is not None else " |")
         )
     lines += [

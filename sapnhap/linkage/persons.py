@@ -66,7 +66,7 @@ from sapnhap.linkage.golden import (
     golden_records,
     read_unit_records,
 )
-from sapnhap.linkage.model import DEFAULT_THRESHOLDS, Thresholds
+from sapnhap.linkage.model import DEFAULT_THRESHOLDS, Thresholds, scaled_thresholds
 from sapnhap.linkage.scoring import explain, score_pairs, unit_model
 
 logger = logging.getLogger(__name__)
@@ -135,6 +135,9 @@ def link_unit(
     model_path: the trained model (`sapnhap.linkage.model.save_model`). When it does not exist, or
     `retrain` is asked for, a model is trained on this unit's records and saved there first.
     backend: where Splink runs, `duckdb` or `spark` (`sapnhap.linkage.backends`).
+    thresholds: as configured; for a unit of more than `SCALE_RECORDS` (100,000) person records the
+    auto-merge threshold is raised with its size (`sapnhap.linkage.model.scaled_thresholds`); the
+    thresholds applied are in the outcome.
 
     Raises:
         ValueError: the model at `model_path` is not a sapnhap model or does not fit this code's
@@ -146,6 +149,8 @@ def link_unit(
         unit = read_unit_records(conn, new_unit_code)
         records = unit.records
         outcome.records = len(records)
+        # A large unit holds more namesakes: its auto-merge threshold is raised with its size.
+        thresholds = outcome.thresholds = scaled_thresholds(thresholds, len(records))
         linked = conn.execute(
             select(
                 PersonMember.record_id,

@@ -23,6 +23,7 @@ from sapnhap.linkage.model import (
     load_linker,
     model_version,
     save_model,
+    scaled_thresholds,
     settings,
     train_linker,
 )
@@ -244,6 +245,15 @@ def test_automatic_merges_keep_one_date_of_birth_per_person():
     assert cluster_records(["a", "c"], one, 0.99, same_number, birth_dates=born) == {"a": "a", "c": "a"}
     other_number = {"a": "5033334", "c": "5033335"}
     assert cluster_records(["a", "c"], one, 0.99, other_number, birth_dates=born) == {"a": "a", "c": "c"}
+
+
+def test_auto_merge_threshold_rises_with_the_batch():
+    base = Thresholds(review=0.5, auto_merge=0.99)
+    assert scaled_thresholds(base, 100_000) == base
+    assert scaled_thresholds(base, 200_000) == Thresholds(review=0.5, auto_merge=0.995)
+    assert scaled_thresholds(base, 500_000).auto_merge == 0.998
+    assert scaled_thresholds(base, 1_000_000).auto_merge == 0.999
+    assert scaled_thresholds(Thresholds(review=0.5, auto_merge=1.0), 10**7).auto_merge == 1.0
 
 
 def test_automatic_merges_keep_one_name_per_relative():
