@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from sapnhap.ocr.engine import recognise
+from sapnhap.ocr.engine import OcrEngineError, recognise
 from sapnhap.ocr.page import PageResult
 from sapnhap.ocr.pages import OcrSettings, PageTask, page_cache_key, page_image
 from sapnhap.records.values import BBox
@@ -88,7 +88,9 @@ def crop_cache_key(page_key: str, bbox: BBox, languages: str, psm: int = CROP_PS
 
 
 class CropCache:
-    """Crop readings on disk: `<folder>/<first 2 hex of the key>/<key>.json`, each `{"text", "confidence"}`.
+    """Crop readings on disk: `<folder>/<first 2 hex of the key>/<key>.json`, each `{"text", "confidence"}`,
+    or `{"text": "", "confidence": null, "refused": message}` for a crop Tesseract refused (e.g. "Image too
+    small to scale": the same pixels are refused again, so the refusal is cached and replayed).
 
     `folder` is `<OCR cache>/crops`. Writes are atomic (a temporary file renamed into place), so two
     runs reading the same crop never leave half a file; an unreadable or damaged entry is a miss.
@@ -102,25 +104,38 @@ class CropCache:
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> tuple[str, float | None] | None:
-        """The cached (text, confidence) of `key`, or None (not cached, or the entry is damaged)."""
+        """The cached (text, confidence) of `key`, or None (not cached, or the entry is damaged).
+
+        Raises:
+            OcrEngineError: Tesseract refused this crop when it was read (`put_refusal`), replayed.
+        """
         path = self.path(key)
         try:
             row = json.loads(path.read_text(encoding="utf-8"))
-            text, confidence = row["text"], row["confidence"]
+            text, confidence, refused = row["text"], row["confidence"], row.get("refused")
             if not isinstance(text, str) or not (confidence is None or isinstance(confidence, int | float)):
                 return None
-            return text, None if confidence is None else float(confidence)
-        except (OSError, ValueError, TypeError, KeyError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None  # missing or damaged: read the crop again
+        if isinstance(refused, str) and refused:
+            raise OcrEngineError(refused)
+        return text, None if confidence is None else float(confidence)
 
     def put(self, key: str, text: str, confidence: float | None) -> None:
         """Store the reading of `key` (atomic: written to a temporary file, then renamed)."""
+        self._write(key, {"text": text, "confidence": confidence})
+
+    def put_refusal(self, key: str, message: str) -> None:
+        """Store that Tesseract refused the crop of `key` with `message` (`get` raises it again)."""
+        self._write(key, {"text": "", "confidence": None, "refused": message})
+
+    def _write(self, key: str, row: dict) -> None:
         folder = self.path(key).parent
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"text": text, "confidence": confidence}, handle, ensure_ascii=False)
+                json.dump(row, handle, ensure_ascii=False)
             os.replace(tmp, self.path(key))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -136,7 +151,10 @@ class PageImageCropReader:
     folder (crops go to its `crops` folder; None: no cache). The cache is used with the default
     reader only (a custom `reader`'s readings are not what the key describes), and for pages whose
     result names its image hash (`image_sha256`); a page image is only rebuilt on a cache miss.
-    `calls` counts the crops read, `from_cache` those of them served by the cache.
+    `calls` counts the crops read, `from_cache` those of them served by the cache. A crop Tesseract
+    refuses (`OcrEngineError` with Tesseract's message, e.g. "Image too small to scale") is cached as
+    refused and raises the same error when served from the cache, as it did when read: callers keep
+    the page's reading either way.
     """
 
     def __init__(
@@ -163,7 +181,11 @@ class PageImageCropReader:
         self.calls += 1
         key = self._key(page_number, bbox)
         if key is not None and self.cache is not None:
-            cached = self.cache.get(key)
+            try:
+                cached = self.cache.get(key)
+            except OcrEngineError:  # refused before: refused again, without running Tesseract
+                self.from_cache += 1
+                raise
             if cached is not None:
                 self.from_cache += 1
                 return cached
@@ -171,7 +193,14 @@ class PageImageCropReader:
         if image is None:
             image = page_image(self.tasks[page_number], self.results[page_number], self.settings)
             self._images[page_number] = image
-        text, confidence = self.reader(image, bbox)
+        try:
+            text, confidence = self.reader(image, bbox)
+        except OcrEngineError as exc:
+            # Tesseract's own verdict on these pixels (not a missing or killed engine: no message).
+            verdict = str(exc).split(": ", 1)[-1].strip()
+            if key is not None and self.cache is not None and ": " in str(exc) and verdict:
+                self.cache.put_refusal(key, str(exc))
+            raise
         if key is not None and self.cache is not None:
             self.cache.put(key, text, confidence)
         return text, confidence

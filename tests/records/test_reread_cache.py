@@ -120,3 +120,40 @@ def test_no_cache_without_an_image_hash_or_with_a_custom_reader(tmp_path):
     reader(1, (1, 1, 5, 5))
     reader(1, (1, 1, 5, 5))
     assert len(calls) == 2 and reader.from_cache == 0 and not (tmp_path / "crops").exists()
+
+
+@pytest.mark.slow
+def test_a_crop_tesseract_refuses_is_refused_again_from_the_cache(page, tmp_path, monkeypatch):
+    """Tesseract's refusal of a crop ("Image too small to scale") is cached and replayed as the same
+    error; a failure without Tesseract's message (a killed engine) is not cached."""
+    from sapnhap.ocr.engine import OcrEngineError
+
+    box = _box(page[1])
+    message = "tesseract failed on crop.png: Image too small to scale!! (2x36 vs min width of 3)"
+
+    def refuse(*args, **kwargs):
+        raise OcrEngineError(message)
+
+    monkeypatch.setattr(reread, "recognise", refuse)
+    first = _reader(page, tmp_path)
+    with pytest.raises(OcrEngineError):
+        first(1, box)
+    assert (first.calls, first.from_cache) == (1, 0) and len(_crop_files(tmp_path)) == 1
+
+    def no_ocr(*args, **kwargs):
+        raise AssertionError("Tesseract ran on a crop it refused before")
+
+    monkeypatch.setattr(reread, "recognise", no_ocr)
+    second = _reader(page, tmp_path)
+    with pytest.raises(OcrEngineError, match="Image too small"):
+        second(1, box)
+    assert (second.calls, second.from_cache) == (1, 1)
+
+    def killed(*args, **kwargs):
+        raise OcrEngineError("tesseract failed on crop.png: ")
+
+    monkeypatch.setattr(reread, "recognise", killed)
+    other = (box[0], box[1], box[2] + 7, box[3])
+    with pytest.raises(OcrEngineError):
+        _reader(page, tmp_path)(1, other)
+    assert len(_crop_files(tmp_path)) == 1
