@@ -22,6 +22,10 @@ DUPLICATES ?= 0.3
 # 2-core machine, at most 6 GiB per process at 1,000,000 (docs/benchmarks_linkage.md); for a quick
 # run: `make bench LINKAGE_RECORDS=100000` (about 1 minute).
 LINKAGE_RECORDS ?= 100000 1000000
+# make bench: dossiers of the end-to-end benchmark (generated as make evaluate generates them, run
+# cold, warm, and warm without the crop cache; docs/benchmarks_end_to_end.md). 2,000 dossiers take
+# hours on the 2-core machine; for a quick run: `make bench BENCH_DOSSIERS=300` (about 15 minutes).
+BENCH_DOSSIERS ?= 2000
 
 .PHONY: help sysdeps testdeps venv migrate demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots reliability profile profile-status profile-stop scaling clean
 
@@ -31,7 +35,7 @@ help:
 	@echo "make test-fast  lint and the tests not marked slow (under a minute; make test runs them all)"
 	@echo "make ui     Dagster UI on the same local instance as the demo"
 	@echo "make migrate  bring the unified database (SAPNHAP_DATABASE_URL) to this code's schema (make demo and make ui run it)"
-	@echo "make bench  OCR, sample-generator, linkage and loading benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md, docs/benchmarks_load.md)"
+	@echo "make bench  OCR, sample-generator, linkage, loading and end-to-end benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md, docs/benchmarks_load.md, docs/benchmarks_end_to_end.md; BENCH_DOSSIERS)"
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
 	@echo "make screenshots  regenerate docs/screenshots/*.png (the archivist's pages of the Dagster UI, headless chromium)"
 	@echo "make reliability  run the fault tests and write docs/reliability.md (faults injected, rows lost)"
@@ -105,6 +109,7 @@ bench: sysdeps venv
 	$(PY) -m scripts.bench_samples
 	$(PY) -m scripts.bench_linkage --records $(LINKAGE_RECORDS)
 	$(PY) -m scripts.bench_load
+	$(PY) -m scripts.bench_end_to_end --dossiers $(BENCH_DOSSIERS)
 
 sample: sysdeps venv
 	$(PY) -m sapnhap.samples dossiers --new-unit $(NEW_UNIT) --dossiers $(DOSSIERS) --profile $(PROFILE) \

@@ -1,6 +1,7 @@
 """Records: the fields of every person and event named in each document, validated and routed."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 from dagster import (
@@ -63,16 +64,18 @@ def source_records(
     with the text as read, the normalised value (names NFC, dates ISO, ID numbers as text), the words'
     OCR confidence and where it was read (file, page, box, OCR method and engine version). A label that
     is not found is a `missing` row, never an invented value. Small or doubtful words of an OCR'd field
-    are read again from the archived page, enlarged, as one line (method `ocr_crop`). A value an
+    are read again from the archived page, enlarged, as one line (method `ocr_crop`), each reading
+    cached beside the OCR cache by the page's cache key and the box (metadata `crops_read_again`,
+    `crops_from_cache`: a re-run over cached pages runs no Tesseract on crops). A value an
     archivist corrected in a review sheet replaces the reading (method `archivist`, the reading kept).
     Every document that yielded no person record is counted and named, with why (type unknown, no person
     label found by the template or the generic reader), and listed by the WARN check
     `every_document_yields_records`: no document leaves the pipeline silently.
     """
     unit = context.partition_key
-    table = extract_source_records(
-        ocr_pages, documents, unit, crop_readers_for(dossier_files, ocr.settings())
-    )
+    # Crop readings are cached beside the OCR pages, by the page's cache key, box and settings.
+    crops = crop_readers_for(dossier_files, ocr.settings(), Path(ocr.cache_dir) if ocr.cache_dir else None)
+    table = extract_source_records(ocr_pages, documents, unit, crops)
     # Archivists' corrections from review sheets replace the readings, every run (kept in the database).
     table = apply_corrections(table, corrections_for(database.engine, unit))
     found = table[table["status"] == "found"]
@@ -88,6 +91,7 @@ def source_records(
         f"documents, {len(people)} person records, {len(missing)} fields not found; "
         f"{len(silent)} of {len(documents)} documents yielded no person record"
         + (": " + ", ".join(f"{why} {n}" for why, n in whys.items()) if len(silent) else "")
+        + f"; {crops.crops_read_again} crops read again, {crops.crops_from_cache} of them from the cache"
     )
     yield Output(
         table,
@@ -124,6 +128,8 @@ def source_records(
             "person_records": len(people),
             "fields_read_again": int((found["method"] == "ocr_crop").sum()),
             "fields_corrected_by_archivists": int((found["method"] == "archivist").sum()),
+            "crops_read_again": crops.crops_read_again,
+            "crops_from_cache": crops.crops_from_cache,
             "mean_confidence": float(found["confidence"].dropna().mean())
             if found["confidence"].notna().any()
             else 0.0,

@@ -215,7 +215,7 @@ def _process_page(task: PageTask, settings: OcrSettings, cache_dir: Path | None)
         reason = "image_file"
     image, dpi = load_page_image(task, settings)
     image_sha = _image_hash(image)
-    key = _cache_key(image_sha, settings)
+    key = page_cache_key(image_sha, settings)
     cached = _cache_get(cache_dir, key)
     if cached is not None:
         return replace(
@@ -407,7 +407,13 @@ def _image_hash(image: Image.Image) -> str:
     return digest.hexdigest()
 
 
-def _cache_key(image_sha: str, settings: OcrSettings) -> str:
+def page_cache_key(image_sha: str, settings: OcrSettings) -> str:
+    """The key a page's OCR result is cached by: the page image's hash (`PageResult.image_sha256`),
+    Tesseract's version, `OCR_PIPELINE_VERSION` and every OCR setting (`OcrSettings.cache_token`).
+
+    Also the base of the crop re-reading cache's keys (`sapnhap.records.reread.crop_cache_key`): a
+    crop is cached exactly as long as the page it was cut from.
+    """
     material = "|".join([image_sha, tesseract_version(), OCR_PIPELINE_VERSION, settings.cache_token()])
     return hashlib.sha256(material.encode()).hexdigest()
 

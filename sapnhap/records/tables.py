@@ -27,6 +27,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
@@ -390,26 +391,55 @@ def _named_units(route: Route) -> list[tuple[str, str]]:
     return []
 
 
-def crop_readers_for(files: pd.DataFrame, settings: OcrSettings) -> CropReaderFactory:
-    """A crop-reader factory for `extract_source_records` over a unit's archived files.
+class CropReaders:
+    """A crop-reader factory for `extract_source_records` over a unit's archived files, counting the
+    crops its readers read (`crops_read_again`) and how many of them the crop cache served
+    (`crops_from_cache`).
 
     files: the `dossier_files` table (sha256, kind, archive_path); OCR'd pages are read again from
     the archived original, rebuilt exactly as they were OCR'd (same settings, rotation and deskew);
-    text-layer pages are never re-read.
+    text-layer pages are never re-read. cache_dir: the OCR cache folder, whose `crops` folder caches
+    the readings (`sapnhap.records.reread.CropCache`); None reads every crop with Tesseract.
     """
-    archived = files[files["archive_path"].notna()].drop_duplicates("sha256").set_index("sha256")
 
-    def factory(sha: str, pages: list[PageResult]) -> Callable | None:
-        if sha not in archived.index or all(p.method != "ocr" for p in pages):
+    def __init__(self, files: pd.DataFrame, settings: OcrSettings, cache_dir: Path | None = None) -> None:
+        self.archived = files[files["archive_path"].notna()].drop_duplicates("sha256").set_index("sha256")
+        self.settings = settings
+        self.cache_dir = cache_dir
+        self.readers: list[PageImageCropReader] = []
+
+    def __call__(self, sha: str, pages: list[PageResult]) -> Callable | None:
+        """The crop reader of one document's pages of file `sha` (None: nothing to re-read)."""
+        if sha not in self.archived.index or all(p.method != "ocr" for p in pages):
             return None
-        row = archived.loc[sha]
+        row = self.archived.loc[sha]
         tasks = {
             p.page_number: PageTask(sha, str(row["archive_path"]), str(row["kind"]), p.page_number - 1)
             for p in pages
         }
-        return PageImageCropReader(tasks, {p.page_number: p for p in pages}, settings=settings)
+        reader = PageImageCropReader(
+            tasks, {p.page_number: p for p in pages}, settings=self.settings, cache_dir=self.cache_dir
+        )
+        self.readers.append(reader)
+        return reader
 
-    return factory
+    @property
+    def crops_read_again(self) -> int:
+        """Crops read again so far (from the page image or from the cache)."""
+        return sum(r.calls for r in self.readers)
+
+    @property
+    def crops_from_cache(self) -> int:
+        """Of `crops_read_again`, those served by the crop cache."""
+        return sum(r.from_cache for r in self.readers)
+
+
+def crop_readers_for(
+    files: pd.DataFrame, settings: OcrSettings, cache_dir: Path | None = None
+) -> CropReaders:
+    """A crop-reader factory for `extract_source_records` over a unit's archived files (`CropReaders`),
+    caching the readings under `cache_dir` (the OCR cache folder) when given."""
+    return CropReaders(files, settings, cache_dir)
 
 
 def accounting_problems(source: pd.DataFrame, validated: pd.DataFrame) -> list[str]:

@@ -194,15 +194,24 @@ def test_whole_job_on_real_scans_and_bad_files(inbox, ocr_cache, db_url, tmp_pat
         assert doc_types[(sources["21064/vietadmin_1.pdf"].file_sha256, 1)][0] == "official_letter"
         assert doc_types[(sources["21064/vietocr_vietsample2.tif"].file_sha256, 1)] == ("unknown", None)
 
-        # A second run adds nothing and changes nothing; OCR comes from the cache.
+        # A second run adds nothing and changes nothing; OCR and the crops read again come from the cache.
+        crops_first = [
+            r.asset_materializations_for_node("source_records")[0].metadata["crops_read_again"].value
+            for r in results
+        ]
         again = _run_all(inbox, home, db_url, ocr_cache, instance)
         assert all(r.success for r in again)
         assert _counts(engine) == first
+        crops_again = []
         for result in again:
             mats = result.asset_materializations_for_node("unified_register")
             assert mats[0].metadata["new_rows"].value == 0
             ocr = result.asset_materializations_for_node("ocr_pages")[0].metadata
             assert ocr["pages_from_cache"].value == ocr["pages_ocr"].value
+            records = result.asset_materializations_for_node("source_records")[0].metadata
+            assert records["crops_from_cache"].value == records["crops_read_again"].value
+            crops_again.append(records["crops_read_again"].value)
+        assert crops_again == crops_first and sum(crops_again) > 0
         engine.dispose()
 
 
