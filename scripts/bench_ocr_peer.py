@@ -510,7 +510,9 @@ def conclusions(r: dict[str, Any]) -> list[str]:
             f"- Reusing a confident sideways first reading: {reuse['time_saved_percent']}% of the time on "
             f"{reuse['confident_sideways_pages']} of {reuse['sideways_pages']} sideways pages: "
             + (
-                "worth keeping."
+                "measurable and no CER loss, so worth making; not made yet: the reused reading's word boxes stay "
+                "in the sideways frame, which the crop re-reading and the review pictures rely on, so they must "
+                "be turned upright first."
                 if keep
                 else "not kept (under the bar of a measurable gain without a CER loss; "
                 "its boxes would also stay in the sideways frame)."
@@ -534,7 +536,7 @@ def conclusions(r: dict[str, Any]) -> list[str]:
             f"- A win is kept when it saves at least {MIN_GAIN_PERCENT}% of the step's time without losing "
             "accuracy: "
             + (
-                f"worth making: {', '.join(kept)}."
+                f"worth making: {', '.join(kept)} (this benchmark leaves the OCR step itself unchanged)."
                 if kept
                 else "none of the three is, so the OCR step is unchanged."
             )
@@ -628,7 +630,8 @@ whitespace runs as one space).
 
 Seconds inside the page step summed over the {t["pages"]} pages ({prof.get("seconds", "–")} s in all), one
 more pass with each stage timed in the workers. `parse` is sapnhap's reading of Tesseract's output
-(TSV to words); `other` is what no timer covers (hashing, temporary folders, page size lookups).
+(pytesseract's dict to words; its TSV parsing counts as Tesseract); `rotate` is the deskew rotation
+and the right-angle turns; `other` is what no timer covers (hashing, temporary folders, page size lookups).
 
 | stage | % of the time |
 |---|---|
