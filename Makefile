@@ -23,7 +23,8 @@ DUPLICATES ?= 0.3
 # run: `make bench LINKAGE_RECORDS=100000` (about 1 minute).
 LINKAGE_RECORDS ?= 100000 1000000
 # make bench: generated pages of the OCR benchmark against OCRmyPDF (plus the shipped real scans'
-# 21 OCR'd pages); about half an hour on the 2-core machine (docs/benchmarks_ocr.md).
+# 21 OCR'd pages); about half an hour on a quiet 2-core machine, well over an hour on a loaded one
+# (OCRmyPDF runs one command per file; docs/benchmarks_ocr.md).
 OCR_PEER_PAGES ?= 200
 
 .PHONY: help sysdeps testdeps venv migrate demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots reliability profile profile-status profile-stop scaling clean

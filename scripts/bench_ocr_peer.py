@@ -601,7 +601,7 @@ pipeline OCRs) and {r["pages"]["generated"]} of a generated batch (`sapnhap.samp
   otherwise refuses to touch). Image files are wrapped into a PDF with img2pdf beforehand, not timed.
 - **sapnhap**: the `ocr_pages` step's `run_pages` over the same pages, {r["workers"]} workers, OCR cache off.
 
-## Throughput ({len(t["runs"])} rounds, alternating; medians)
+## Throughput ({len(t["runs"])} round{"s" if len(t["runs"]) != 1 else ""}, alternating; medians)
 
 {r.get("note", "")}
 
