@@ -26,6 +26,10 @@ LINKAGE_RECORDS ?= 100000 1000000
 # cold, warm, and warm without the crop cache; docs/benchmarks_end_to_end.md). 2,000 dossiers take
 # hours on the 2-core machine; for a quick run: `make bench BENCH_DOSSIERS=300` (about 15 minutes).
 BENCH_DOSSIERS ?= 2000
+# make bench: generated pages of the OCR benchmark against OCRmyPDF (plus the shipped real scans'
+# 21 OCR'd pages); about half an hour on a quiet 2-core machine, well over an hour on a loaded one
+# (OCRmyPDF runs one command per file; docs/benchmarks_ocr.md).
+OCR_PEER_PAGES ?= 200
 
 .PHONY: help sysdeps testdeps venv migrate demo test test-fast lint format ui bench sample evaluate evaluate-febrl screenshots reliability profile profile-status profile-stop scaling clean
 
@@ -35,7 +39,7 @@ help:
 	@echo "make test-fast  lint and the tests not marked slow (under a minute; make test runs them all)"
 	@echo "make ui     Dagster UI on the same local instance as the demo"
 	@echo "make migrate  bring the unified database (SAPNHAP_DATABASE_URL) to this code's schema (make demo and make ui run it)"
-	@echo "make bench  OCR, sample-generator, linkage, loading and end-to-end benchmarks (docs/benchmarks.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md, docs/benchmarks_load.md, docs/benchmarks_end_to_end.md; BENCH_DOSSIERS)"
+	@echo "make bench  OCR (also against OCRmyPDF), sample-generator, linkage, loading and end-to-end benchmarks (docs/benchmarks.md, docs/benchmarks_ocr.md, docs/benchmarks_samples.md, docs/benchmarks_linkage.md, docs/benchmarks_load.md, docs/benchmarks_end_to_end.md; BENCH_DOSSIERS, OCR_PEER_PAGES)"
 	@echo "make sample generate dossiers with ground truth into var/sample (NEW_UNIT, DOSSIERS, PROFILE, SEED)"
 	@echo "make screenshots  regenerate docs/screenshots/*.png (the archivist's pages of the Dagster UI, headless chromium)"
 	@echo "make reliability  run the fault tests and write docs/reliability.md (faults injected, rows lost)"
@@ -105,7 +109,9 @@ ui: sysdeps venv migrate
 	SAPNHAP_INBOX=$${SAPNHAP_INBOX:-$(SAPNHAP_HOME)/demo/sample/inbox} $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: sysdeps venv
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m scripts.bench_ocr
+	$(PY) -m scripts.bench_ocr_peer --generated-pages $(OCR_PEER_PAGES)
 	$(PY) -m scripts.bench_samples
 	$(PY) -m scripts.bench_linkage --records $(LINKAGE_RECORDS)
 	$(PY) -m scripts.bench_load

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from sapnhap.intake.files import inspect_file
+from sapnhap.intake.files import FileInspection, inspect_file
 from sapnhap.ocr import OcrSettings, PageTask, run_pages, tesseract_version
 from sapnhap.ocr.pdf import read_text_layer, render_page
 
@@ -38,29 +38,39 @@ INBOX = REPO / "samples" / "inbox"
 DOCS = REPO / "docs"
 
 
-def ocr_page_images(out_dir: Path, dpi: int) -> list[Path]:
-    """Render every sample page that the pipeline would OCR to a PNG at `dpi` (exact duplicates once)."""
-    images: list[Path] = []
+def ocr_page_sources(inbox: Path = INBOX) -> list[tuple[Path, FileInspection, int]]:
+    """Every page under `inbox` that the pipeline would OCR, as (file, its inspection, 0-based page
+    index), in path order: quarantined files, exact duplicates (after their first copy), born-digital
+    registers and PDF pages with a usable text layer are left out."""
+    pages: list[tuple[Path, FileInspection, int]] = []
     seen: set[str] = set()
-    for path in sorted(INBOX.rglob("*")):
+    for path in sorted(inbox.rglob("*")):
         if not path.is_file():
             continue
         info = inspect_file(path)
-        if info.quarantined or info.sha256 in seen:
+        if info.quarantined or info.sha256 in seen or info.kind.value not in ("pdf", "tiff", "jpeg", "png"):
             continue
         seen.add(info.sha256)
         for i in range(info.page_count):
-            if info.kind == "pdf":
-                if read_text_layer(path, i).usable:
-                    continue
-                image = render_page(path, i, dpi).convert("L")
-            else:
-                from sapnhap.ocr.images import load_frame
+            if info.kind == "pdf" and read_text_layer(path, i).usable:
+                continue
+            pages.append((path, info, i))
+    return pages
 
-                image = load_frame(path, i).convert("L")
-            target = out_dir / f"{info.sha256[:12]}_{i + 1:03d}.png"
-            image.save(target, dpi=(dpi, dpi))
-            images.append(target)
+
+def ocr_page_images(out_dir: Path, dpi: int) -> list[Path]:
+    """Render every sample page that the pipeline would OCR to a PNG at `dpi` (exact duplicates once)."""
+    from sapnhap.ocr.images import load_frame
+
+    images: list[Path] = []
+    for path, info, i in ocr_page_sources():
+        if info.kind == "pdf":
+            image = render_page(path, i, dpi).convert("L")
+        else:
+            image = load_frame(path, i).convert("L")
+        target = out_dir / f"{info.sha256[:12]}_{i + 1:03d}.png"
+        image.save(target, dpi=(dpi, dpi))
+        images.append(target)
     return images
 
 

@@ -6,23 +6,24 @@ import numpy as np
 from PIL import Image
 
 # Longest side of the thumbnail on which skew is measured: enough for text lines, cheap to scan.
-_THUMB_SIDE = 1200
+THUMB_SIDE = 1200
 _MAX_POINTS = 40_000
 
 
-def estimate_skew(image: Image.Image, max_degrees: float = 5.0) -> float:
+def estimate_skew(image: Image.Image, max_degrees: float = 5.0, thumb_side: int = THUMB_SIDE) -> float:
     """Estimate the small skew angle of a page of horizontal text lines, in degrees.
 
     Projection-profile method (Postl 1986; the method Leptonica's `pixFindSkew` refines): for each
     candidate angle the dark pixels are projected on the rotated vertical axis, and the angle whose
     row histogram is sharpest (largest sum of squared differences between adjacent rows) wins.
-    Angles are searched in [-max_degrees, +max_degrees], coarse 0.25° steps then 0.025°.
+    Angles are searched in [-max_degrees, +max_degrees], coarse 0.25° steps then 0.025°, on a
+    thumbnail whose longest side is at most `thumb_side` pixels.
 
     Returns the angle (counter-clockwise positive, as `PIL.Image.rotate` takes it) that sets the
     lines horizontal, or 0.0 for a page with too little ink to tell.
     """
     gray = image.convert("L")
-    scale = min(1.0, _THUMB_SIDE / max(gray.size))
+    scale = min(1.0, thumb_side / max(gray.size))
     if scale < 1.0:
         gray = gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))))
     pixels = np.asarray(gray, dtype=np.uint8)

@@ -288,7 +288,7 @@ def _ocr_image(image: Image.Image, dpi: int, settings: OcrSettings) -> PageResul
         workdir = Path(tmp)
         upright, skew, recognition = _deskew_and_recognise(image, dpi, settings, workdir)
         rotation, rotation_method = 0, "none"
-        sideways = _vertical_share(recognition) > 0.5
+        sideways = vertical_share(recognition) > 0.5
         if settings.orient and (sideways or _weak(recognition, settings)):
             rotation, rotation_method = _find_rotation(upright, dpi, settings, workdir)
             if rotation:
@@ -365,7 +365,7 @@ def _weak(recognition: Recognition, settings: OcrSettings) -> bool:
     )
 
 
-def _vertical_share(recognition: Recognition) -> float:
+def vertical_share(recognition: Recognition) -> float:
     """Share of words (3+ letters) whose box is much taller than wide: the text runs up or down the page."""
     long_words = [w for w in recognition.words if len(w.text) >= 3]
     if len(long_words) < 5:
