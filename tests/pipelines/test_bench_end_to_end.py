@@ -62,3 +62,26 @@ def test_bench_end_to_end_on_three_dossiers(tmp_path, monkeypatch):
     assert f"**Slowest stage (measured): `{cold['slowest_stage']}`**" in markdown
     assert "Extrapolation to 2,000 dossiers (not measured)" in markdown
     assert f"read {warm['crops_read_again']} of {warm['crops_read_again']} crops from the cache" in markdown
+
+
+def test_render_with_cold_and_warm_only_names_the_missing_phase():
+    """`--phases cold,warm` (a 2,000-dossier run that skips the third phase): the report renders the
+    two phases it has and says the phase without the crop cache was not run."""
+    from pathlib import Path
+
+    shipped = Path(bench_end_to_end.DOCS) / "benchmarks_end_to_end.json"
+    report = json.loads(shipped.read_text(encoding="utf-8"))
+    report["phases"] = [p for p in report["phases"] if p["phase"] in ("cold", "warm")]
+    markdown = bench_end_to_end.render_markdown(report)
+    warm = report["phases"][1]
+    assert "## Warm (same page and crop caches, same database):" in markdown
+    assert "crop cache deleted" not in markdown
+    assert "the phase without the crop cache was not run (`--phases`)" in markdown
+    assert f"took {warm['wall_seconds']:.0f} s" in markdown
+
+
+def test_phases_must_start_cold(capsys):
+    with pytest.raises(SystemExit) as exc:
+        bench_end_to_end.main(["--phases", "warm"])
+    assert exc.value.code == 2
+    assert "--phases: a comma-separated subset" in capsys.readouterr().err
