@@ -85,9 +85,9 @@ def _run_one(kind: str, records_path: str, extra_thresholds: tuple[float, ...] =
         ).as_pandas_dataframe()[["unique_id_l", "unique_id_r", "match_probability"]]
         phases["prediction"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        ids = dict(zip(features["unique_id"], features["personal_id"], strict=True))
-        record_ids = list(features["unique_id"])
-        born = dict(zip(features["unique_id"], features["birth_date"], strict=True))
+        ids = dict(zip(features["unique_id"].tolist(), features["personal_id"].tolist(), strict=True))
+        record_ids = features["unique_id"].tolist()
+        born = dict(zip(features["unique_id"].tolist(), features["birth_date"].tolist(), strict=True))
         relatives = relatives_of(features)
         auto = scaled_thresholds(DEFAULT_THRESHOLDS, len(record_ids)).auto_merge
         for threshold in dict.fromkeys(

@@ -53,9 +53,9 @@ def _project(frames: list[pd.DataFrame], link: bool) -> tuple[pd.DataFrame, floa
         pairs = pairs[pairs["source_dataset_l"] != pairs["source_dataset_r"]]
     seconds = time.perf_counter() - started
     features = pd.concat(frames, ignore_index=True)
-    ids = dict(zip(features["unique_id"], features["personal_id"], strict=True))
-    records = list(features["unique_id"])
-    born = dict(zip(features["unique_id"], features["birth_date"], strict=True))
+    ids = dict(zip(features["unique_id"].tolist(), features["personal_id"].tolist(), strict=True))
+    records = features["unique_id"].tolist()
+    born = dict(zip(features["unique_id"].tolist(), features["birth_date"].tolist(), strict=True))
 
     def cluster(threshold: float) -> dict[str, str]:
         return cluster_records(records, pairs, threshold, ids, birth_dates=born)

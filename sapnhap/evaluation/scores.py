@@ -486,13 +486,13 @@ def _score_linkage(
     linker = load_linker(features, DEFAULT_MODEL_PATH, "dedupe_only")
     prior = calibrate_prior(linker)
     pairs = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
-    ids = dict(zip(features["unique_id"], features["personal_id"], strict=True))
-    born = dict(zip(features["unique_id"], features["birth_date"], strict=True))
+    ids = dict(zip(features["unique_id"].tolist(), features["personal_id"].tolist(), strict=True))
+    born = dict(zip(features["unique_id"].tolist(), features["birth_date"].tolist(), strict=True))
     relatives = relatives_of(features)
     by_threshold = {}
     for threshold in LINKAGE_THRESHOLDS:
         persons = cluster_records(
-            list(features["unique_id"]), pairs, threshold, ids, birth_dates=born, relatives=relatives
+            features["unique_id"].tolist(), pairs, threshold, ids, birth_dates=born, relatives=relatives
         )
         by_threshold[str(threshold)] = pairwise_linkage_scores(truth, persons)
     chosen = by_threshold[str(LINKAGE_THRESHOLD)]

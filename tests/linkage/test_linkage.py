@@ -142,7 +142,7 @@ def test_a_name_carried_by_many_records_without_a_year_is_not_a_block_by_itself(
         }
     )
     features = linkage_features(records)
-    keys = features["name_only_key"].tolist()
+    keys = [k if isinstance(k, str) else None for k in features["name_only_key"]]
     assert keys[:many] == [None] * many
     assert keys[many : many + 3] == ["tran thi binh"] * 3
     assert keys[-2:] == [None, None]  # a record with a year has no name-only key
@@ -421,3 +421,31 @@ def test_calibrated_prior_is_the_share_of_true_pairs(generated_records):
     prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
     # Measured: 8.2e-5 against 8.4e-5 on this batch; the rules-and-recall estimate alone gave 4.1e-5.
     assert prior == pytest.approx(true_share, rel=0.15)
+
+
+def test_features_are_arrow_backed_text_with_missing_values_as_na(generated_records):
+    features = linkage_features(generated_records.head(500))
+    assert list(features.columns) == FEATURE_COLUMNS
+    assert all(
+        str(features[c].dtype) == "string" and features[c].dtype.storage == "pyarrow" for c in features
+    )
+    # Arrow-backed: a few bytes per value, not a Python object each (about 60 bytes for short text).
+    deep = features.memory_usage(deep=True).sum()
+    assert deep < 0.5 * features.astype(object).memory_usage(deep=True).sum()
+    # Unknown is NA (a record of the batch without a father's name), never the text "None" or "".
+    father = features["father_folded"]
+    assert father.isna().any() and not father.isin(["None", "", "nan"]).any()
+
+
+def test_duckdb_linkage_connection_holds_the_memory_limit(monkeypatch):
+    from sapnhap.linkage.backends import DUCKDB_MEMORY_LIMIT, db_api
+
+    def limit() -> str:
+        con = db_api("duckdb")._con  # noqa: SLF001 - the connection Splink runs its SQL on
+        return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    monkeypatch.delenv("SAPNHAP_DUCKDB_MEMORY_LIMIT", raising=False)
+    assert DUCKDB_MEMORY_LIMIT == "4GB"
+    assert limit() == "3.7 GiB"  # DuckDB prints 4 GB (4 x 10^9 bytes) in GiB
+    monkeypatch.setenv("SAPNHAP_DUCKDB_MEMORY_LIMIT", "512MB")
+    assert limit() == "488.2 MiB"
