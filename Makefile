@@ -24,7 +24,8 @@ DUPLICATES ?= 0.3
 LINKAGE_RECORDS ?= 100000 1000000
 # make bench: dossiers of the end-to-end benchmark (generated as make evaluate generates them, run
 # cold, warm, and warm without the crop cache; docs/benchmarks_end_to_end.md). 2,000 dossiers take
-# hours on the 2-core machine; for a quick run: `make bench BENCH_DOSSIERS=300` (about 15 minutes).
+# about 1.5 hours on the 2-core machine (generation 7 min, cold 54 min, warm 4 min, the phase without
+# the crop cache about 25 min); for a quick run: `make bench BENCH_DOSSIERS=300` (about 15 minutes).
 BENCH_DOSSIERS ?= 2000
 # make bench: generated pages of the OCR benchmark against OCRmyPDF (plus the shipped real scans'
 # 21 OCR'd pages); about half an hour on a quiet 2-core machine, well over an hour on a loaded one
