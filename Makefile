@@ -19,7 +19,7 @@ SEED ?= 20250701
 DUPLICATES ?= 0.3
 # make bench: record counts of the linkage benchmark (the project's model trained on the batch, the
 # shipped model and plain Splink, each in its own process). Both sizes take about 11 minutes on the
-# 2-core machine, up to 6.8 GiB per process at 1,000,000 (docs/benchmarks_linkage.md); for a quick
+# 2-core machine, up to 4.8 GiB per process at 1,000,000 (docs/benchmarks_linkage.md); for a quick
 # run: `make bench LINKAGE_RECORDS=100000` (about 1 minute).
 LINKAGE_RECORDS ?= 100000 1000000
 # make bench: dossiers of the end-to-end benchmark (generated as make evaluate generates them, run

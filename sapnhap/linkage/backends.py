@@ -136,9 +136,10 @@ def db_api(backend: str = "duckdb") -> DatabaseAPI:
 DUCKDB_MEMORY_LIMIT = "4GB"
 """DuckDB's memory limit for linkage (`SAPNHAP_DUCKDB_MEMORY_LIMIT` overrides it; DuckDB's own default
 is 80% of the machine's memory). Past it DuckDB spills joins and aggregates to its temporary folder
-instead of growing. Measured at a million records (Arrow-backed features, process peak): 5.0 GiB
-without a limit, 4.7 GiB with 4 GB, 3.1 GiB with 2 GB, which spilled 0.37 GB; a smaller limit keeps
-a process smaller at the cost of disk writes (docs/benchmarks_linkage.md)."""
+instead of growing. Measured at a million records (Arrow-backed features, the process's peak during
+Splink's prediction): 4.8 GiB without a limit, 4.6 GiB with 4 GB in the same time (70.6 s and
+69.8 s), 3.1 GiB with 2 GB, which spilled 0.37 GB; a smaller limit keeps a process smaller at the
+cost of disk writes (docs/benchmarks_linkage.md)."""
 
 _scratch: str | None = None
 

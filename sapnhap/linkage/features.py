@@ -155,7 +155,7 @@ def linkage_features(records: pd.DataFrame) -> pd.DataFrame:
     for relative in ("father", "mother", "spouse"):
         out[f"{relative}_folded"] = _per_value(column(f"{relative}_name"), _folded)
     out["name_only_key"] = name_only_keys(out["name_folded"], out["birth_year"])
-    out = out.astype(object).where(out.notna(), None)
+    # NaN and None alike become NA in the Arrow-backed columns.
     return out[FEATURE_COLUMNS].astype(FEATURE_DTYPE)
 
 
