@@ -19,6 +19,7 @@
 | SAPNHAP_CELERY_BROKER | `pyamqp://guest@127.0.0.1:5672//` | the Celery broker (RabbitMQ) when SAPNHAP_EXECUTOR=celery; given to the executor as an `EnvVar` when set, so a password in it stays out of the UI |
 | SAPNHAP_CELERY_QUEUE | `sapnhap` | the Celery queue the steps are sent to and the workers listen on |
 | SAPNHAP_LINKAGE_BACKEND | `duckdb` | where Splink runs the record linkage: `duckdb` (in process) or `spark` (needs pyspark, `pip install '.[spark]'`, and Java; `sapnhap.linkage.backends`) |
+| SAPNHAP_DUCKDB_MEMORY_LIMIT | `4GB` | DuckDB's memory limit for the record linkage (`2GB`, `512MB`, `1.5GiB`, `75%`); past it DuckDB spills to a temporary folder; checked here, read by `sapnhap.linkage.backends.db_api` |
 | SAPNHAP_SPARK_MASTER | `local[*]` | the Spark master URL when SAPNHAP_LINKAGE_BACKEND=spark: every core of this machine, or a cluster's (`spark://host:7077`, `yarn`); read from the environment by `sapnhap.linkage.backends.spark_session` when the first linkage starts Spark |
 """
 
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sapnhap.linkage.backends import BACKENDS
+from sapnhap.linkage.backends import BACKENDS, DUCKDB_MEMORY_LIMIT, duckdb_memory_limit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,7 @@ class ProjectSettings:
     celery_broker: str = "pyamqp://guest@127.0.0.1:5672//"
     celery_queue: str = "sapnhap"
     linkage_backend: str = "duckdb"
+    duckdb_memory_limit: str = DUCKDB_MEMORY_LIMIT
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ProjectSettings:
@@ -62,7 +64,7 @@ class ProjectSettings:
         Raises:
             ValueError: when SAPNHAP_OCR_DPI or SAPNHAP_OCR_WORKERS is not a positive integer, or
                 SAPNHAP_EXECUTOR is not one of `EXECUTORS`, or SAPNHAP_LINKAGE_BACKEND not one of
-                `LINKAGE_BACKENDS`.
+                `LINKAGE_BACKENDS`, or SAPNHAP_DUCKDB_MEMORY_LIMIT is not a memory size.
         """
         env = os.environ if environ is None else environ
         home = Path(env.get("SAPNHAP_HOME") or REPO_ROOT / "var").resolve()
@@ -83,6 +85,7 @@ class ProjectSettings:
             celery_broker=env.get("SAPNHAP_CELERY_BROKER") or "pyamqp://guest@127.0.0.1:5672//",
             celery_queue=env.get("SAPNHAP_CELERY_QUEUE") or "sapnhap",
             linkage_backend=_choice(env, "SAPNHAP_LINKAGE_BACKEND", LINKAGE_BACKENDS),
+            duckdb_memory_limit=duckdb_memory_limit(env),
         )
 
 

@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -144,10 +146,30 @@ cost of disk writes (docs/benchmarks_linkage.md)."""
 _scratch: str | None = None
 
 
-def duckdb_memory_limit() -> str:
-    """The DuckDB memory limit for linkage: `SAPNHAP_DUCKDB_MEMORY_LIMIT` (any size DuckDB reads:
-    `2GB`, `512MB`, `75%`), else `DUCKDB_MEMORY_LIMIT`."""
-    return os.environ.get("SAPNHAP_DUCKDB_MEMORY_LIMIT", "").strip() or DUCKDB_MEMORY_LIMIT
+_MEMORY_SIZE = re.compile(r"(\d+(\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB|%)", re.IGNORECASE)
+
+
+def duckdb_memory_limit(environ: Mapping[str, str] | None = None) -> str:
+    """The DuckDB memory limit for linkage: `SAPNHAP_DUCKDB_MEMORY_LIMIT` in `environ` (default
+    `os.environ`), else `DUCKDB_MEMORY_LIMIT`. A size is a positive number and a unit DuckDB reads:
+    `B`, `KB`, `MB`, `GB`, `TB` (powers of 1000), `KiB` … `TiB` (powers of 1024), or `%` of the
+    machine's memory (at most 100): `4GB`, `512MB`, `1.5GiB`, `75%`.
+
+    Raises:
+        ValueError: for any other value, naming the variable (checked when the settings are read,
+            `resources.ProjectSettings.from_env`, so a run does not start with it).
+    """
+    env = os.environ if environ is None else environ
+    raw = (env.get("SAPNHAP_DUCKDB_MEMORY_LIMIT") or "").strip()
+    if not raw:
+        return DUCKDB_MEMORY_LIMIT
+    match = _MEMORY_SIZE.fullmatch(raw)
+    if not match or float(match.group(1)) <= 0 or (match.group(3) == "%" and float(match.group(1)) > 100):
+        raise ValueError(
+            f"SAPNHAP_DUCKDB_MEMORY_LIMIT={raw!r} is not a memory size: a positive number and a unit "
+            "(B, KB, MB, GB, TB, KiB, MiB, GiB, TiB) or a percentage up to 100%, e.g. 4GB or 75%"
+        )
+    return raw
 
 
 def _duckdb_scratch() -> str:

@@ -449,3 +449,21 @@ def test_duckdb_linkage_connection_holds_the_memory_limit(monkeypatch):
     assert limit() == "3.7 GiB"  # DuckDB prints 4 GB (4 x 10^9 bytes) in GiB
     monkeypatch.setenv("SAPNHAP_DUCKDB_MEMORY_LIMIT", "512MB")
     assert limit() == "488.2 MiB"
+
+
+@pytest.mark.parametrize("raw", ["lots", "0", "0GB", "-1", "2 gigabytes", "150%"])
+def test_a_bad_duckdb_memory_limit_is_refused_when_the_settings_are_read(raw):
+    from resources import ProjectSettings
+
+    with pytest.raises(ValueError, match=r"SAPNHAP_DUCKDB_MEMORY_LIMIT='.*' is not a memory size"):
+        ProjectSettings.from_env({"SAPNHAP_DUCKDB_MEMORY_LIMIT": raw})
+
+
+@pytest.mark.parametrize("raw", ["4GB", "512mb", "1.5GiB", "75%", "2 GB"])
+def test_a_duckdb_memory_limit_duckdb_reads_is_kept(raw):
+    from resources import ProjectSettings
+
+    assert ProjectSettings.from_env({"SAPNHAP_DUCKDB_MEMORY_LIMIT": raw}).duckdb_memory_limit == raw
+    assert ProjectSettings.from_env({}).duckdb_memory_limit == "4GB"
+    con = duckdb.connect(config={"memory_limit": raw})  # DuckDB itself takes every accepted value
+    assert con.execute("select current_setting('memory_limit')").fetchone()[0]

@@ -84,4 +84,18 @@ def test_phases_must_start_cold(capsys):
     with pytest.raises(SystemExit) as exc:
         bench_end_to_end.main(["--phases", "warm"])
     assert exc.value.code == 2
-    assert "--phases: a comma-separated subset" in capsys.readouterr().err
+    assert "--phases 'warm': a comma-separated subset" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        bench_end_to_end.main(["--phases", "cold,bogus"])
+    assert "(bogus is not a phase)" in capsys.readouterr().err
+
+
+def test_a_home_with_files_it_did_not_make_is_refused(tmp_path, capsys):
+    home = tmp_path / "var"
+    (home / "sapnhap.db").parent.mkdir(parents=True)
+    (home / "sapnhap.db").write_bytes(b"the user's demo database")
+    with pytest.raises(SystemExit) as exc:
+        bench_end_to_end.main(["--dossiers", "3", "--home", str(home)])
+    assert exc.value.code == 2
+    assert "holds files this benchmark did not make" in capsys.readouterr().err
+    assert (home / "sapnhap.db").read_bytes() == b"the user's demo database"
